@@ -1,0 +1,2 @@
+"""nemo-widgets."""
+__version__ = "0.1.0"
