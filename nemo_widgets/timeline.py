@@ -32,7 +32,7 @@ KIND_BY_TRACK = {TRACK_VIDEO: "video", TRACK_AUDIO: "audio", TRACK_TEXT: "text"}
 
 def _int(value: Any, default: int = 0) -> int:
     try:
-        return int(round(float(value)))
+        return round(float(value))
     except (TypeError, ValueError):
         return default
 

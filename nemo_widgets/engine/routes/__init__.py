@@ -1,0 +1,1 @@
+"""HTTP routes of the engine, one module per resource of the protocol."""

@@ -1,0 +1,65 @@
+"""Sessions and their state (the draft, the uploads, the canvas, generated media)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel, Field
+
+from nemo_widgets import protocol
+from nemo_widgets.engine.drafts import canvas_config, empty_draft
+from nemo_widgets.engine.routes.common import (
+    EngineDep,
+    UserDep,
+    base_url,
+    check_user_segment,
+    ok,
+)
+from nemo_widgets.engine.uploads import upload_answer
+
+router = APIRouter(tags=["sessions"])
+
+
+class SessionBody(BaseModel):
+    task_name: str = Field(default="project", max_length=200)
+    language: str = Field(default="en", max_length=16)
+
+
+@router.post("/api/tasks/{user_segment}/with-session/nemo_agent")
+def create_session(user_segment: str, engine: EngineDep, user: UserDep,
+                   body: SessionBody | None = None) -> dict[str, Any]:
+    """A new project: a task and its agent session, with an empty 16:9 draft."""
+    check_user_segment(user_segment, user)
+    body = body or SessionBody()
+    session = engine.store.create_session(user.user_id, body.task_name, body.language,
+                                          empty_draft(body.task_name))
+    return ok({"task_id": session.task_id, "session_id": session.session_id,
+               "user_id": session.user_id})
+
+
+@router.get("/api/state/nemo_agent/{user_segment}/{session_id}/latest")
+def session_state(user_segment: str, session_id: str, request: Request, engine: EngineDep,
+                  user: UserDep) -> dict[str, Any]:
+    """The draft, the uploads (``video_infos``), the canvas and the generated media."""
+    check_user_segment(user_segment, user)
+    session = engine.store.session(session_id, user.user_id)
+    root = base_url(request)
+    video_infos = [upload_answer(item.media, item.filename, root)
+                   for item in engine.store.session_media(session_id)]
+    generated = [dict(item, url=f"{root}{item['path']}") if "path" in item else item
+                 for item in session.generated_media]
+    return ok({
+        "session_id": session.session_id, "task_id": session.task_id,
+        "task_name": session.task_name,
+        "state": {"draft": session.draft, "video_infos": video_infos,
+                  "canvas_config": canvas_config(session.draft),
+                  "generated_media": generated},
+    })
+
+
+@router.get(protocol.PATH_CREDITS, tags=["credits"])
+def credits_balance(engine: EngineDep, user: UserDep) -> dict[str, Any]:
+    """``available``, ``frozen`` and ``total`` (= available + frozen), from the ledger."""
+    available, frozen = engine.store.balance(user.user_id)
+    return ok({"available": available, "frozen": frozen, "total": available + frozen})
