@@ -34,6 +34,19 @@ def _stop(args: argparse.Namespace) -> int:
     return 0
 
 
+def _demo(args: argparse.Namespace) -> int:
+    from nemo_widgets.client.errors import NemoError
+    from nemo_widgets.demo import DEFAULT_PROMPT, run_demo
+
+    try:
+        run_demo(args.output, video=args.video, music=args.music,
+                 prompt=args.prompt or DEFAULT_PROMPT, base_url=args.backend)
+    except NemoError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="nemo-widgets",
@@ -48,6 +61,14 @@ def build_parser() -> argparse.ArgumentParser:
     stop = commands.add_parser("stop", help="stop the background engine")
     stop.add_argument("--home", type=Path, default=None, help="data folder (NEMO_HOME)")
     stop.set_defaults(func=_stop)
+    demo = commands.add_parser(
+        "demo", help="the main job: a video and a song in, a 1080p MP4 out")
+    demo.add_argument("--video", type=Path, default=None, help="your video (default: made up)")
+    demo.add_argument("--music", type=Path, default=None, help="your song (default: made up)")
+    demo.add_argument("--prompt", default=None, help="the instruction for the agent")
+    demo.add_argument("--backend", default=None, help="a base URL (default: embedded engine)")
+    demo.add_argument("-o", "--output", type=Path, default=Path("nemo-demo.mp4"))
+    demo.set_defaults(func=_demo)
     return parser
 
 

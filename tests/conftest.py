@@ -37,7 +37,8 @@ class RunningEngine:
         stop_engine(self.home)
 
     def kill(self) -> None:
-        os.kill(self.info.pid, 9)
+        """SIGKILL the engine and its process group (its FFmpeg children) at once."""
+        os.killpg(self.info.pid, 9)
 
     def restart(self) -> None:
         self.stop()
@@ -52,7 +53,7 @@ def start_engine(tmp_path_factory: pytest.TempPathFactory
 
     def start(**overrides: Any) -> RunningEngine:
         home = tmp_path_factory.mktemp("engine-home")
-        settings = EngineSettings.from_env(env={}, home=home, keepalive_s=1.0, **overrides)
+        settings = EngineSettings.from_env(env={}, home=home, **{"keepalive_s": 1.0, **overrides})
         running = RunningEngine(settings, ensure_engine(settings))
         started.append(running)
         return running

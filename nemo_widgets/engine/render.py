@@ -31,6 +31,8 @@ from fractions import Fraction
 from pathlib import Path
 from typing import IO, Any
 
+import av
+
 from nemo_widgets import protocol
 from nemo_widgets.engine import fonts
 from nemo_widgets.engine.errors import RenderError
@@ -39,7 +41,8 @@ from nemo_widgets.timeline import Segment, Timeline
 
 __all__ = [
     "AudioClip", "Canvas", "FFmpegCaps", "FilterGraph", "MediaResolver", "RenderPlan", "TextItem",
-    "VideoClip", "build_graph", "ffmpeg_caps", "filter_escape", "plan_render", "run_render",
+    "VideoClip", "build_graph", "can_stream_copy", "clean_text", "displays_as_coded",
+    "ffmpeg_caps", "filter_escape", "parse_progress_line", "plan_render", "run_render",
 ]
 
 log = logging.getLogger(__name__)
@@ -390,26 +393,48 @@ def _text_items(timeline: Timeline, canvas: Canvas, workdir: Path, token: str) -
 
 def can_stream_copy(videos: Sequence[VideoClip], texts: Sequence[TextItem],
                     canvas: Canvas) -> bool:
-    """True when copying the source's H.264 stream gives exactly the picture a re-encode would:
-    one clip that already has the canvas' codec, pixel format, size and rate, starts at its
-    first frame at time 0, and lasts the whole draft, with nothing drawn on top."""
+    """True when the source's H.264 stream can be the output's picture as it is: one clip that
+    already has the canvas' codec, pixel format and size, starts at its first frame at time 0,
+    and lasts the whole draft, with nothing drawn on top.
+
+    The frame rate is deliberately not compared: a copied stream keeps its own rate (``m.fps``
+    applies when re-encoding). Turning a 25 or 29.97 fps clip into 30 fps only duplicates frames,
+    and would send the most common render, "my video plus music", down the slow path.
+    """
     if len(videos) != 1 or texts:
         return False
     clip = videos[0]
     info = clip.info
-    half_frame_ms = 500 / float(canvas.fps)
+    half_frame_ms = 500 / (info.fps or float(canvas.fps))
     return (
         not clip.still
         and info.video_codec == "h264"
         and info.pix_fmt == "yuv420p"
         and info.container in STREAM_COPY_CONTAINERS
         and (info.width, info.height) == (canvas.width, canvas.height)
-        and abs(info.fps - float(canvas.fps)) < 0.01
         and clip.source_in_ms == 0
         and clip.start_ms == 0
         and clip.duration_ms == canvas.duration_ms
         and info.duration * 1000 + half_frame_ms >= canvas.duration_ms
     )
+
+
+def displays_as_coded(path: Path) -> bool:
+    """True if the picture is shown as stored: square pixels and no rotation flag.
+
+    A phone clip stored 1920x1080 but flagged "rotate 90" plays as portrait; copying it into a
+    16:9 render would keep the flag, while a re-encode turns it upright and letterboxes it. The
+    probe does not record either fact, so look at the first frame (only for copy candidates).
+    """
+    try:
+        with av.open(str(path), metadata_errors="ignore") as container:
+            stream = container.streams.video[0]
+            sar = stream.sample_aspect_ratio
+            for frame in container.decode(stream):
+                return (sar is None or sar in (0, 1)) and not int(frame.rotation)
+    except (av.error.FFmpegError, OSError, ValueError, IndexError, AttributeError):
+        pass
+    return False
 
 
 # --- the filter graph ----------------------------------------------------------------------------
@@ -528,8 +553,11 @@ def _picture(graph: FilterGraph, videos: Sequence[VideoClip], texts: Sequence[Te
     if len(pieces) == 1:
         graph.chains.append(f"{pieces[0]}{draw or 'null'}[vout]")
     else:
+        # Every piece has an exact frame count, so frame n belongs at n/fps. Renumbering also
+        # undoes concat's guess of a one-frame piece's length (it counts it as zero).
         tail = f",{draw}" if draw else ""
-        graph.chains.append(f"{''.join(pieces)}concat=n={len(pieces)}:v=1:a=0{tail}[vout]")
+        graph.chains.append(f"{''.join(pieces)}concat=n={len(pieces)}:v=1:a=0,"
+                            f"setpts=N/({canvas.fps_text}*TB){tail}[vout]")
     return inputs
 
 
@@ -646,7 +674,7 @@ def plan_render(draft: dict[str, Any], resolve: MediaResolver, output: Path,
     workdir.mkdir(parents=True, exist_ok=True)
     token = secrets.token_hex(4)
     texts = _text_items(timeline, canvas, workdir, token)
-    copy = can_stream_copy(videos, texts, canvas)
+    copy = can_stream_copy(videos, texts, canvas) and displays_as_coded(videos[0].path)
     caps = ffmpeg_caps()
     graph = build_graph(canvas, videos, sounds, texts, caps, stream_copy=copy)
     output = Path(output)
@@ -695,6 +723,8 @@ def _read_progress(stream: IO[bytes], sink: queue.Queue[int | None]) -> None:
             micros = parse_progress_line(line)
             if micros is not None:
                 sink.put(micros)
+    except (OSError, ValueError):  # the pipe was closed under us: FFmpeg is gone
+        pass
     finally:
         sink.put(None)
 
@@ -720,22 +750,28 @@ def _watch(proc: subprocess.Popen[bytes], duration_ms: int,
                               name="ffmpeg-progress")
     reader.start()
     last = 0.0
-    if on_progress is not None:
-        on_progress(last)
-    while True:
-        if cancel is not None and cancel.is_set():
-            raise RenderError("cancelled")
-        try:
-            micros = updates.get(timeout=0.1)
-        except queue.Empty:
-            continue
-        if micros is None:
-            break
-        percent = min(99.9, max(0.0, micros / (duration_ms * 10)))
-        if on_progress is not None and percent > last:
-            last = percent
-            on_progress(percent)
-    reader.join(timeout=5)
+    try:
+        if on_progress is not None:
+            on_progress(last)
+        while True:
+            if cancel is not None and cancel.is_set():
+                raise RenderError("cancelled")
+            try:
+                micros = updates.get(timeout=0.1)
+            except queue.Empty:
+                continue
+            if micros is None:
+                break
+            percent = min(99.9, max(0.0, micros / (duration_ms * 10)))
+            if on_progress is not None and percent > last:
+                last = percent
+                on_progress(percent)
+    except BaseException:
+        proc.kill()  # cancelled, or the callback failed: stop FFmpeg before anything else
+        proc.wait()
+        raise
+    finally:
+        reader.join(timeout=5)
 
 
 def run_render(plan: RenderPlan, on_progress: Callable[[float], None] | None = None,

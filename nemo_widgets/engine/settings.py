@@ -55,6 +55,7 @@ class EngineSettings:
     render_workers: int = 1
     heartbeat_style: str = "bare"  # "bare" (data:), "json" ({"type":"heartbeat"}), "comment"
     sse_drop_after: int = 0  # test hook: cut the stream after N events (the turn still finishes)
+    turn_delay_s: float = 0.0  # test hook: long work before a turn, to exercise keep-alives
 
     @property
     def db_path(self) -> Path:

@@ -98,6 +98,8 @@ class TurnRunner:
                     queue: asyncio.Queue[Any]) -> None:
         engine, session = self._engine, request.session
         turn_index = engine.store.count_turn(session.session_id)
+        if engine.settings.turn_delay_s > 0:
+            await asyncio.sleep(engine.settings.turn_delay_s)
         plan: TurnPlan = await anyio.to_thread.run_sync(
             lambda: plan_turn(request.message, session.draft,
                               media_items(engine, session.session_id),

@@ -88,7 +88,7 @@ class _SizedWriter:
 
 @dataclass
 class _PartState:
-    headers: dict[str, str] = field(default_factory=dict)
+    headers: dict[str, bytes] = field(default_factory=dict)
     header_field: bytearray = field(default_factory=bytearray)
     header_value: bytearray = field(default_factory=bytearray)
     writer: _SizedWriter | None = None
@@ -119,13 +119,12 @@ async def receive_multipart(body: AsyncIterator[bytes], content_type: str, folde
         state.header_value += data[start:end]
 
     def on_header_end() -> None:
-        state.headers[state.header_field.decode("latin-1").lower()] = bytes(
-            state.header_value).decode("utf-8", "replace")
+        state.headers[state.header_field.decode("latin-1").lower()] = bytes(state.header_value)
         state.header_field.clear()
         state.header_value.clear()
 
     def on_headers_finished() -> None:
-        _, disposition = parse_options_header(state.headers.get("content-disposition", ""))
+        _, disposition = parse_options_header(state.headers.get("content-disposition", b""))
         name = disposition.get(b"name", b"").decode("utf-8", "replace")
         if name != "files":
             return

@@ -1,0 +1,498 @@
+"""Applying one intent to the timeline: the tool the real agent would call, done locally.
+
+Each ``apply_*`` function changes the ``Workspace``'s timeline in place (it is the planner's own
+copy) and returns an ``Edit``: the tool's name and arguments as the functionCall shows them, and
+a ``Note`` saying what happened. A request that cannot be met (no music to make quieter, a
+track that does not exist) changes nothing and returns ``ok=False`` with a note explaining why.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from nemo_widgets.engine.agent.intents import (
+    AddText,
+    Describe,
+    Fade,
+    FadeTarget,
+    GenerateMusic,
+    Intent,
+    PlaceMedia,
+    Position,
+    RemoveTrack,
+    SetCanvas,
+    SetVolume,
+    TextSpan,
+    Trim,
+    UseUploadedMusic,
+)
+from nemo_widgets.engine.agent.model import MediaItem
+from nemo_widgets.engine.agent.notes import Note, Term, percent_text, seconds_text
+from nemo_widgets.engine.agent.tracks import (
+    BGM_NAME,
+    TEXT_NAME,
+    TITLE_NAME,
+    VIDEO_NAME,
+    SegmentIds,
+    bgm_segments,
+    bgm_tracks,
+    by_start,
+    content_end_ms,
+    ensure_bgm_track,
+    ensure_text_track,
+    ensure_video_track,
+    lay_back_to_back,
+    remove_tracks,
+    text_segments,
+    text_tracks,
+    to_ms,
+    video_segments,
+    video_tracks,
+)
+from nemo_widgets.protocol import TRACK_AUDIO
+from nemo_widgets.timeline import Segment, Timeline, Track
+
+DEFAULT_STILL_S = 3.0
+DEFAULT_BGM_VOLUME = 0.35
+BGM_FADE_IN_MS, BGM_FADE_OUT_MS = 500, 1500
+DEFAULT_TEXT_S = 3.0
+TITLE_STYLE: dict[str, Any] = {"size": 96, "position": "center"}
+TEXT_STYLE: dict[str, Any] = {"size": 56, "position": "bottom"}
+TITLE_FADE_MS = 300
+ASPECT_RATIOS = {(1920, 1080): "16:9", (1080, 1920): "9:16", (1080, 1080): "1:1"}
+
+
+@dataclass
+class Workspace:
+    """The planner's working copy of the draft, the session's uploads and the id source."""
+
+    timeline: Timeline
+    media: list[MediaItem]
+    ids: SegmentIds
+
+
+@dataclass(frozen=True)
+class Edit:
+    """One tool call's outcome: what the functionCall shows, and what to tell the user."""
+
+    name: str
+    args: dict[str, Any]
+    note: Note
+    ok: bool = True
+    extra_result: dict[str, Any] = field(default_factory=dict)
+
+
+def apply_intent(intent: Intent, workspace: Workspace) -> Edit | None:
+    """Run the tool for ``intent``; None for intents that are answered without a tool."""
+    match intent:
+        case PlaceMedia():
+            return place_media(workspace, intent)
+        case SetVolume():
+            return set_volume(workspace, intent)
+        case UseUploadedMusic():
+            return use_uploaded_music(workspace, intent)
+        case Fade():
+            return apply_fade(workspace, intent)
+        case AddText():
+            return add_text(workspace, intent)
+        case RemoveTrack():
+            return remove_track(workspace, intent)
+        case Trim():
+            return trim(workspace, intent)
+        case SetCanvas():
+            return set_canvas(workspace, intent)
+        case Describe():
+            return describe(workspace)
+        case GenerateMusic():
+            return request_music(intent)
+        case _:
+            return None
+
+
+# --- placing uploads -----------------------------------------------------------------------------
+def visual_uploads(media: list[MediaItem]) -> list[MediaItem]:
+    """Uploads that belong on the video track: clips and photos (never audio files)."""
+    return [m for m in media if m.file_type in ("video", "image")]
+
+
+def place_media(workspace: Workspace, intent: PlaceMedia) -> Edit:
+    """Append the uploads not yet on the video track, in upload order, back to back."""
+    visuals = visual_uploads(workspace.media)
+    args: dict[str, Any] = {"track": VIDEO_NAME}
+    if not visuals:
+        return Edit("add_media_to_timeline", args, Note("nothing_to_place"), ok=False)
+    still_ms = to_ms(intent.image_seconds or DEFAULT_STILL_S)
+    track = ensure_video_track(workspace.timeline)
+    retimed = intent.image_seconds is not None and retime_stills(track, still_ms)
+    new = uploads_not_on_track(visuals, track)
+    cursor = track.end_ms
+    for item in new:
+        segment = segment_for_upload(item, cursor, still_ms, workspace.ids.next())
+        track.segments.append(segment)
+        cursor = segment.end_ms
+    args["files"] = [m.filename for m in new]
+    if any(m.file_type == "image" for m in visuals):
+        args["image_duration_s"] = still_ms / 1000
+    end = seconds_text(track.end_ms)
+    if new:
+        return Edit("add_media_to_timeline", args,
+                    Note("placed", {"files": args["files"], "end": end}))
+    if retimed:
+        return Edit("add_media_to_timeline", args,
+                    Note("stills_retimed", {"seconds": seconds_text(still_ms), "end": end}))
+    return Edit("add_media_to_timeline", args, Note("already_placed"))
+
+
+def uploads_not_on_track(visuals: list[MediaItem], track: Track) -> list[MediaItem]:
+    """The uploads still to place; an upload made twice is placed twice (counted per hash)."""
+    on_track = Counter(s.source for s in track.segments)
+    missing = []
+    for item in visuals:
+        if on_track[item.hash] > 0:
+            on_track[item.hash] -= 1
+        else:
+            missing.append(item)
+    return missing
+
+
+def segment_for_upload(item: MediaItem, start_ms: int, still_ms: int, segment_id: str) -> Segment:
+    """A clip with its own sound at full volume, or a still shown for ``still_ms``."""
+    is_clip = item.file_type == "video" and item.duration > 0
+    return Segment(kind="video" if item.file_type == "video" else "image", start_ms=start_ms,
+                   duration_ms=to_ms(item.duration) if is_clip else still_ms, id=segment_id,
+                   source=item.hash, label=item.filename, volume=1.0)
+
+
+def retime_stills(track: Track, still_ms: int) -> bool:
+    """Give every photo the asked length and close the gaps; True if anything moved."""
+    stills = [s for s in track.segments if s.kind == "image" and s.duration_ms != still_ms]
+    for still in stills:
+        still.duration_ms = still_ms
+    if stills:
+        lay_back_to_back(track)
+    return bool(stills)
+
+
+# --- volumes and music -------------------------------------------------------------------------
+def scaled(volume: float, intent: SetVolume) -> float:
+    """The new gain: the asked level, or the old one scaled, kept within 0..1."""
+    value = intent.volume if intent.volume is not None else volume * (intent.scale or 1.0)
+    return round(min(max(value, 0.0), 1.0), 3)
+
+
+def volume_args(intent: SetVolume) -> dict[str, Any]:
+    """The functionCall arguments: the target and either the level or the factor."""
+    args: dict[str, Any] = {"target": intent.target}
+    if intent.volume is not None:
+        args["volume"] = intent.volume
+    else:
+        args["scale"] = intent.scale
+    return args
+
+
+def set_volume(workspace: Workspace, intent: SetVolume) -> Edit:
+    """The clips' own sound ("original") or the background music, set or scaled."""
+    if intent.target == "bgm":
+        segments = bgm_segments(workspace.timeline)
+        missing = Note("no_bgm")
+    else:
+        segments = video_segments(workspace.timeline, kind="video")
+        missing = Note("no_video")
+    if not segments:
+        return Edit("set_volume", volume_args(intent), missing, ok=False)
+    before = segments[0].volume
+    for segment in segments:
+        segment.volume = scaled(segment.volume, intent)
+    after = segments[0].volume
+    return Edit("set_volume", volume_args(intent), volume_note(intent, before, after))
+
+
+def volume_note(intent: SetVolume, before: float, after: float) -> Note:
+    """Music reports before → after; the clips' sound reports muted, restored or the level."""
+    if intent.target == "bgm":
+        return Note("music_volume", {"before": percent_text(before), "after": percent_text(after)})
+    if after == 0:
+        return Note("original_muted")
+    if after == 1 and intent.volume == 1:
+        return Note("original_restored")
+    return Note("original_volume", {"percent": percent_text(after)})
+
+
+def chosen_audio(media: list[MediaItem], hint: str | None) -> MediaItem | None:
+    """The upload named in the message, else the most recent audio upload."""
+    audio = [m for m in media if m.file_type == "audio"]
+    named = [m for m in audio if m.filename == hint]
+    choices = named or audio
+    return choices[-1] if choices else None
+
+
+def use_uploaded_music(workspace: Workspace, intent: UseUploadedMusic) -> Edit:
+    """One looping-if-needed segment of the song under the whole video, on the "BGM" track."""
+    song = chosen_audio(workspace.media, intent.filename_hint)
+    volume = intent.volume if intent.volume is not None else DEFAULT_BGM_VOLUME
+    args: dict[str, Any] = {"track": BGM_NAME, "volume": volume}
+    if song is None:
+        return Edit("add_media_to_timeline", args, Note("no_audio_upload"), ok=False)
+    timeline = workspace.timeline
+    track = ensure_bgm_track(timeline)
+    remove_tracks(timeline, bgm_tracks(timeline)[1:])
+    track.segments = []
+    song_ms = to_ms(song.duration)
+    length = content_end_ms(timeline) or song_ms
+    track.segments.append(Segment(
+        kind="audio", start_ms=0, duration_ms=length, id=workspace.ids.next(), source=song.hash,
+        label=song.filename, volume=volume, fade_in_ms=BGM_FADE_IN_MS,
+        fade_out_ms=BGM_FADE_OUT_MS, loop=song_ms < length))
+    args["files"] = [song.filename]
+    key = "bgm_added_looped" if song_ms < length else "bgm_added"
+    return Edit("add_media_to_timeline", args, Note(key, {
+        "file": song.filename, "end": seconds_text(length), "percent": percent_text(volume)}))
+
+
+# --- fades -------------------------------------------------------------------------------------
+def fade_segments(timeline: Timeline, target: FadeTarget) -> tuple[FadeTarget, list[Segment]]:
+    """What a fade applies to: the music if any, else the clips' sound (for ``auto``)."""
+    if target == "auto":
+        target = "bgm" if bgm_segments(timeline) else "video"
+    if target == "bgm":
+        return target, bgm_segments(timeline)
+    if target == "text":
+        return target, text_segments(timeline)
+    return target, video_segments(timeline, kind="video")
+
+
+def apply_fade(workspace: Workspace, intent: Fade) -> Edit:
+    """Fade in the first segment and out the last (every segment, for text)."""
+    target, segments = fade_segments(workspace.timeline, intent.target)
+    args: dict[str, Any] = {"target": target}
+    if intent.fade_in_s is not None:
+        args["fade_in_s"] = intent.fade_in_s
+    if intent.fade_out_s is not None:
+        args["fade_out_s"] = intent.fade_out_s
+    if not segments:
+        missing = {"bgm": "no_bgm", "text": "no_text"}.get(target, "no_video")
+        return Edit("fade", args, Note(missing), ok=False)
+    firsts = segments if target == "text" else segments[:1]
+    lasts = segments if target == "text" else segments[-1:]
+    if intent.fade_in_s is not None:
+        for segment in firsts:
+            segment.fade_in_ms = to_ms(intent.fade_in_s)
+    if intent.fade_out_s is not None:
+        for segment in lasts:
+            segment.fade_out_ms = to_ms(intent.fade_out_s)
+    return Edit("fade", args, Note("faded", {
+        "target": Term(target), "fade_in": seconds_text(firsts[0].fade_in_ms),
+        "fade_out": seconds_text(lasts[-1].fade_out_ms)}))
+
+
+# --- text --------------------------------------------------------------------------------------
+def text_window(timeline: Timeline, intent: AddText) -> tuple[int, int]:
+    """Start and end (ms) of a new text, from what the user said and the kind's defaults.
+
+    A new title said without any timing takes the place of the current title.
+    """
+    span = intent.span
+    if intent.kind == "title" and span == TextSpan():
+        current = text_segments_named(timeline, TITLE_NAME)
+        if current:
+            return current[0].start_ms, current[0].end_ms
+    length = to_ms(span.duration_s if span.duration_s is not None else DEFAULT_TEXT_S)
+    if span.at_end and span.start_s is None:
+        end = timeline.duration_ms or length
+        return max(end - length, 0), end
+    start = to_ms(span.start_s or 0)
+    end = to_ms(span.end_s) if span.end_s is not None else start + length
+    return start, end
+
+
+def text_segments_named(timeline: Timeline, name: str) -> list[Segment]:
+    """The segments of the text track(s) called ``name``, in time order."""
+    return by_start([s for t in text_tracks(timeline, name) for s in t.segments])
+
+
+def current_position(timeline: Timeline, name: str) -> Position | None:
+    """Where the current title sits, so that a new title replacing it stays there."""
+    for segment in text_segments_named(timeline, name):
+        position = segment.style.get("position")
+        if position in ("top", "center", "bottom"):
+            return position  # type: ignore[no-any-return]
+    return None
+
+
+def add_text(workspace: Workspace, intent: AddText) -> Edit:
+    """Draw the words on the "Title" or "Text" track, replacing whatever text overlaps them."""
+    timeline = workspace.timeline
+    is_title = intent.kind == "title"
+    name = TITLE_NAME if is_title else TEXT_NAME
+    start, end = text_window(timeline, intent)
+    keep_position = current_position(timeline, name) if is_title else None
+    default: Position = "center" if is_title else "bottom"
+    position: Position = intent.position or keep_position or default
+    args: dict[str, Any] = {"track": name, "text": intent.text, "start_s": start / 1000,
+                            "end_s": end / 1000, "position": position}
+    if intent.text is None:
+        return Edit("add_text", args, Note("text_missing", {"kind": Term(intent.kind)}), ok=False)
+    video_end = content_end_ms(timeline) if video_segments(timeline) else 0
+    if end <= start or (video_end and start >= video_end):
+        return Edit("add_text", args, Note("text_outside", {
+            "start": seconds_text(start), "end": seconds_text(video_end or start)}), ok=False)
+    end = min(end, video_end) if video_end else end
+    args["end_s"] = end / 1000
+    track = ensure_text_track(timeline, name)
+    track.segments = [s for s in track.segments if s.end_ms <= start or s.start_ms >= end]
+    style = dict(TITLE_STYLE if is_title else TEXT_STYLE, position=position)
+    fade_ms = TITLE_FADE_MS if is_title else 0
+    track.segments = by_start([*track.segments, Segment(
+        kind="text", start_ms=start, duration_ms=end - start, id=workspace.ids.next(),
+        text=intent.text, style=style, fade_in_ms=fade_ms, fade_out_ms=fade_ms)])
+    return Edit("add_text", args, Note("title_added" if is_title else "text_added", {
+        "text": intent.text, "start": seconds_text(start), "end": seconds_text(end),
+        "position": Term(position)}))
+
+
+# --- removing tracks ---------------------------------------------------------------------------
+def tracks_called(timeline: Timeline, which: str) -> list[Track]:
+    """The tracks a word like "music", "title" or "text" refers to."""
+    if which == "bgm":
+        return [t for t in timeline.tracks
+                if t.role == "bgm" or (t.type == TRACK_AUDIO and t.display_name == BGM_NAME)]
+    if which == "title":
+        return text_tracks(timeline, TITLE_NAME)
+    if which == "text":
+        plain = [t for t in text_tracks(timeline) if t.display_name != TITLE_NAME]
+        return plain or text_tracks(timeline)
+    if which == "video":
+        return video_tracks(timeline)
+    return [t for t in timeline.tracks if t.type == TRACK_AUDIO and t.role != "bgm"]
+
+
+def remove_track(workspace: Workspace, intent: RemoveTrack) -> Edit:
+    """Remove a track by what it is, or by its number as the summary counts them."""
+    timeline = workspace.timeline
+    if intent.number is not None:
+        return remove_track_number(timeline, intent.number)
+    which = intent.which or "text"
+    doomed = [t for t in tracks_called(timeline, which) if t.segments]
+    args: dict[str, Any] = {"track": which}
+    if not doomed:
+        return Edit("remove_track", args, Note("no_such_track", {"track": Term(which)}), ok=False)
+    remove_tracks(timeline, doomed)
+    return Edit("remove_track", args, Note("track_removed_named", {"track": Term(which)}))
+
+
+def remove_track_number(timeline: Timeline, number: int) -> Edit:
+    """Numbers are the summary's: 1-based over the non-empty tracks; -1 is the last one."""
+    visible = [t for t in timeline.tracks if t.segments]
+    index = len(visible) if number == -1 else number
+    args: dict[str, Any] = {"index": index}
+    if not 1 <= index <= len(visible):
+        return Edit("remove_track", args, Note("no_track_number", {
+            "number": str(index), "count": str(len(visible))}), ok=False)
+    doomed = visible[index - 1]
+    args["track"] = doomed.display_name
+    remove_tracks(timeline, [doomed])
+    return Edit("remove_track", args, Note("track_removed_number", {
+        "number": str(index), "name": doomed.display_name}))
+
+
+# --- trimming ----------------------------------------------------------------------------------
+def keep_first(track: Track, limit_ms: int) -> None:
+    """Everything before ``limit_ms`` stays; a clip across it is shortened."""
+    kept = [s for s in by_start(track.segments) if s.start_ms < limit_ms]
+    for segment in kept:
+        segment.duration_ms = min(segment.duration_ms, limit_ms - segment.start_ms)
+    track.segments = kept
+
+
+def cut_front(track: Track, cut_ms: int) -> None:
+    """The first ``cut_ms`` of the timeline go; everything after moves earlier by as much."""
+    kept = []
+    for segment in by_start(track.segments):
+        if segment.end_ms <= cut_ms:
+            continue
+        if segment.start_ms < cut_ms:
+            inside = cut_ms - segment.start_ms
+            if segment.kind != "image":
+                segment.source_in_ms += inside
+            segment.duration_ms -= inside
+            segment.start_ms = cut_ms
+        segment.start_ms -= cut_ms
+        kept.append(segment)
+    track.segments = kept
+
+
+def trim(workspace: Workspace, intent: Trim) -> Edit:
+    """Shorten the video; ``settle`` then fits the music and clips the text to the new end."""
+    timeline = workspace.timeline
+    args: dict[str, Any] = {"mode": intent.mode, "seconds": intent.seconds}
+    if not video_segments(timeline):
+        return Edit("trim", args, Note("no_video"), ok=False)
+    before = content_end_ms(timeline)
+    amount = to_ms(intent.seconds)
+    limit = amount if intent.mode == "keep_first" else before - amount
+    values: dict[str, Any] = {"seconds": seconds_text(amount), "end": seconds_text(before)}
+    if intent.mode == "keep_first" and amount >= before:
+        return Edit("trim", args, Note("trim_not_shorter", values), ok=False)
+    if amount <= 0 or limit <= 0:
+        return Edit("trim", args, Note("trim_too_much", values), ok=False)
+    for track in video_tracks(timeline):
+        if intent.mode == "cut_first":
+            cut_front(track, amount)
+        else:
+            keep_first(track, limit)
+    return Edit("trim", args, Note("trimmed", {
+        "end": seconds_text(content_end_ms(timeline)), "before": seconds_text(before)}))
+
+
+# --- canvas, description, music ----------------------------------------------------------------
+def set_canvas(workspace: Workspace, intent: SetCanvas) -> Edit:
+    """Canvas size and fit in ``m``; the renderer letterboxes ("pad") or fills ("crop")."""
+    meta = workspace.timeline.meta
+    wanted: dict[str, Any] = {}
+    if intent.width is not None and intent.height is not None:
+        wanted.update(width=intent.width, height=intent.height)
+    if intent.fit is not None:
+        wanted["fit"] = intent.fit
+    unchanged = all(meta.get(key) == value for key, value in wanted.items())
+    meta.update(wanted)
+    width, height = int(meta.get("width", 1920)), int(meta.get("height", 1080))
+    ratio = ASPECT_RATIOS.get((width, height), f"{width}:{height}")
+    args = dict(wanted, aspect_ratio=ratio) if "width" in wanted else wanted
+    return Edit("set_canvas", args, Note("canvas_same" if unchanged else "canvas_set", {
+        "width": str(width), "height": str(height), "ratio": ratio,
+        "fit": Term(str(meta.get("fit", "pad")))}))
+
+
+def describe(workspace: Workspace) -> Edit:
+    """The seed's summary line plus one line per track, the canvas and the length."""
+    timeline = workspace.timeline
+    tracks = [f"{i}. {t.summary()}" for i, t in enumerate(
+        [t for t in timeline.tracks if t.segments], 1)]
+    width, height = timeline.width, timeline.height
+    ratio = ASPECT_RATIOS.get((width, height), f"{width}:{height}")
+    return Edit("describe_timeline", {}, Note("described", {
+        "summary": timeline.summary(), "tracks": tracks, "width": str(width),
+        "height": str(height), "ratio": ratio, "length": seconds_text(timeline.duration_ms),
+        "fit": Term(str(timeline.meta.get("fit", "pad")))}),
+        extra_result={"tracks": tracks})
+
+
+def request_music(intent: GenerateMusic) -> Edit:
+    """Music is made by the music tool: this only records the request for the HTTP layer."""
+    args: dict[str, Any] = {"prompt": intent.prompt}
+    if intent.variation is not None:
+        args["variation"] = intent.variation
+    if intent.bpm is not None:
+        args["bpm"] = intent.bpm
+    values: dict[str, Any] = {}
+    if intent.variation is not None:
+        values["variation"] = Term(intent.variation)
+    key = "music_variation" if intent.variation else "music_requested"
+    if intent.bpm is not None:
+        values["bpm"] = str(intent.bpm)
+    return Edit("generate_music", args, Note(key, values))
+
+
+__all__ = ["Edit", "Workspace", "apply_intent"]

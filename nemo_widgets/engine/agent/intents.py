@@ -1,0 +1,127 @@
+"""What the user asked for, as typed values: one intent per understood instruction.
+
+Recognisers (``recognizers.py``) produce these from words; editors (``edits.py``) apply them to
+the timeline. Keeping the two apart lets each be tested and extended alone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal, TypeAlias
+
+VolumeTarget = Literal["original", "bgm"]
+FadeTarget = Literal["auto", "bgm", "video", "text"]
+TextKind = Literal["title", "text"]
+Position = Literal["top", "center", "bottom"]
+TrimMode = Literal["keep_first", "cut_first", "cut_last"]
+TrackRef = Literal["bgm", "title", "text", "video", "audio"]
+
+
+@dataclass(frozen=True)
+class PlaceMedia:
+    """Put the uploaded videos and photos on the video track, in upload order."""
+
+    image_seconds: float | None = None
+
+
+@dataclass(frozen=True)
+class SetVolume:
+    """Set (``volume``) or scale (``scale``) the clips' own sound or the background music."""
+
+    target: VolumeTarget
+    volume: float | None = None
+    scale: float | None = None
+
+
+@dataclass(frozen=True)
+class UseUploadedMusic:
+    """Lay an uploaded audio file under the whole video as background music."""
+
+    volume: float | None = None
+    filename_hint: str | None = None
+
+
+@dataclass(frozen=True)
+class Fade:
+    """Audio fades on the music or the clips' sound (alpha fades on text); None = untouched."""
+
+    target: FadeTarget
+    fade_in_s: float | None
+    fade_out_s: float | None
+
+
+@dataclass(frozen=True)
+class TextSpan:
+    """When a text shows, as the user said it; missing parts get the kind's defaults."""
+
+    start_s: float | None = None
+    end_s: float | None = None
+    duration_s: float | None = None
+    at_end: bool = False
+
+
+@dataclass(frozen=True)
+class AddText:
+    """A title (big, centred, on the "Title" track) or other text (on the "Text" track)."""
+
+    kind: TextKind
+    text: str | None
+    span: TextSpan
+    position: Position | None = None
+
+
+@dataclass(frozen=True)
+class RemoveTrack:
+    """Remove a track by what it is (``which``) or by its number in the summary (``number``)."""
+
+    which: TrackRef | None = None
+    number: int | None = None
+
+
+@dataclass(frozen=True)
+class Trim:
+    """Shorten the video: keep the first N seconds, or cut N seconds from the start or end."""
+
+    mode: TrimMode
+    seconds: float
+
+
+@dataclass(frozen=True)
+class SetCanvas:
+    """Change the canvas size (16:9, 9:16, 1:1) and/or how sources fit it (pad or crop)."""
+
+    width: int | None = None
+    height: int | None = None
+    fit: Literal["pad", "crop"] | None = None
+
+
+@dataclass(frozen=True)
+class Describe:
+    """Tell the user what is on the timeline; changes nothing."""
+
+
+@dataclass(frozen=True)
+class GenerateMusic:
+    """Ask the music tool for a new track (or a variation of the last one)."""
+
+    prompt: str
+    variation: str | None = None
+    bpm: int | None = None
+
+
+@dataclass(frozen=True)
+class Export:
+    """The user wants the video file: rendering is a GUI action, so the reply points there."""
+
+
+@dataclass(frozen=True)
+class Help:
+    """The user asked what the agent can do."""
+
+
+Intent: TypeAlias = (PlaceMedia | SetVolume | UseUploadedMusic | Fade | AddText | RemoveTrack | Trim
+                      | SetCanvas | Describe | GenerateMusic | Export | Help)
+
+EDITING_INTENTS = (PlaceMedia, SetVolume, UseUploadedMusic, Fade, AddText, RemoveTrack, Trim,
+                   SetCanvas, GenerateMusic)
+"""Intents that act on the timeline, so they need the uploads on it first."""

@@ -1,0 +1,245 @@
+"""One user message in, one plan out: read the instructions, apply them in order, reply.
+
+The planner is pure and deterministic (same message, draft, uploads, turn index and seed give
+the same plan), so that a turn can be replayed in tests and after a dropped stream.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from typing import Any
+
+from nemo_widgets.engine.agent.edits import Edit, Workspace, apply_intent, visual_uploads
+from nemo_widgets.engine.agent.intents import (
+    EDITING_INTENTS,
+    Describe,
+    Export,
+    GenerateMusic,
+    Help,
+    Intent,
+    PlaceMedia,
+    SetVolume,
+)
+from nemo_widgets.engine.agent.model import MediaItem, MusicRequest, ToolAction, TurnPlan
+from nemo_widgets.engine.agent.phrasing import (
+    Language,
+    MaskedText,
+    is_pleasantry,
+    mask_quotes,
+    reply_language,
+    split_pieces,
+    strip_filler,
+)
+from nemo_widgets.engine.agent.recognizers import Clause, understand
+from nemo_widgets.engine.agent.replies import capabilities, phrase, render, skipped
+from nemo_widgets.engine.agent.tracks import (
+    SegmentIds,
+    fill_meta_defaults,
+    settle,
+    video_segments,
+)
+from nemo_widgets.timeline import Timeline
+
+SILENT_EVERY, SILENT_AT = 3, 2
+"""A simple edit is silent on turns where ``turn_index % 3 == 2`` (about a third, as observed)."""
+EXPORT_HINT_EVERY, EXPORT_HINT_AT = 4, 1
+"""Replies after an edit end with the GUI's export hint when ``turn_index % 4 == 1``."""
+
+
+@dataclass
+class Reading:
+    """What the message asks for, in order, and the pieces that could not be understood."""
+
+    intents: list[Intent] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    pleasantries: int = 0
+
+
+@dataclass(frozen=True)
+class Step:
+    """One intent carried out: its tool call (if it has one) and whether the draft changed."""
+
+    intent: Intent
+    edit: Edit | None
+    changed: bool
+    summary: str
+
+
+def plan_turn(message: str, draft: dict[str, Any] | None, media: list[MediaItem], *,
+              language: str = "en", turn_index: int = 0, seed: int = 0) -> TurnPlan:
+    """Turn one user message and the session's state into tool actions, a new draft and a reply.
+
+    ``draft`` is never modified. ``media`` lists the session's uploads in upload order.
+    """
+    masked = mask_quotes(message)
+    reply_lang = reply_language(masked.text, language)
+    reading = read_message(masked, media)
+    if not reading.intents:
+        return answer_without_intents(reading, reply_lang)
+    timeline = starting_timeline(draft, media)
+    workspace = Workspace(timeline, list(media),
+                          SegmentIds(timeline, f"{seed}|{turn_index}|{message}"))
+    steps = [carry_out(intent, workspace)
+             for intent in with_uploads_placed(reading.intents, timeline, media)]
+    changed = any(step.changed for step in steps)
+    music = music_request(message, steps)
+    return TurnPlan(
+        actions=[action_for(step) for step in steps if step.edit is not None],
+        draft=workspace.timeline.to_draft() if changed else None,
+        reply=compose_reply(steps, reading, reply_lang, turn_index, changed),
+        charge="music" if music is not None else "edit" if changed else None,
+        needs_music=music,
+    )
+
+
+# --- reading -----------------------------------------------------------------------------------
+def read_message(masked: MaskedText, media: list[MediaItem]) -> Reading:
+    """Split the message into instructions and understand each one.
+
+    A piece that means nothing alone is glued back to the previous one when that changes its
+    meaning ("fade in" + "out the music"; "from 5" + "8 seconds"); otherwise it is reported as
+    not understood.
+    """
+    audio_names = tuple(m.filename for m in media if m.file_type == "audio")
+    reading = Reading()
+    pieces: list[str] = []
+    for separator, raw_piece in split_pieces(masked.text):
+        if is_pleasantry(raw_piece):
+            reading.pleasantries += 1
+            continue
+        piece = strip_filler(raw_piece)
+        if not piece:
+            continue
+        intent = understand(Clause.read(piece, masked, audio_names))
+        if intent is not None and is_repeat(intent, reading.intents):
+            continue
+        if intent is not None:
+            pieces.append(piece)
+            reading.intents.append(intent)
+            continue
+        if pieces:
+            merged = pieces[-1] + separator + piece
+            merged_intent = understand(Clause.read(merged, masked, audio_names))
+            if merged_intent is not None and merged_intent != reading.intents[-1]:
+                pieces[-1], reading.intents[-1] = merged, merged_intent
+                continue
+        reading.skipped.append(masked.restore(piece))
+    return reading
+
+
+def is_repeat(intent: Intent, earlier: list[Intent]) -> bool:
+    """The same setting said twice in a row ("竖屏，适合抖音") is done once.
+
+    "Lower the music, lower it more" is not a repeat: relative changes add up.
+    """
+    relative = isinstance(intent, SetVolume) and intent.scale is not None
+    return bool(earlier) and intent == earlier[-1] and not relative
+
+
+def answer_without_intents(reading: Reading, language: Language) -> TurnPlan:
+    """Nothing understood: thank back a pleasantry, else list what the agent can do."""
+    if reading.pleasantries and not reading.skipped:
+        reply = phrase("pleasantry", language)
+    else:
+        reply = capabilities(language, understood=False)
+    return TurnPlan(actions=[], draft=None, reply=reply, charge=None, needs_music=None)
+
+
+# --- doing -------------------------------------------------------------------------------------
+def starting_timeline(draft: dict[str, Any] | None, media: list[MediaItem]) -> Timeline:
+    """A private, consistent copy of the draft (an empty 16:9 project when there is none)."""
+    timeline = Timeline.from_draft(copy.deepcopy(draft) if draft else None)
+    fill_meta_defaults(timeline)
+    settle(timeline, media)
+    return timeline
+
+
+def with_uploads_placed(intents: list[Intent], timeline: Timeline,
+                        media: list[MediaItem]) -> list[Intent]:
+    """Place the uploads first when the user edits before the video is on the timeline.
+
+    Users expect "add a title" right after uploading to work on their video; a placing
+    instruction later in the same message is folded into that first step.
+    """
+    edits_something = any(isinstance(i, EDITING_INTENTS) and not isinstance(i, PlaceMedia)
+                           for i in intents)
+    if not edits_something or video_segments(timeline) or not visual_uploads(media):
+        return intents
+    placing = next((i for i in intents if isinstance(i, PlaceMedia)), PlaceMedia())
+    return [placing, *(i for i in intents if not isinstance(i, PlaceMedia))]
+
+
+def carry_out(intent: Intent, workspace: Workspace) -> Step:
+    """Apply one intent, restore the draft's invariants, and note whether anything changed."""
+    before = workspace.timeline.to_draft()
+    edit = apply_intent(intent, workspace)
+    if edit is not None and not edit.ok:
+        workspace.timeline = Timeline.from_draft(before)
+    settle(workspace.timeline, workspace.media)
+    changed = workspace.timeline.to_draft() != before
+    return Step(intent, edit, changed, workspace.timeline.summary())
+
+
+def action_for(step: Step) -> ToolAction:
+    """The step as the functionCall/functionResponse pair the HTTP layer emits."""
+    assert step.edit is not None
+    edit = step.edit
+    status = "ok" if edit.ok else "error"
+    if isinstance(step.intent, GenerateMusic):
+        status = "pending"
+    result: dict[str, Any] = {"status": status, "message": render(edit.note, "en")}
+    if edit.ok:
+        result["summary"] = step.summary
+    result.update(copy.deepcopy(edit.extra_result))
+    return ToolAction(name=edit.name, args=copy.deepcopy(edit.args), result=result)
+
+
+def music_request(message: str, steps: list[Step]) -> MusicRequest | None:
+    """The last music request of the message, with the user's own words as the prompt."""
+    asks = [step.intent for step in steps if isinstance(step.intent, GenerateMusic)]
+    if not asks:
+        return None
+    last = asks[-1]
+    return MusicRequest(prompt=message, variation=last.variation, bpm=last.bpm)
+
+
+# --- replying ----------------------------------------------------------------------------------
+def is_silent(steps: list[Step], reading: Reading, turn_index: int) -> bool:
+    """A single successful edit says nothing on some turns, like the real backend."""
+    if turn_index % SILENT_EVERY != SILENT_AT or len(steps) != 1 or reading.skipped:
+        return False
+    step = steps[0]
+    quiet_kind = not isinstance(step.intent, (GenerateMusic, Describe, Export, Help))
+    return quiet_kind and step.edit is not None and step.edit.ok and step.changed
+
+
+def compose_reply(steps: list[Step], reading: Reading, language: Language, turn_index: int,
+                  changed: bool) -> str | None:
+    """One sentence per step (a bullet each when there are several), in the user's language."""
+    if is_silent(steps, reading, turn_index):
+        return None
+    lines = [step_text(step, language) for step in steps]
+    if reading.skipped:
+        lines.append(skipped(reading.skipped, language))
+    if len(lines) == 1:
+        reply = lines[0]
+    elif any("\n" in line for line in lines):
+        reply = "\n\n".join(lines)
+    else:
+        reply = "\n".join(f"- {line}" for line in lines)
+    wants_export = any(isinstance(step.intent, Export) for step in steps)
+    asks_music = any(isinstance(step.intent, GenerateMusic) for step in steps)
+    hint_turn = turn_index % EXPORT_HINT_EVERY == EXPORT_HINT_AT
+    if changed and hint_turn and not wants_export and not asks_music:
+        reply += "\n\n" + phrase("click_export", language)
+    return reply
+
+
+def step_text(step: Step, language: Language) -> str:
+    """The reply sentence for one step: its note, the export pointer or the capability list."""
+    if step.edit is not None:
+        return render(step.edit.note, language)
+    if isinstance(step.intent, Export):
+        return phrase("export", language)
+    return capabilities(language, understood=True)

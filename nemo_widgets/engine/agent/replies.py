@@ -1,0 +1,167 @@
+"""Putting the turn into words, in English or Chinese, short and concrete.
+
+Also the wording rules the real backend shows: GUI phrases ("Click **Export**…") that the
+client translates into actions, and the capability list given when a request is not understood.
+"""
+
+from __future__ import annotations
+
+from nemo_widgets.engine.agent.notes import Note, NoteValue, Term
+from nemo_widgets.engine.agent.phrasing import Language
+
+TEMPLATES: dict[str, tuple[str, str]] = {
+    "placed": ("Put {files} on the video track, back to back (0-{end}s), each clip with its own "
+               "sound.", "已按上传顺序把{files}放到视频轨道（0-{end}秒），每段保留原声。"),
+    "stills_retimed": ("Each photo now shows for {seconds}s; the video is {end}s long.",
+                       "每张图片现在显示{seconds}秒，视频总长{end}秒。"),
+    "already_placed": ("Your uploads are already on the timeline.", "素材已经都在时间线上了。"),
+    "nothing_to_place": ("There is nothing to place yet: upload a video or photos first.",
+                         "还没有可以放上时间线的素材，请先上传视频或图片。"),
+    "no_video": ("There is no video on the timeline yet: upload a clip first.",
+                 "时间线上还没有视频，请先上传视频。"),
+    "no_bgm": ("There is no background music yet: upload a song and say \"use my song as "
+               "background music\", or ask me to generate music.",
+               "还没有背景音乐：上传一首音乐后说“用我上传的音乐作为背景音乐”，或者让我生成音乐。"),
+    "no_text": ("There is no text on the timeline yet.", "时间线上还没有文字。"),
+    "original_muted": ("Muted the original audio.", "已静音原声。"),
+    "original_restored": ("The original audio is back at 100%.", "原声已恢复到100%。"),
+    "original_volume": ("Original audio set to {percent}%.", "原声音量已设为{percent}%。"),
+    "music_volume": ("Background music volume: {before}% → {after}%.",
+                     "背景音乐音量：{before}% → {after}%。"),
+    "no_audio_upload": ("Upload a song first (mp3, wav, m4a or aac), then ask me to use it as "
+                        "background music.",
+                        "请先上传一首音乐（mp3、wav、m4a 或 aac），再让我把它作为背景音乐。"),
+    "bgm_added": ("Added {file} as background music (0-{end}s, {percent}%), fading in over 0.5s "
+                  "and out over 1.5s.",
+                  "已将{file}设为背景音乐（0-{end}秒，音量{percent}%），淡入0.5秒、淡出1.5秒。"),
+    "bgm_added_looped": ("Added {file} as background music, looped to cover 0-{end}s at "
+                         "{percent}%, fading in over 0.5s and out over 1.5s.",
+                         "已将{file}设为背景音乐并循环铺满0-{end}秒（音量{percent}%），"
+                         "淡入0.5秒、淡出1.5秒。"),
+    "faded": ("{target}: fade in {fade_in}s, fade out {fade_out}s.",
+              "{target}：淡入{fade_in}秒，淡出{fade_out}秒。"),
+    "title_added": ("Added the title \"{text}\" ({start}-{end}s, {position}).",
+                    "已添加标题“{text}”（{start}-{end}秒，{position}）。"),
+    "text_added": ("Added the text \"{text}\" ({start}-{end}s, {position}).",
+                   "已添加文字“{text}”（{start}-{end}秒，{position}）。"),
+    "text_missing": ("What should the {kind} say? Put the words in quotes, e.g. add a title "
+                     "\"Summer Trip\".",
+                     "{kind}要写什么？请把文字放在引号里，例如：添加标题“夏日旅行”。"),
+    "text_outside": ("That time range is outside the video, which ends at {end}s.",
+                     "这个时间段不在视频范围内（视频在{end}秒结束）。"),
+    "no_such_track": ("There is no {track} track to remove.", "没有可以删除的{track}轨道。"),
+    "track_removed_named": ("Removed the {track} track.", "已删除{track}轨道。"),
+    "no_track_number": ("There is no track {number}: the timeline has {count}.",
+                        "没有第{number}条轨道：时间线上共有{count}条。"),
+    "track_removed_number": ("Removed track {number} ({name}).",
+                             "已删除第{number}条轨道（{name}）。"),
+    "trimmed": ("Trimmed the video to {end}s (it was {before}s); the music and text end there "
+                "too.", "视频已剪到{end}秒（原来{before}秒），音乐和文字也随之截止。"),
+    "trim_not_shorter": ("The video is {end}s long, so keeping {seconds}s changes nothing: I can "
+                         "only shorten it.",
+                         "视频只有{end}秒，保留{seconds}秒不会有变化：我只能缩短视频。"),
+    "trim_too_much": ("Cutting {seconds}s would leave nothing: the video is {end}s long.",
+                      "视频只有{end}秒，剪掉{seconds}秒就什么都不剩了。"),
+    "canvas_set": ("The canvas is now {width}×{height} ({ratio}), {fit}.",
+                   "画布已改为{width}×{height}（{ratio}），{fit}。"),
+    "canvas_same": ("The canvas is already {width}×{height} ({ratio}), {fit}.",
+                    "画布已经是{width}×{height}（{ratio}），{fit}。"),
+    "music_requested": ("Music generation is handled by the music tool: it will compose a track "
+                        "that fits your video.",
+                        "背景音乐由音乐工具生成：它会根据你的视频创作一段合适的音乐。"),
+    "music_variation": ("Music generation is handled by the music tool: it will make a new "
+                        "version ({variation}).",
+                        "背景音乐由音乐工具生成：它会生成一个新版本（{variation}）。"),
+    "described": ("{summary}\n\n{tracks}\n\nCanvas {width}×{height} ({ratio}), {fit}; "
+                  "length {length}s.",
+                  "{summary}\n\n{tracks}\n\n画布{width}×{height}（{ratio}），{fit}；时长{length}秒。"),
+    "described_empty": ("Timeline (0 tracks): empty. Upload a video and ask me to put it on the "
+                        "timeline.",
+                        "Timeline (0 tracks): empty。请上传视频，然后让我把它放到时间线上。"),
+    "skipped": ("I did not understand {pieces}, so I left it out.",
+                "我没有理解{pieces}，所以跳过了。"),
+    "export": ("Click **Export** to render your 1080p MP4.", "点击**导出**即可渲染 1080p MP4。"),
+    "click_export": ("Click Export when you're ready.", "准备好后点击导出。"),
+    "pleasantry": ("You're welcome! Tell me what to change next, or click **Export** when you're "
+                   "ready.", "不客气！告诉我下一步要改什么，或者准备好后点击**导出**。"),
+    "help_intro": ("Here is what I can do:", "我可以："),
+    "unknown_intro": ("I can't do that here. Here is what I can do:", "这个我做不到。我可以："),
+}
+
+TERMS: dict[str, tuple[str, str]] = {
+    "top": ("top", "顶部"), "center": ("center", "居中"), "bottom": ("bottom", "底部"),
+    "title": ("title", "标题"), "text": ("text", "文字"),
+    "bgm": ("background music", "背景音乐"), "video": ("original audio", "原声"),
+    "audio": ("audio", "音频"),
+    "pad": ("letterboxed", "留黑边完整显示"), "crop": ("cropped to fill", "裁剪铺满"),
+    "more_upbeat": ("more upbeat", "更欢快"), "calmer": ("calmer", "更舒缓"),
+    "another": ("another take", "换一版"), "bpm": ("new tempo", "新的速度"),
+    "piano_only": ("piano only", "纯钢琴"),
+}
+
+CAPABILITIES: tuple[tuple[str, str], ...] = (
+    ("put your uploads on the timeline (clips in order, photos as 3 s stills)",
+     "把上传的素材放到时间线上（视频按顺序，图片默认每张3秒）"),
+    ("mute, keep or set the original audio (e.g. \"set the original audio to 30%\")",
+     "静音、保留或调整原声音量（例如“原声音量30%”）"),
+    ("use an uploaded song as background music, make it louder or quieter, or remove it",
+     "把上传的音乐作为背景音乐，调大、调小或删除"),
+    ("fade the music or the sound in and out", "让音乐或原声淡入淡出"),
+    ("add or remove a title or text (e.g. add a title \"Summer Trip\" for the first 3 seconds)",
+     "添加或删除标题和字幕（例如：添加标题“夏日旅行”）"),
+    ("trim the video (keep the first 10 seconds, cut the first or last seconds)",
+     "剪辑视频长度（只保留前10秒、剪掉开头或结尾几秒）"),
+    ("change the canvas: 16:9, vertical 9:16, square 1:1; crop to fill or letterbox",
+     "调整画布：16:9 横屏、9:16 竖屏、1:1 方形；裁剪铺满或留黑边"),
+    ("remove a track, or show what is on the timeline", "删除轨道，或显示时间线内容"),
+    ("generate background music that fits your video", "生成适合视频的背景音乐"),
+)
+
+
+def _value_text(value: NoteValue, language: Language) -> str:
+    column = 0 if language == "en" else 1
+    if isinstance(value, Term):
+        return TERMS.get(value.word, (value.word, value.word))[column]
+    if isinstance(value, list):
+        return (", " if language == "en" else "、").join(value)
+    return str(value)
+
+
+def _first_upper(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def render(note: Note, language: Language) -> str:
+    """The note as a sentence in ``language``; user text is inserted verbatim."""
+    key = note.key
+    values = {name: _value_text(value, language) for name, value in note.values.items()}
+    if key == "described":
+        tracks = note.values.get("tracks")
+        lines = tracks if isinstance(tracks, list) else []
+        values["tracks"] = "\n".join(f"- {line}" for line in lines)
+        key = "described" if lines else "described_empty"
+    template = TEMPLATES[key][0 if language == "en" else 1]
+    return _first_upper(template.format(**values)) if language == "en" else template.format(
+        **values)
+
+
+def phrase(key: str, language: Language) -> str:
+    """A fixed sentence (no values) in ``language``."""
+    return TEMPLATES[key][0 if language == "en" else 1]
+
+
+def capabilities(language: Language, *, understood: bool) -> str:
+    """The bullet list of what the agent can do, after a short lead-in."""
+    intro = phrase("help_intro" if understood else "unknown_intro", language)
+    column = 0 if language == "en" else 1
+    bullets = "\n".join(f"- {pair[column]}" for pair in CAPABILITIES)
+    return f"{intro}\n{bullets}"
+
+
+def skipped(pieces: list[str], language: Language) -> str:
+    """Which parts of the message were not understood (quoted back to the user)."""
+    if language == "en":
+        quoted = ", ".join(f'"{piece}"' for piece in pieces)
+    else:
+        quoted = "、".join(f"“{piece}”" for piece in pieces)
+    return render(Note("skipped", {"pieces": quoted}), language)

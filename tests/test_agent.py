@@ -1,0 +1,665 @@
+"""The rule-based agent: instructions in English and Chinese → tool actions, draft and reply."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+
+from nemo_widgets.engine.agent import MediaItem, MusicRequest, ToolAction, TurnPlan, plan_turn
+from nemo_widgets.timeline import Timeline
+
+CLIP_A = MediaItem("a" * 64, "a.mp4", "video", 10.0, 1920, 1080, True)
+CLIP_B = MediaItem("b" * 64, "b.mp4", "video", 4.0, 1280, 720, False)
+PHOTO = MediaItem("c" * 64, "beach.jpg", "image", 0.0, 800, 600, False)
+SONG = MediaItem("d" * 64, "song.mp3", "audio", 6.0, 0, 0, False)
+LONG_SONG = MediaItem("e" * 64, "long.mp3", "audio", 60.0, 0, 0, False)
+
+UPLOADS = [CLIP_A, SONG]
+PLAIN_TURN = 0  # turn_index that is neither silent nor ends with the export hint
+
+
+def plan(message: str, draft: dict[str, Any] | None = None,
+         media: list[MediaItem] | None = None, **kwargs: Any) -> TurnPlan:
+    kwargs.setdefault("turn_index", PLAIN_TURN)
+    return plan_turn(message, draft, UPLOADS if media is None else media, **kwargs)
+
+
+def edited(message: str, draft: dict[str, Any] | None = None,
+           media: list[MediaItem] | None = None, **kwargs: Any) -> dict[str, Any]:
+    """The new draft, checked for the invariants every edit must keep."""
+    result = plan(message, draft, media, **kwargs)
+    assert result.draft is not None, result.reply
+    assert_consistent(result.draft)
+    return result.draft
+
+
+def assert_consistent(draft: dict[str, Any]) -> None:
+    """d is the video's end, music covers 0..d, text stays inside, ids are unique."""
+    timeline = Timeline.from_draft(draft)
+    video = [s for t in timeline.tracks if t.type == 0 for s in t.segments]
+    ends = [s.end_ms for t in timeline.tracks for s in t.segments]
+    expected = max(s.end_ms for s in video) if video else max(ends, default=0)
+    assert draft["d"] == expected
+    for track in timeline.tracks:
+        starts = [s.start_ms for s in track.segments]
+        assert starts == sorted(starts)
+        if track.role == "bgm":
+            assert track.segments[0].start_ms == 0
+            assert track.end_ms == draft["d"]
+        if track.type == 7:
+            assert all(s.end_ms <= draft["d"] for s in track.segments)
+        for segment in track.segments:
+            assert segment.fade_in_ms + segment.fade_out_ms <= segment.duration_ms
+    ids = [s.id for t in timeline.tracks for s in t.segments]
+    assert len(ids) == len(set(ids))
+    assert all(i.startswith("sg_") for i in ids)
+
+
+def track(draft: dict[str, Any], name: str) -> dict[str, Any]:
+    return next(t for t in draft["t"] if t.get("name") == name)
+
+
+def summary(draft: dict[str, Any] | None) -> str:
+    return Timeline.from_draft(draft).summary()
+
+
+def names(result: TurnPlan) -> list[str]:
+    return [a.name for a in result.actions]
+
+
+@pytest.fixture
+def placed() -> dict[str, Any]:
+    """a.mp4 (10 s) on the video track; song.mp3 uploaded but not used yet."""
+    return edited("add my video to the timeline")
+
+
+@pytest.fixture
+def with_music(placed: dict[str, Any]) -> dict[str, Any]:
+    return edited("use my song as background music", placed)
+
+
+@pytest.fixture
+def full(with_music: dict[str, Any]) -> dict[str, Any]:
+    return edited('add a title "Summer Trip"', with_music)
+
+
+# --- 1. placing uploads --------------------------------------------------------------------------
+@pytest.mark.parametrize("message", [
+    "add my video to the timeline", "put the clips in order", "use all uploads",
+    "Put everything on the timeline please", "把视频放到时间线上", "添加素材", "使用所有素材",
+])
+def test_place_uploads_in_order_back_to_back(message: str) -> None:
+    draft = edited(message, media=[CLIP_A, SONG, CLIP_B])
+    video = track(draft, "Video")
+    assert video["tt"] == 0
+    assert [(s["label"], s["start_ms"], s["duration_ms"], s["volume"]) for s in video["sg"]] == [
+        ("a.mp4", 0, 10000, 1.0), ("b.mp4", 10000, 4000, 1.0)]
+    assert draft["d"] == 14000
+    assert all(t["tt"] != 1 for t in draft["t"])  # the song is not placed
+
+
+def test_place_on_empty_draft_uses_default_canvas() -> None:
+    draft = edited("add my video to the timeline", None)
+    assert draft["m"] == {"title": "project", "width": 1920, "height": 1080, "fit": "pad",
+                          "fps": 30}
+
+
+def test_photos_are_stills_of_three_seconds_by_default() -> None:
+    draft = edited("add the photos and videos", media=[PHOTO, CLIP_B])
+    segments = track(draft, "Video")["sg"]
+    assert [(s["kind"], s["start_ms"], s["duration_ms"]) for s in segments] == [
+        ("image", 0, 3000), ("video", 3000, 4000)]
+
+
+@pytest.mark.parametrize("message", ["add my photos, each photo 5 seconds", "每张图片5秒",
+                                     "each photo for five seconds", "照片每张显示五秒"])
+def test_photo_duration_can_be_asked(message: str) -> None:
+    draft = edited(message, media=[PHOTO, CLIP_B])
+    assert [s["duration_ms"] for s in track(draft, "Video")["sg"]] == [5000, 4000]
+    assert draft["d"] == 9000
+
+
+def test_photo_duration_retimes_placed_photos() -> None:
+    draft = edited("add everything to the timeline", media=[PHOTO, CLIP_B])
+    draft = edited("each photo 2 seconds", draft, media=[PHOTO, CLIP_B])
+    assert [(s["start_ms"], s["duration_ms"]) for s in track(draft, "Video")["sg"]] == [
+        (0, 2000), (2000, 4000)]
+
+
+def test_placing_again_adds_only_new_uploads(placed: dict[str, Any]) -> None:
+    again = plan("add my video to the timeline", placed)
+    assert again.draft is None and again.charge is None
+    assert "already" in (again.reply or "")
+    more = edited("add the new clips to the timeline", placed, media=[CLIP_A, SONG, CLIP_B])
+    assert [s["label"] for s in track(more, "Video")["sg"]] == ["a.mp4", "b.mp4"]
+
+
+def test_nothing_to_place_without_uploads() -> None:
+    result = plan("add my video to the timeline", media=[])
+    assert result.draft is None and result.charge is None
+    assert result.actions[0].result["status"] == "error"
+    assert "upload" in (result.reply or "")
+
+
+def test_any_edit_places_uploads_first() -> None:
+    result = plan("add a title 'Hi'")
+    assert names(result) == ["add_media_to_timeline", "add_text"]
+    assert result.draft is not None
+    assert summary(result.draft) == (
+        'Timeline (2 tracks): 1. Video: a.mp4 (0-10s) 2. Title: "Hi" (0-3s)')
+
+
+def test_later_place_instruction_is_folded_into_auto_placement() -> None:
+    result = plan("mute the original audio, then each photo 4 seconds", media=[PHOTO, CLIP_A])
+    assert names(result) == ["add_media_to_timeline", "set_volume"]
+    assert result.draft is not None
+    assert track(result.draft, "Video")["sg"][0]["duration_ms"] == 4000
+
+
+# --- 2. original audio -------------------------------------------------------------------------
+@pytest.mark.parametrize(("message", "volume"), [
+    ("mute the original audio", 0.0), ("静音原声", 0.0), ("remove the original sound", 0.0),
+    ("去掉原声", 0.0), ("mute", 0.0), ("keep the original audio", 1.0), ("保留原声", 1.0),
+    ("set the original audio to 30%", 0.3), ("原声音量30%", 0.3), ("原声音量百分之三十", 0.3),
+    ("set the video volume to 0.5", 0.5),
+])
+def test_original_audio(placed: dict[str, Any], message: str, volume: float) -> None:
+    start = edited("mute the original audio", placed) if volume == 1.0 else placed
+    draft = edited(message, start)
+    assert [s["volume"] for s in track(draft, "Video")["sg"]] == [volume]
+    assert names(plan(message, start)) == ["set_volume"]
+
+
+def test_muting_twice_changes_nothing(placed: dict[str, Any]) -> None:
+    muted = edited("mute the original audio", placed)
+    assert plan("mute the original audio", muted).draft is None
+
+
+# --- 3. uploaded song as background music ---------------------------------------------------------
+@pytest.mark.parametrize("message", [
+    "use my song as background music", "add the mp3 as bgm", "用我上传的音乐作为背景音乐",
+    "use song.mp3 as the soundtrack", "add background music",
+])
+def test_uploaded_song_becomes_bgm(placed: dict[str, Any], message: str) -> None:
+    draft = edited(message, placed)
+    bgm = track(draft, "BGM")
+    assert (bgm["tt"], bgm["role"]) == (1, "bgm")
+    (segment,) = bgm["sg"]
+    assert segment == {"id": segment["id"], "kind": "audio", "start_ms": 0, "duration_ms": 10000,
+                       "source": SONG.hash, "label": "song.mp3", "volume": 0.35,
+                       "fade_in_ms": 500, "fade_out_ms": 1500, "loop": True}
+
+
+def test_bgm_with_asked_volume_and_no_loop_when_long_enough(placed: dict[str, Any]) -> None:
+    draft = edited("use long.mp3 as background music at 20%", placed,
+                   media=[CLIP_A, SONG, LONG_SONG])
+    (segment,) = track(draft, "BGM")["sg"]
+    assert (segment["label"], segment["volume"], segment.get("loop", False)) == (
+        "long.mp3", 0.2, False)
+
+
+def test_bgm_needs_an_audio_upload(placed: dict[str, Any]) -> None:
+    result = plan("use my song as background music", placed, media=[CLIP_A])
+    assert result.draft is None
+    assert result.actions[0].result["status"] == "error"
+
+
+def test_bgm_replaces_previous_bgm(with_music: dict[str, Any]) -> None:
+    draft = edited("use long.mp3 as bgm", with_music, media=[CLIP_A, SONG, LONG_SONG])
+    assert [t["name"] for t in draft["t"]] == ["Video", "BGM"]
+    assert track(draft, "BGM")["sg"][0]["label"] == "long.mp3"
+
+
+# --- 4. music volume and removal ------------------------------------------------------------------
+@pytest.mark.parametrize(("message", "volume"), [
+    ("lower the music", 0.245), ("music quieter", 0.245), ("降低音乐音量", 0.245),
+    ("louder music", 0.455), ("turn the music up", 0.455), ("set the music to 20%", 0.2),
+    ("背景音乐音量50%", 0.5), ("音乐小声一点", 0.245), ("mute the music", 0.0),
+])
+def test_music_volume(with_music: dict[str, Any], message: str, volume: float) -> None:
+    result = plan(message, with_music)
+    assert names(result) == ["set_volume"] and result.needs_music is None
+    assert result.draft is not None and result.charge == "edit"
+    assert track(result.draft, "BGM")["sg"][0]["volume"] == volume
+    assert track(result.draft, "Video")["sg"][0]["volume"] == 1.0
+
+
+@pytest.mark.parametrize("message", ["remove the music", "删除背景音乐", "no music",
+                                     "get rid of the background music"])
+def test_remove_music(with_music: dict[str, Any], message: str) -> None:
+    result = plan(message, with_music)
+    assert names(result) == ["remove_track"] and result.needs_music is None
+    assert result.draft is not None
+    assert [t["name"] for t in result.draft["t"]] == ["Video"]
+
+
+def test_music_volume_without_music_explains(placed: dict[str, Any]) -> None:
+    result = plan("lower the music", placed)
+    assert result.draft is None and result.charge is None
+    assert "no background music" in (result.reply or "")
+
+
+# --- 5. fades ----------------------------------------------------------------------------------
+def test_fade_in_music_over_two_seconds(with_music: dict[str, Any]) -> None:
+    draft = edited("fade in the music over 2 seconds", with_music)
+    segment = track(draft, "BGM")["sg"][0]
+    assert (segment["fade_in_ms"], segment["fade_out_ms"]) == (2000, 1500)
+
+
+@pytest.mark.parametrize(("message", "fade_in", "fade_out"), [
+    ("fade out at the end", 500, 2000), ("淡入", 1000, 1500), ("淡出3秒", 500, 3000),
+    ("fade in and out", 1000, 2000), ("音乐淡入淡出", 1000, 2000),
+    ("fade in over 2 seconds and out over 3 seconds", 2000, 3000),
+])
+def test_fades_go_on_the_music(with_music: dict[str, Any], message: str, fade_in: int,
+                               fade_out: int) -> None:
+    segment = track(edited(message, with_music), "BGM")["sg"][0]
+    assert (segment["fade_in_ms"], segment["fade_out_ms"]) == (fade_in, fade_out)
+
+
+def test_fades_go_on_the_video_sound_without_music() -> None:
+    draft = edited("fade in and out", media=[CLIP_A, CLIP_B])
+    first, last = track(draft, "Video")["sg"]
+    assert first.get("fade_in_ms") == 1000 and "fade_out_ms" not in first
+    assert last.get("fade_out_ms") == 2000 and "fade_in_ms" not in last
+
+
+# --- 6. titles and text ------------------------------------------------------------------------
+@pytest.mark.parametrize("message", [
+    'add a title "Summer Trip"', "add a title 'Summer Trip'", "add a title “Summer Trip”",
+    "add a title 「Summer Trip」", "add title: Summer Trip", "Title: Summer Trip",
+    "add a title saying Summer Trip", "添加标题“Summer Trip”", "添加标题：Summer Trip",
+])
+def test_title_in_any_quotes(placed: dict[str, Any], message: str) -> None:
+    draft = edited(message, placed)
+    title = track(draft, "Title")
+    assert title["tt"] == 7
+    (segment,) = title["sg"]
+    assert segment["text"] == "Summer Trip"
+    assert (segment["start_ms"], segment["duration_ms"]) == (0, 3000)
+    assert segment["style"] == {"size": 96, "position": "center"}
+    assert (segment["fade_in_ms"], segment["fade_out_ms"]) == (300, 300)
+
+
+@pytest.mark.parametrize(("message", "start", "end", "position"), [
+    ('add a title "Trip" for the first 5 seconds', 0, 5000, "center"),
+    ('add a title "Trip" at the bottom', 0, 3000, "bottom"),
+    ("add title: Trip at the top for the first 2 seconds", 0, 2000, "top"),
+    ('add a title "Trip" from 5s to 8s', 5000, 8000, "center"),
+    ("在底部添加标题“Trip”，前4秒", 0, 4000, "bottom"),
+    ("添加标题“Trip”从2秒到6秒", 2000, 6000, "center"),
+])
+def test_title_timing_and_position(placed: dict[str, Any], message: str, start: int, end: int,
+                                   position: str) -> None:
+    (segment,) = track(edited(message, placed), "Title")["sg"]
+    assert (segment["start_ms"], segment["start_ms"] + segment["duration_ms"]) == (start, end)
+    assert segment["style"]["position"] == position
+
+
+@pytest.mark.parametrize(("message", "text", "start", "end"), [
+    ("add text 'Day 1' at 5 seconds", "Day 1", 5000, 8000),
+    ('add text "Day 1" between 5 and 8 seconds', "Day 1", 5000, 8000),
+    ("add a caption 'Hello' from 1s to 2.5s", "Hello", 1000, 2500),
+    ("添加字幕“第一天”在第5秒", "第一天", 5000, 8000),
+    ("添加字幕：你好世界", "你好世界", 0, 3000),
+    ("add text 'The end' at the end", "The end", 7000, 10000),
+])
+def test_text_goes_on_the_text_track(placed: dict[str, Any], message: str, text: str,
+                                     start: int, end: int) -> None:
+    (segment,) = track(edited(message, placed), "Text")["sg"]
+    assert segment["text"] == text
+    assert (segment["start_ms"], segment["start_ms"] + segment["duration_ms"]) == (start, end)
+    assert segment["style"] == {"size": 56, "position": "bottom"}
+
+
+def test_text_past_the_end_is_clipped_or_refused(placed: dict[str, Any]) -> None:
+    (segment,) = track(edited("add text 'x' from 8s to 12s", placed), "Text")["sg"]
+    assert segment["start_ms"] + segment["duration_ms"] == 10000
+    refused = plan("add text 'x' at 12 seconds", placed)
+    assert refused.draft is None and refused.actions[0].result["status"] == "error"
+
+
+def test_new_title_replaces_the_old_one_in_place(full: dict[str, Any]) -> None:
+    moved = edited('add a title "Trip" at the top for the first 2 seconds', full)
+    renamed = edited('change the title to "Winter"', moved)
+    (segment,) = track(renamed, "Title")["sg"]
+    assert (segment["text"], segment["duration_ms"], segment["style"]["position"]) == (
+        "Winter", 2000, "top")
+
+
+def test_title_without_words_asks_for_them(placed: dict[str, Any]) -> None:
+    result = plan("add a title", placed)
+    assert result.draft is None
+    assert "quotes" in (result.reply or "")
+
+
+HOSTILE = ['50% off! "quoted" \\o/ 🎉', "C:\\path\\{name}%s", "Bob's {0} day 😀 & <b>",
+           "Salt and Pepper, then 10 seconds"]
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_hostile_title_text_kept_verbatim(placed: dict[str, Any], text: str) -> None:
+    result = plan(f"add a title “{text}” and make it square", placed)
+    assert result.draft is not None
+    assert track(result.draft, "Title")["sg"][0]["text"] == text
+    assert names(result) == ["add_text", "set_canvas"]
+    assert text in (result.reply or "")
+    assert result.actions[0].args["text"] == text
+
+
+def test_straight_quotes_may_hold_inner_quotes(placed: dict[str, Any]) -> None:
+    draft = edited('add a title "Say "cheese"" for 2 seconds', placed)
+    assert track(draft, "Title")["sg"][0]["text"] == 'Say "cheese"'
+    draft = edited("add a title 'Bob's day'", placed)
+    assert track(draft, "Title")["sg"][0]["text"] == "Bob's day"
+
+
+def test_colon_title_keeps_and(placed: dict[str, Any]) -> None:
+    draft = edited("add title: Salt and Pepper", placed)
+    assert track(draft, "Title")["sg"][0]["text"] == "Salt and Pepper"
+
+
+@pytest.mark.parametrize(("message", "left"), [
+    ("remove the title", ["Video", "BGM", "Text"]), ("删除标题", ["Video", "BGM", "Text"]),
+    ("remove the text", ["Video", "BGM", "Title"]), ("删除字幕", ["Video", "BGM", "Title"]),
+    ("remove the text track", ["Video", "BGM", "Title"]),
+])
+def test_remove_title_or_text(full: dict[str, Any], message: str, left: list[str]) -> None:
+    with_text = edited("add text 'Day 1' at 5 seconds", full)
+    draft = edited(message, with_text)
+    assert [t["name"] for t in draft["t"]] == left
+
+
+# --- 7. trims ----------------------------------------------------------------------------------
+@pytest.mark.parametrize(("message", "length"), [
+    ("trim the video to 8 seconds", 8000), ("只保留前8秒", 8000), ("make it 6 seconds long", 6000),
+    ("keep only the first five seconds", 5000), ("剪到7秒", 7000),
+    ("cut the last 3 seconds", 7000), ("剪掉最后3秒", 7000),
+])
+def test_trim_shortens_everything(full: dict[str, Any], message: str, length: int) -> None:
+    with_text = edited("add text 'late' from 4s to 9s", full)
+    draft = edited(message, with_text)
+    assert draft["d"] == length
+    assert track(draft, "Video")["sg"][0]["duration_ms"] == length
+    assert track(draft, "BGM")["sg"][0]["duration_ms"] == length
+    text = track(draft, "Text")["sg"][0]
+    assert text["start_ms"] + text["duration_ms"] == min(9000, length)
+
+
+@pytest.mark.parametrize("message", ["cut the first 2 seconds", "去掉前两秒", "剪掉前2秒",
+                                     "trim 2 seconds from the start"])
+def test_cut_the_start_moves_the_in_point(full: dict[str, Any], message: str) -> None:
+    draft = edited(message, full)
+    (clip,) = track(draft, "Video")["sg"]
+    assert (clip["start_ms"], clip["duration_ms"], clip["source_in_ms"]) == (0, 8000, 2000)
+    assert draft["d"] == 8000 and track(draft, "BGM")["sg"][0]["duration_ms"] == 8000
+
+
+def test_trim_across_clips_and_drop_text_after_the_end() -> None:
+    draft = edited("add the clips to the timeline", media=[CLIP_A, CLIP_B])
+    draft = edited("add text 'bye' from 11s to 13s", draft, media=[CLIP_A, CLIP_B])
+    draft = edited("cut the first 11 seconds", draft, media=[CLIP_A, CLIP_B])
+    (clip,) = track(draft, "Video")["sg"]
+    assert (clip["label"], clip["duration_ms"], clip["source_in_ms"]) == ("b.mp4", 3000, 1000)
+    shorter = edited("trim to 2 seconds", draft, media=[CLIP_A, CLIP_B])
+    assert all(t["tt"] != 7 for t in shorter["t"])
+
+
+def test_trim_that_does_not_shorten_is_refused(full: dict[str, Any]) -> None:
+    for message in ("make it 15 seconds long", "cut the first 10 seconds"):
+        result = plan(message, full)
+        assert result.draft is None and result.charge is None
+        assert result.actions[0].result["status"] == "error"
+
+
+def test_growing_the_video_regrows_the_music() -> None:
+    draft = edited("use my song as background music", media=[CLIP_A, SONG])
+    draft = edited("trim to 4 seconds", draft, media=[CLIP_A, SONG])
+    assert track(draft, "BGM")["sg"][0].get("loop", False) is False
+    draft = edited("add the new clips", draft, media=[CLIP_A, SONG, CLIP_B])
+    assert draft["d"] == 8000
+    assert track(draft, "BGM")["sg"][0]["loop"] is True
+
+
+# --- 8. canvas ---------------------------------------------------------------------------------
+@pytest.mark.parametrize(("message", "size"), [
+    ("make it vertical", (1080, 1920)), ("9:16", (1080, 1920)), ("for TikTok", (1080, 1920)),
+    ("for Instagram Reels", (1080, 1920)), ("YouTube Shorts", (1080, 1920)), ("竖屏", (1080, 1920)),
+    ("square", (1080, 1080)), ("1:1", (1080, 1080)), ("for Instagram", (1080, 1080)),
+    ("改成正方形", (1080, 1080)), ("16:9", (1920, 1080)), ("horizontal", (1920, 1080)),
+    ("横屏", (1920, 1080)), ("for YouTube", (1920, 1080)),
+])
+def test_canvas_size(placed: dict[str, Any], message: str, size: tuple[int, int]) -> None:
+    start = edited("make it square", placed) if size == (1920, 1080) else placed
+    draft = edited(message, start)
+    assert (draft["m"]["width"], draft["m"]["height"]) == size
+    assert draft["t"] == start["t"]
+
+
+@pytest.mark.parametrize(("message", "fit"), [
+    ("crop to fill", "crop"), ("fill the frame", "crop"), ("铺满", "crop"),
+])
+def test_canvas_fit(placed: dict[str, Any], message: str, fit: str) -> None:
+    draft = edited(message, placed)
+    assert draft["m"]["fit"] == fit
+    assert edited("letterbox", draft)["m"]["fit"] == "pad"
+
+
+def test_same_canvas_changes_nothing(placed: dict[str, Any]) -> None:
+    result = plan("16:9", placed)
+    assert result.draft is None and result.charge is None and "already" in (result.reply or "")
+
+
+# --- 9. removing tracks by number ----------------------------------------------------------------
+@pytest.mark.parametrize("message", ["delete track 2", "remove the second track", "删除第2条轨道",
+                                     "删除第二条轨道"])
+def test_remove_track_by_number(full: dict[str, Any], message: str) -> None:
+    result = plan(message, full)
+    assert result.draft is not None
+    assert summary(result.draft) == (
+        'Timeline (2 tracks): 1. Video: a.mp4 (0-10s) 2. Title: "Summer Trip" (0-3s)')
+    assert result.actions[0].args == {"index": 2, "track": "BGM"}
+
+
+def test_remove_missing_track_number(full: dict[str, Any]) -> None:
+    result = plan("delete track 7", full)
+    assert result.draft is None and "3" in (result.reply or "")
+
+
+# --- 10. describing ------------------------------------------------------------------------------
+SEED_SUMMARY = ('Timeline (3 tracks): 1. Video: a.mp4 (0-10s) 2. BGM: song.mp3 (0-10s, 35%) '
+                '3. Title: "Summer Trip" (0-3s)')
+
+
+def test_summary_in_the_seed_format(full: dict[str, Any]) -> None:
+    assert summary(full) == SEED_SUMMARY
+
+
+@pytest.mark.parametrize("message", ["show tracks", "what's on the timeline?",
+                                     "describe the timeline", "显示时间线", "时间线上有什么"])
+def test_describe(full: dict[str, Any], message: str) -> None:
+    result = plan(message, full, turn_index=2)  # never silent
+    assert result.draft is None and result.charge is None and result.needs_music is None
+    assert result.reply is not None and result.reply.startswith(SEED_SUMMARY)
+    assert "- 2. BGM: song.mp3 (0-10s, 35%)" in result.reply
+    assert result.actions == [ToolAction("describe_timeline", {}, result.actions[0].result)]
+    assert result.actions[0].result["summary"] == SEED_SUMMARY
+
+
+def test_describe_an_empty_draft_does_not_place() -> None:
+    result = plan("show the timeline")
+    assert result.draft is None and names(result) == ["describe_timeline"]
+    assert (result.reply or "").startswith("Timeline (0 tracks): empty")
+
+
+# --- 11. music generation ----------------------------------------------------------------------
+@pytest.mark.parametrize(("message", "variation", "bpm"), [
+    ("generate a background music track that matches the mood of my video", None, None),
+    ("add some upbeat music", None, None), ("make music for this", None, None),
+    ("生成背景音乐", None, None), ("配乐", None, None), ("more upbeat", "more_upbeat", None),
+    ("calmer", "calmer", None), ("another version", "another", None), ("100 bpm", "bpm", 100),
+    ("piano only", "piano_only", None), ("更欢快一点", "more_upbeat", None),
+    ("换一首", "another", None), ("纯钢琴", "piano_only", None),
+])
+def test_music_generation_is_requested(with_music: dict[str, Any], message: str,
+                                       variation: str | None, bpm: int | None) -> None:
+    result = plan(message, with_music, turn_index=2)
+    assert result.needs_music == MusicRequest(prompt=message, variation=variation, bpm=bpm)
+    assert result.charge == "music"
+    assert result.draft is None  # no audio is invented
+    assert names(result) == ["generate_music"]
+    assert result.actions[0].result["status"] == "pending"
+    assert result.reply is not None and (
+        "music tool" in result.reply or "音乐工具" in result.reply)
+
+
+def test_music_request_places_the_uploads_first() -> None:
+    result = plan("generate music for my video")
+    assert names(result) == ["add_media_to_timeline", "generate_music"]
+    assert result.charge == "music" and result.draft is not None
+
+
+# --- 12. not understood --------------------------------------------------------------------------
+@pytest.mark.parametrize("message", ["make me a sandwich", "add a 3D explosion", "", "？？"])
+def test_unknown_instruction_lists_capabilities(full: dict[str, Any], message: str) -> None:
+    result = plan(message, full)
+    assert (result.actions, result.draft, result.charge, result.needs_music) == (
+        [], None, None, None)
+    reply = result.reply or ""
+    assert reply.startswith("I can't do that")
+    assert reply.count("\n- ") >= 8
+    assert "background music" in reply and "title" in reply and "9:16" in reply
+
+
+def test_unknown_instruction_in_chinese(full: dict[str, Any]) -> None:
+    reply = plan("给我做个三明治", full).reply or ""
+    assert reply.startswith("这个我做不到") and "\n- " in reply and "背景音乐" in reply
+
+
+def test_help_and_pleasantries(full: dict[str, Any]) -> None:
+    assert (plan("what can you do?", full).reply or "").startswith("Here is what I can do:")
+    thanks = plan("thanks!", full)
+    assert thanks.draft is None and "Export" in (thanks.reply or "")
+
+
+def test_partly_understood_message_says_what_was_skipped(placed: dict[str, Any]) -> None:
+    result = plan("mute the original audio and make me a sandwich", placed)
+    assert names(result) == ["set_volume"]
+    assert 'did not understand "make me a sandwich"' in (result.reply or "")
+
+
+# --- 13. several instructions ---------------------------------------------------------------------
+def test_several_instructions_in_order(with_music: dict[str, Any]) -> None:
+    result = plan("mute the original audio and add a title 'Hi', then lower the music; "
+                  "make it vertical. Trim to 5 seconds", with_music)
+    assert names(result) == ["set_volume", "add_text", "set_volume", "set_canvas", "trim"]
+    assert result.draft is not None
+    assert_consistent(result.draft)
+    assert summary(result.draft) == ('Timeline (3 tracks): 1. Video: a.mp4 (0-5s, 0%) '
+                                     '2. BGM: song.mp3 (0-5s, 24%) 3. Title: "Hi" (0-3s)')
+    assert (result.reply or "").count("\n- ") == 4
+
+
+def test_several_instructions_in_chinese(with_music: dict[str, Any]) -> None:
+    result = plan("静音原声，然后添加标题“你好”并把背景音乐音量调到20%", with_music)
+    assert names(result) == ["set_volume", "add_text", "set_volume"]
+    assert result.draft is not None
+    assert summary(result.draft) == ('Timeline (3 tracks): 1. Video: a.mp4 (0-10s, 0%) '
+                                     '2. BGM: song.mp3 (0-10s, 20%) 3. Title: "你好" (0-3s)')
+    assert "已静音原声" in (result.reply or "")
+
+
+def test_fragments_are_glued_back(with_music: dict[str, Any]) -> None:
+    result = plan("fade in and out the music", with_music)
+    assert names(result) == ["fade"]
+    assert result.actions[0].args == {"target": "bgm", "fade_in_s": 1.0, "fade_out_s": 2.0}
+
+
+# --- 14. determinism, immutability, round trip ----------------------------------------------------
+def test_same_inputs_same_plan(with_music: dict[str, Any]) -> None:
+    message = "add a title 'Hi' and add text 'x' at 4 seconds"
+    assert plan(message, with_music, seed=3) == plan(message, with_music, seed=3)
+    assert plan(message, with_music, seed=3).draft != plan(message, with_music, seed=4).draft
+
+
+def test_input_draft_is_not_mutated(full: dict[str, Any]) -> None:
+    before = copy.deepcopy(full)
+    for message in ("trim to 3 seconds", "mute the original audio", "remove the title",
+                    "make it vertical", "fade out the music", "lower the music"):
+        plan(message, full)
+    assert full == before
+
+
+def test_round_trip_through_timeline(full: dict[str, Any]) -> None:
+    draft = edited("add text 'x' at 4 seconds and fade in the music", full)
+    assert Timeline.from_draft(draft).to_draft() == draft
+
+
+def test_unknown_keys_of_the_draft_are_kept() -> None:
+    draft = {"t": [{"tt": 0, "name": "Video", "custom": 1, "sg": [
+        {"id": "sg_1", "kind": "video", "source": CLIP_A.hash, "label": "a.mp4", "start_ms": 0,
+         "duration_ms": 10000, "volume": 1.0, "mine": {"x": 1}}]}],
+        "d": 10000, "m": {"title": "p", "width": 1920, "height": 1080}, "extra": True}
+    new = edited("mute the original audio", draft)
+    assert new["extra"] is True and new["t"][0]["custom"] == 1
+    assert new["t"][0]["sg"][0]["mine"] == {"x": 1}
+    assert new["m"]["fit"] == "pad" and new["m"]["title"] == "p"
+
+
+def test_segment_ids_stay_unique_over_many_turns() -> None:
+    draft: dict[str, Any] | None = None
+    for index, message in enumerate(["add a title 'a'", "add text 'b' at 1 second",
+                                     "add text 'c' at 5 seconds", "use my song as bgm",
+                                     "add a title 'd' at the top"]):
+        result = plan(message, draft, turn_index=index)
+        assert result.draft is not None
+        assert_consistent(result.draft)
+        draft = result.draft
+
+
+# --- 15. reply style ---------------------------------------------------------------------------
+def test_simple_edit_is_silent_every_third_turn(placed: dict[str, Any]) -> None:
+    silent = plan("mute the original audio", placed, turn_index=2)
+    assert silent.reply is None and silent.draft is not None and silent.charge == "edit"
+    assert names(silent) == ["set_volume"]
+    assert plan("mute the original audio", placed, turn_index=5).reply is None
+    assert plan("mute the original audio", placed, turn_index=3).reply == (
+        "Muted the original audio.")
+
+
+def test_multi_edits_and_failures_are_never_silent(placed: dict[str, Any]) -> None:
+    assert plan("mute the original audio and make it square", placed, turn_index=2).reply
+    assert plan("lower the music", placed, turn_index=2).reply
+
+
+def test_export_hint_after_edits_on_some_turns(placed: dict[str, Any]) -> None:
+    english = plan("mute the original audio", placed, turn_index=1).reply or ""
+    assert english.endswith("Click Export when you're ready.")
+    chinese = plan("静音原声", placed, turn_index=1).reply or ""
+    assert chinese.endswith("准备好后点击导出。")
+    assert "Export" not in (plan("show tracks", placed, turn_index=1).reply or "")
+
+
+@pytest.mark.parametrize(("message", "reply"), [
+    ("export the video", "Click **Export** to render your 1080p MP4."),
+    ("render it please", "Click **Export** to render your 1080p MP4."),
+    ("导出", "点击**导出**即可渲染 1080p MP4。"),
+])
+def test_export_points_to_the_gui(full: dict[str, Any], message: str, reply: str) -> None:
+    result = plan(message, full, turn_index=2)
+    assert (result.actions, result.draft, result.charge, result.reply) == ([], None, None, reply)
+
+
+def test_reply_language_follows_the_message_or_the_session(placed: dict[str, Any]) -> None:
+    assert plan("静音原声", placed).reply == "已静音原声。"
+    assert plan("mute", placed, language="zh").reply == "已静音原声。"
+    assert plan('add a title "夏日"', placed).reply == 'Added the title "夏日" (0-3s, center).'
+
+
+def test_tool_results_carry_status_and_summary(placed: dict[str, Any]) -> None:
+    result = plan("mute the original audio", placed)
+    assert result.actions[0].result == {
+        "status": "ok", "message": "Muted the original audio.",
+        "summary": "Timeline (1 track): 1. Video: a.mp4 (0-10s, 0%)"}
