@@ -121,11 +121,43 @@ def test_photo_duration_can_be_asked(message: str) -> None:
     assert draft["d"] == 9000
 
 
+def test_place_and_photo_length_in_one_message_is_one_step() -> None:
+    result = plan("add all photos, each photo 2 seconds", media=[PHOTO, CLIP_B])
+    assert names(result) == ["add_media_to_timeline"]
+    assert result.actions[0].args == {"track": "Video", "files": ["beach.jpg", "b.mp4"],
+                                      "image_duration_s": 2.0}
+    assert result.reply == ("Put beach.jpg, b.mp4 on the video track, back to back (0-6s): "
+                            "clips keep their own sound, photos show for 2s each.")
+
+
+def test_long_upload_lists_are_shortened_in_the_reply() -> None:
+    photos = [MediaItem(f"{i:064d}", f"p{i}.jpg", "image", 0.0, 10, 10, False) for i in range(6)]
+    assert plan("add all photos", media=photos).reply == (
+        "Put p0.jpg, p1.jpg, p2.jpg and 3 more on the video track, back to back (0-18s), "
+        "3s per photo.")
+
+
 def test_photo_duration_retimes_placed_photos() -> None:
     draft = edited("add everything to the timeline", media=[PHOTO, CLIP_B])
     draft = edited("each photo 2 seconds", draft, media=[PHOTO, CLIP_B])
     assert [(s["start_ms"], s["duration_ms"]) for s in track(draft, "Video")["sg"]] == [
         (0, 2000), (2000, 4000)]
+
+
+def test_new_photos_take_the_length_of_the_placed_ones() -> None:
+    second = MediaItem("f" * 64, "more.png", "image", 0.0, 10, 10, False)
+    draft = edited("add the photos, each photo 5 seconds", media=[PHOTO])
+    draft = edited("add the new photos", draft, media=[PHOTO, second])
+    assert [s["duration_ms"] for s in track(draft, "Video")["sg"]] == [5000, 5000]
+
+
+def test_photo_duration_does_not_bring_back_what_was_cut() -> None:
+    media = [PHOTO, CLIP_B, MediaItem("f" * 64, "last.png", "image", 0.0, 10, 10, False)]
+    draft = edited("add everything to the timeline", media=media)
+    draft = edited("cut the first 3 seconds", draft, media=media)
+    draft = edited("each photo 1 second", draft, media=media)
+    assert [(s["label"], s["duration_ms"]) for s in track(draft, "Video")["sg"]] == [
+        ("b.mp4", 4000), ("last.png", 1000)]
 
 
 def test_placing_again_adds_only_new_uploads(placed: dict[str, Any]) -> None:
@@ -356,6 +388,12 @@ def test_straight_quotes_may_hold_inner_quotes(placed: dict[str, Any]) -> None:
     assert track(draft, "Title")["sg"][0]["text"] == "Bob's day"
 
 
+def test_forged_quote_markers_are_harmless(placed: dict[str, Any]) -> None:
+    result = plan("add a title '\ue000\ue105\ue001' and \ue000\ue100\ue001", placed)
+    assert result.draft is not None
+    assert track(result.draft, "Title")["sg"][0]["text"] == "\ufffd\ue105\ufffd"
+
+
 def test_colon_title_keeps_and(placed: dict[str, Any]) -> None:
     draft = edited("add title: Salt and Pepper", placed)
     assert track(draft, "Title")["sg"][0]["text"] == "Salt and Pepper"
@@ -445,6 +483,15 @@ def test_canvas_fit(placed: dict[str, Any], message: str, fit: str) -> None:
     draft = edited(message, placed)
     assert draft["m"]["fit"] == fit
     assert edited("letterbox", draft)["m"]["fit"] == "pad"
+
+
+def test_canvas_size_and_fit_said_together_are_one_step(placed: dict[str, Any]) -> None:
+    for message in ("make it vertical and crop to fill", "竖屏，铺满"):
+        result = plan(message, placed)
+        assert names(result) == ["set_canvas"]
+        assert result.draft is not None
+        assert {k: result.draft["m"][k] for k in ("width", "height", "fit")} == {
+            "width": 1080, "height": 1920, "fit": "crop"}
 
 
 def test_same_canvas_changes_nothing(placed: dict[str, Any]) -> None:
@@ -571,6 +618,16 @@ def test_several_instructions_in_chinese(with_music: dict[str, Any]) -> None:
     assert "已静音原声" in (result.reply or "")
 
 
+def test_repeated_settings_run_once_but_relative_changes_add_up(
+        with_music: dict[str, Any]) -> None:
+    assert names(plan("竖屏，适合抖音", with_music)) == ["set_canvas"]
+    result = plan("lower the music, lower the music", with_music)
+    assert names(result) == ["set_volume", "set_volume"]
+    assert result.draft is not None
+    assert track(result.draft, "BGM")["sg"][0]["volume"] == pytest.approx(0.35 * 0.7 * 0.7,
+                                                                           abs=0.001)
+
+
 def test_fragments_are_glued_back(with_music: dict[str, Any]) -> None:
     result = plan("fade in and out the music", with_music)
     assert names(result) == ["fade"]
@@ -663,3 +720,26 @@ def test_tool_results_carry_status_and_summary(placed: dict[str, Any]) -> None:
     assert result.actions[0].result == {
         "status": "ok", "message": "Muted the original audio.",
         "summary": "Timeline (1 track): 1. Video: a.mp4 (0-10s, 0%)"}
+
+
+SESSION = [
+    "add my videos to the timeline", "use my song as background music at 40%",
+    'add a title "Summer Trip" at the top', "add text 'Day 1' from 2s to 4s", "fade out",
+    "cut the first 3 seconds", "lower the music", "each photo 2 seconds", "make it square",
+    "remove the last track", "静音原声", "只保留前5秒", "添加字幕“结束”在最后2秒",
+    "delete track 1", "add the clips again", "remove the music and no music",
+    "make it 3 seconds long", "show tracks",
+]
+
+
+def test_a_long_session_keeps_the_draft_consistent() -> None:
+    media = [PHOTO, CLIP_A, SONG, CLIP_B]
+    draft: dict[str, Any] | None = None
+    for index, message in enumerate(SESSION):
+        result = plan(message, draft, media, turn_index=index)
+        if result.draft is not None:
+            assert_consistent(result.draft)
+            assert Timeline.from_draft(result.draft).to_draft() == result.draft
+            draft = result.draft
+        assert result.charge == ("edit" if result.draft is not None else None)
+    assert draft is not None and draft["d"] == 3000

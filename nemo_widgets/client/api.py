@@ -8,6 +8,7 @@ loading them into memory. The token lives in a private attribute and never in a 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import time
@@ -129,14 +130,11 @@ class NemoApi:
 
     def upload(self, session_id: str, *paths: Path) -> list[dict[str, Any]]:
         """Upload files in one request, streamed from disk."""
-        handles = [Path(p).open("rb") for p in paths]
-        try:
-            files = [("files", (Path(p).name, h)) for p, h in zip(paths, handles, strict=True)]
+        with contextlib.ExitStack() as stack:
+            files = [("files", (Path(p).name, stack.enter_context(Path(p).open("rb"))))
+                     for p in paths]
             data = unwrap(self._http.post(protocol.PATH_UPLOAD.format(session_id=session_id),
                                           headers=self._auth, files=files, timeout=600))
-        finally:
-            for handle in handles:
-                handle.close()
         items: list[dict[str, Any]] = data["files"]
         return items
 

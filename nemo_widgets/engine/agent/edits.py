@@ -123,10 +123,11 @@ def place_media(workspace: Workspace, intent: PlaceMedia) -> Edit:
     args: dict[str, Any] = {"track": VIDEO_NAME}
     if not visuals:
         return Edit("add_media_to_timeline", args, Note("nothing_to_place"), ok=False)
-    still_ms = to_ms(intent.image_seconds or DEFAULT_STILL_S)
     track = ensure_video_track(workspace.timeline)
+    still_ms = still_length(track, intent.image_seconds)
+    adds = intent.add_missing or not track.segments
     retimed = intent.image_seconds is not None and retime_stills(track, still_ms)
-    new = uploads_not_on_track(visuals, track)
+    new = uploads_not_on_track(visuals, track) if adds else []
     cursor = track.end_ms
     for item in new:
         segment = segment_for_upload(item, cursor, still_ms, workspace.ids.next())
@@ -137,12 +138,32 @@ def place_media(workspace: Workspace, intent: PlaceMedia) -> Edit:
         args["image_duration_s"] = still_ms / 1000
     end = seconds_text(track.end_ms)
     if new:
-        return Edit("add_media_to_timeline", args,
-                    Note("placed", {"files": args["files"], "end": end}))
+        return Edit("add_media_to_timeline", args, placed_note(new, end, still_ms))
     if retimed:
         return Edit("add_media_to_timeline", args,
                     Note("stills_retimed", {"seconds": seconds_text(still_ms), "end": end}))
     return Edit("add_media_to_timeline", args, Note("already_placed"))
+
+
+def still_length(track: Track, asked_s: float | None) -> int:
+    """How long a photo shows: as asked, else as the photos already placed, else 3 s."""
+    if asked_s is not None:
+        return to_ms(asked_s)
+    placed = [s.duration_ms for s in track.segments if s.kind == "image"]
+    return placed[-1] if placed else to_ms(DEFAULT_STILL_S)
+
+
+def placed_note(new: list[MediaItem], end: str, still_ms: int) -> Note:
+    """Clips keep their sound, photos last ``still_ms``: say whichever applies."""
+    kinds = {m.file_type for m in new}
+    if kinds == {"video"}:
+        key = "placed"
+    elif kinds == {"image"}:
+        key = "placed_photos"
+    else:
+        key = "placed_mixed"
+    return Note(key, {"files": [m.filename for m in new], "end": end,
+                      "seconds": seconds_text(still_ms)})
 
 
 def uploads_not_on_track(visuals: list[MediaItem], track: Track) -> list[MediaItem]:
@@ -442,7 +463,8 @@ def trim(workspace: Workspace, intent: Trim) -> Edit:
             cut_front(track, amount)
         else:
             keep_first(track, limit)
-    return Edit("trim", args, Note("trimmed", {
+    follows = bgm_segments(timeline) or text_segments(timeline)
+    return Edit("trim", args, Note("trimmed_all" if follows else "trimmed", {
         "end": seconds_text(content_end_ms(timeline)), "before": seconds_text(before)}))
 
 

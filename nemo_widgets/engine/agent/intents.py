@@ -19,9 +19,14 @@ TrackRef = Literal["bgm", "title", "text", "video", "audio"]
 
 @dataclass(frozen=True)
 class PlaceMedia:
-    """Put the uploaded videos and photos on the video track, in upload order."""
+    """Put the uploaded videos and photos on the video track, in upload order.
+
+    ``add_missing`` is False for "each photo 5 seconds" alone: once the video track has
+    content, that retimes the photos on it without bringing back uploads the user cut.
+    """
 
     image_seconds: float | None = None
+    add_missing: bool = True
 
 
 @dataclass(frozen=True)

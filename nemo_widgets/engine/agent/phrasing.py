@@ -28,10 +28,13 @@ MARKER = re.compile(f"{_MARK_OPEN}(.){_MARK_CLOSE}")
 # punctuation, a CJK character or the end.
 _STRAIGHT_OPEN = rf"(?<![^\s:：(（\[,，={_CJK_CLASS}])"
 _STRAIGHT_CLOSE = rf"(?=$|[\s,.;:!?，。；：！？)）\]{_CJK_CLASS}])"
+# Phrases are bounded in length so that a message full of stray quotes stays linear to scan.
+_PHRASE = ".{1,500}?"
 _QUOTED = re.compile(
-    "“(?P<q1>.+?)”|「(?P<q2>.+?)」|『(?P<q3>.+?)』|«(?P<q4>.+?)»|《(?P<q5>.+?)》|‘(?P<q6>.+?)’"
-    rf'|{_STRAIGHT_OPEN}"(?P<q7>.+?)"{_STRAIGHT_CLOSE}'
-    rf"|{_STRAIGHT_OPEN}'(?P<q8>.+?)'{_STRAIGHT_CLOSE}"
+    f"“(?P<q1>{_PHRASE})”|「(?P<q2>{_PHRASE})」|『(?P<q3>{_PHRASE})』|«(?P<q4>{_PHRASE})»"
+    f"|《(?P<q5>{_PHRASE})》|‘(?P<q6>{_PHRASE})’"
+    rf'|{_STRAIGHT_OPEN}"(?P<q7>{_PHRASE})"{_STRAIGHT_CLOSE}'
+    rf"|{_STRAIGHT_OPEN}'(?P<q8>{_PHRASE})'{_STRAIGHT_CLOSE}"
 )
 
 _CHINESE_VERBS = (
@@ -105,7 +108,12 @@ class MaskedText:
 
 
 def mask_quotes(message: str) -> MaskedText:
-    """Replace every quoted phrase with a marker so that nothing inside it is interpreted."""
+    """Replace every quoted phrase with a marker so that nothing inside it is interpreted.
+
+    The two private-use characters that delimit markers are replaced by U+FFFD if the user typed
+    them, so that a message can never forge a marker.
+    """
+    message = message.replace(_MARK_OPEN, "\ufffd").replace(_MARK_CLOSE, "\ufffd")
     quotes: list[str] = []
 
     def _mark(match: re.Match[str]) -> str:

@@ -19,6 +19,7 @@ from nemo_widgets.engine.agent.intents import (
     Help,
     Intent,
     PlaceMedia,
+    SetCanvas,
     SetVolume,
 )
 from nemo_widgets.engine.agent.model import MediaItem, MusicRequest, ToolAction, TurnPlan
@@ -85,7 +86,7 @@ def plan_turn(message: str, draft: dict[str, Any] | None, media: list[MediaItem]
     changed = any(step.changed for step in steps)
     music = music_request(message, steps)
     return TurnPlan(
-        actions=[action_for(step) for step in steps if step.edit is not None],
+        actions=[action_for(step.edit, step) for step in steps if step.edit is not None],
         draft=workspace.timeline.to_draft() if changed else None,
         reply=compose_reply(steps, reading, reply_lang, turn_index, changed),
         charge="music" if music is not None else "edit" if changed else None,
@@ -95,46 +96,82 @@ def plan_turn(message: str, draft: dict[str, Any] | None, media: list[MediaItem]
 
 # --- reading -----------------------------------------------------------------------------------
 def read_message(masked: MaskedText, media: list[MediaItem]) -> Reading:
-    """Split the message into instructions and understand each one.
+    """Split the message into instructions and understand each one, in order."""
+    reader = MessageReader(masked, tuple(m.filename for m in media if m.file_type == "audio"))
+    for separator, piece in split_pieces(masked.text):
+        reader.take(separator, piece)
+    return reader.reading
+
+
+class MessageReader:
+    """Understands a message piece by piece, mending the pieces the splitter cut too eagerly.
 
     A piece that means nothing alone is glued back to the previous one when that changes its
     meaning ("fade in" + "out the music"; "from 5" + "8 seconds"); otherwise it is reported as
-    not understood.
+    not understood. Two pieces that set one thing ("make it vertical, crop to fill") become one
+    step.
     """
-    audio_names = tuple(m.filename for m in media if m.file_type == "audio")
-    reading = Reading()
-    pieces: list[str] = []
-    for separator, raw_piece in split_pieces(masked.text):
+
+    def __init__(self, masked: MaskedText, audio_filenames: tuple[str, ...]) -> None:
+        self.reading = Reading()
+        self._masked = masked
+        self._audio_filenames = audio_filenames
+        self._texts: list[str] = []  # the text behind each intent, for gluing
+
+    def take(self, separator: str, raw_piece: str) -> None:
+        """Read the next piece of the message (``separator`` is what preceded it)."""
         if is_pleasantry(raw_piece):
-            reading.pleasantries += 1
-            continue
+            self.reading.pleasantries += 1
+            return
         piece = strip_filler(raw_piece)
         if not piece:
-            continue
-        intent = understand(Clause.read(piece, masked, audio_names))
-        if intent is not None and is_repeat(intent, reading.intents):
-            continue
+            return
+        intent = self._understand(piece)
         if intent is not None:
-            pieces.append(piece)
-            reading.intents.append(intent)
-            continue
-        if pieces:
-            merged = pieces[-1] + separator + piece
-            merged_intent = understand(Clause.read(merged, masked, audio_names))
-            if merged_intent is not None and merged_intent != reading.intents[-1]:
-                pieces[-1], reading.intents[-1] = merged, merged_intent
-                continue
-        reading.skipped.append(masked.restore(piece))
-    return reading
+            self._add(separator, piece, intent)
+        elif not self._glue(separator, piece):
+            self.reading.skipped.append(self._masked.restore(piece))
+
+    def _understand(self, text: str) -> Intent | None:
+        return understand(Clause.read(text, self._masked, self._audio_filenames))
+
+    def _add(self, separator: str, piece: str, intent: Intent) -> None:
+        intents = self.reading.intents
+        joined = combined(intents[-1], intent) if intents else None
+        if joined is None:
+            self._texts.append(piece)
+            intents.append(intent)
+        else:
+            self._texts[-1] += separator + piece
+            intents[-1] = joined
+
+    def _glue(self, separator: str, piece: str) -> bool:
+        if not self._texts:
+            return False
+        text = self._texts[-1] + separator + piece
+        intent = self._understand(text)
+        if intent is None or intent == self.reading.intents[-1]:
+            return False
+        self._texts[-1], self.reading.intents[-1] = text, intent
+        return True
 
 
-def is_repeat(intent: Intent, earlier: list[Intent]) -> bool:
-    """The same setting said twice in a row ("竖屏，适合抖音") is done once.
+def combined(previous: Intent, new: Intent) -> Intent | None:
+    """One intent for two that set the same thing, or None when they are separate steps.
 
-    "Lower the music, lower it more" is not a repeat: relative changes add up.
+    A setting said twice ("竖屏，适合抖音") is done once, but relative volume changes add up
+    ("lower the music, lower it more"). Canvas size and fit, and placing with a photo length,
+    are merged.
     """
-    relative = isinstance(intent, SetVolume) and intent.scale is not None
-    return bool(earlier) and intent == earlier[-1] and not relative
+    if new == previous and not (isinstance(new, SetVolume) and new.scale is not None):
+        return previous
+    if isinstance(previous, PlaceMedia) and isinstance(new, PlaceMedia):
+        return PlaceMedia(image_seconds=new.image_seconds or previous.image_seconds,
+                          add_missing=new.add_missing or previous.add_missing)
+    if isinstance(previous, SetCanvas) and isinstance(new, SetCanvas):
+        sized = new if new.width is not None else previous
+        return SetCanvas(width=sized.width, height=sized.height, fit=new.fit or previous.fit)
+    return None
 
 
 def answer_without_intents(reading: Reading, language: Language) -> TurnPlan:
@@ -166,7 +203,9 @@ def with_uploads_placed(intents: list[Intent], timeline: Timeline,
                            for i in intents)
     if not edits_something or video_segments(timeline) or not visual_uploads(media):
         return intents
-    placing = next((i for i in intents if isinstance(i, PlaceMedia)), PlaceMedia())
+    seconds = next((i.image_seconds for i in intents
+                    if isinstance(i, PlaceMedia) and i.image_seconds is not None), None)
+    placing = PlaceMedia(image_seconds=seconds)
     return [placing, *(i for i in intents if not isinstance(i, PlaceMedia))]
 
 
@@ -181,10 +220,8 @@ def carry_out(intent: Intent, workspace: Workspace) -> Step:
     return Step(intent, edit, changed, workspace.timeline.summary())
 
 
-def action_for(step: Step) -> ToolAction:
-    """The step as the functionCall/functionResponse pair the HTTP layer emits."""
-    assert step.edit is not None
-    edit = step.edit
+def action_for(edit: Edit, step: Step) -> ToolAction:
+    """The step's tool call as the functionCall/functionResponse pair the HTTP layer emits."""
     status = "ok" if edit.ok else "error"
     if isinstance(step.intent, GenerateMusic):
         status = "pending"

@@ -12,6 +12,12 @@ from nemo_widgets.engine.agent.phrasing import Language
 TEMPLATES: dict[str, tuple[str, str]] = {
     "placed": ("Put {files} on the video track, back to back (0-{end}s), each clip with its own "
                "sound.", "已按上传顺序把{files}放到视频轨道（0-{end}秒），每段保留原声。"),
+    "placed_photos": ("Put {files} on the video track, back to back (0-{end}s), {seconds}s per "
+                      "photo.",
+                      "已按上传顺序把{files}放到视频轨道（0-{end}秒），每张图片显示{seconds}秒。"),
+    "placed_mixed": ("Put {files} on the video track, back to back (0-{end}s): clips keep their "
+                     "own sound, photos show for {seconds}s each.",
+                     "已按上传顺序把{files}放到视频轨道（0-{end}秒）：视频保留原声，每张图片显示{seconds}秒。"),
     "stills_retimed": ("Each photo now shows for {seconds}s; the video is {end}s long.",
                        "每张图片现在显示{seconds}秒，视频总长{end}秒。"),
     "already_placed": ("Your uploads are already on the timeline.", "素材已经都在时间线上了。"),
@@ -55,8 +61,10 @@ TEMPLATES: dict[str, tuple[str, str]] = {
                         "没有第{number}条轨道：时间线上共有{count}条。"),
     "track_removed_number": ("Removed track {number} ({name}).",
                              "已删除第{number}条轨道（{name}）。"),
-    "trimmed": ("Trimmed the video to {end}s (it was {before}s); the music and text end there "
-                "too.", "视频已剪到{end}秒（原来{before}秒），音乐和文字也随之截止。"),
+    "trimmed": ("Trimmed the video to {end}s (it was {before}s).",
+                "视频已剪到{end}秒（原来{before}秒）。"),
+    "trimmed_all": ("Trimmed the video to {end}s (it was {before}s); the music and text now end "
+                    "there too.", "视频已剪到{end}秒（原来{before}秒），音乐和文字也随之截止。"),
     "trim_not_shorter": ("The video is {end}s long, so keeping {seconds}s changes nothing: I can "
                          "only shorten it.",
                          "视频只有{end}秒，保留{seconds}秒不会有变化：我只能缩短视频。"),
@@ -123,8 +131,18 @@ def _value_text(value: NoteValue, language: Language) -> str:
     if isinstance(value, Term):
         return TERMS.get(value.word, (value.word, value.word))[column]
     if isinstance(value, list):
-        return (", " if language == "en" else "、").join(value)
+        return _listing(value, language)
     return str(value)
+
+
+def _listing(items: list[str], language: Language, shown: int = 4) -> str:
+    """ "a.mp4, b.mp4" or, for long lists, "a.mp4, b.mp4, c.mp4 and 5 more"."""
+    if len(items) <= shown:
+        return (", " if language == "en" else "、").join(items)
+    head, rest = items[:shown - 1], len(items) - shown + 1
+    if language == "en":
+        return ", ".join(head) + f" and {rest} more"
+    return "、".join(head) + f"等{len(items)}个文件"
 
 
 def _first_upper(text: str) -> str:

@@ -234,7 +234,8 @@ def recognize_image_seconds(clause: Clause) -> Intent | None:
     match = _IMAGE_SECONDS.search(clause.norm)
     if not match:
         return None
-    return PlaceMedia(image_seconds=float(next(g for g in match.groups() if g is not None)))
+    seconds = float(next(g for g in match.groups() if g is not None))
+    return PlaceMedia(image_seconds=seconds, add_missing=clause.has(_PLACE))
 
 
 def recognize_place(clause: Clause) -> Intent | None:
