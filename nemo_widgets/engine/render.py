@@ -37,6 +37,7 @@ from nemo_widgets import protocol
 from nemo_widgets.engine import fonts
 from nemo_widgets.engine.errors import RenderError
 from nemo_widgets.engine.media import MediaInfo, ffmpeg_exe
+from nemo_widgets.engine.processes import child_preexec
 from nemo_widgets.timeline import Segment, Timeline
 
 __all__ = [
@@ -523,6 +524,8 @@ def _text_filter(item: TextItem, canvas: Canvas, caps: FFmpegCaps) -> str:
         options.append(f"alpha=clip({ramp}\\,0\\,1)")
     if item.box:
         options += ["box=1", "boxcolor=black@0.5", f"boxborderw={max(1, item.size // 4)}"]
+    else:  # an outline keeps white words readable on a bright picture
+        options += [f"borderw={max(2, item.size // 28)}", "bordercolor=black@0.55"]
     if caps.text_align:
         options.append("text_align=C")
     return "drawtext=" + ":".join(options)
@@ -788,7 +791,7 @@ def run_render(plan: RenderPlan, on_progress: Callable[[float], None] | None = N
     with tempfile.TemporaryFile() as errors:
         try:
             proc = subprocess.Popen(plan.argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                    stderr=errors)
+                                    stderr=errors, preexec_fn=child_preexec())
         except OSError as exc:
             raise RenderError(f"Cannot start FFmpeg: {exc}") from exc
         try:
