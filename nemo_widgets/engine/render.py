@@ -26,24 +26,27 @@ import subprocess
 import tempfile
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from pathlib import Path
 from typing import IO, Any
 
 import av
+import numpy as np
 
 from nemo_widgets import protocol
 from nemo_widgets.engine import fonts
 from nemo_widgets.engine.errors import RenderError
+from nemo_widgets.engine.loudness import LoudnessReport, normalize
 from nemo_widgets.engine.media import MediaInfo, ffmpeg_exe
 from nemo_widgets.engine.processes import child_preexec
 from nemo_widgets.timeline import Segment, Timeline
 
 __all__ = [
-    "AudioClip", "Canvas", "FFmpegCaps", "FilterGraph", "MediaResolver", "RenderPlan", "TextItem",
-    "VideoClip", "build_graph", "can_stream_copy", "clean_text", "displays_as_coded",
-    "ffmpeg_caps", "filter_escape", "parse_progress_line", "plan_render", "run_render",
+    "AudioClip", "AudioPass", "Canvas", "FFmpegCaps", "FilterGraph", "MediaResolver",
+    "RenderPlan", "TextItem", "VideoClip", "build_audio_graph", "build_graph", "can_stream_copy",
+    "clean_text", "displays_as_coded", "ffmpeg_caps", "filter_escape", "parse_progress_line",
+    "plan_render", "run_render",
 ]
 
 log = logging.getLogger(__name__)
@@ -53,6 +56,10 @@ MediaResolver = Callable[[str], tuple[Path, MediaInfo]]
 SAMPLE_RATE = 48_000
 VIDEO_CODEC_ARGS = ("-c:v", "libx264", "-preset", "veryfast", "-crf", "20", "-pix_fmt", "yuv420p")
 AUDIO_CODEC_ARGS = ("-c:a", "aac", "-b:a", "192k", "-ar", str(SAMPLE_RATE), "-ac", "2")
+RAW_AUDIO_ARGS = ("-f", "f32le", "-ar", str(SAMPLE_RATE), "-ac", "2")
+DEFAULT_LOUDNESS_LUFS = -14.0
+# Share of the progress bar that the audio pass and the loudness measurement take.
+AUDIO_PASS_SHARE = 15.0
 # Above this many characters the graph goes to a file: Windows caps a whole command line at
 # 32 767 characters and Linux a single argument at 128 KiB.
 SCRIPT_THRESHOLD = 4000
@@ -190,6 +197,22 @@ class RenderPlan:
     workdir: Path
     output: Path
     partial: Path
+    audio_pass: AudioPass | None = None
+
+
+@dataclass
+class AudioPass:
+    """The first of two runs when loudness is normalised: the mix alone, as raw float samples.
+
+    ``run_render`` runs ``argv`` (writing ``mix``), measures and normalises the samples in
+    Python (``loudness.normalize``) into ``normalized``, which the main run then encodes.
+    """
+
+    argv: list[str]
+    mix: Path
+    normalized: Path
+    target_lufs: float
+    report: LoudnessReport | None = None
 
 
 # --- small helpers -------------------------------------------------------------------------------
@@ -615,11 +638,12 @@ def _mix(graph: FilterGraph, labels: list[str], canvas: Canvas, caps: FFmpegCaps
 
 def build_graph(canvas: Canvas, videos: Sequence[VideoClip], sounds: Sequence[AudioClip],
                 texts: Sequence[TextItem], caps: FFmpegCaps,
-                stream_copy: bool = False) -> FilterGraph:
+                stream_copy: bool = False, premixed: Path | None = None) -> FilterGraph:
     """The FFmpeg inputs and filter graph for a validated draft (pure: no I/O).
 
     With ``stream_copy`` the single video clip is input 0 and its stream is mapped as is; only
-    the sound goes through the graph.
+    the sound goes through the graph. With ``premixed`` (raw 48 kHz stereo float samples made
+    by the audio pass) that file is the whole sound and ``sounds`` is ignored.
     """
     graph = FilterGraph(stream_copy=stream_copy)
     if stream_copy:
@@ -627,6 +651,10 @@ def build_graph(canvas: Canvas, videos: Sequence[VideoClip], sounds: Sequence[Au
         graph.video_out = f"{inputs[0]}:v:0"
     else:
         inputs = _picture(graph, videos, texts, canvas, caps)
+    if premixed is not None:
+        index = graph.add_input(premixed, RAW_AUDIO_ARGS)
+        graph.chains.append(f"[{index}:a:0]apad,atrim=end_sample={canvas.total_samples}[aout]")
+        return graph
     labels: list[str] = []
     for clip in sounds:
         if clip.video_index is not None:
@@ -641,6 +669,48 @@ def build_graph(canvas: Canvas, videos: Sequence[VideoClip], sounds: Sequence[Au
         raise RenderError("Too many sounds to mix with this FFmpeg (at most 64).")
     _mix(graph, labels, canvas, caps)
     return graph
+
+
+def build_audio_graph(canvas: Canvas, sounds: Sequence[AudioClip],
+                      caps: FFmpegCaps) -> FilterGraph:
+    """The mix alone, every sound opened as its own input (no picture is decoded)."""
+    graph = FilterGraph()
+    labels: list[str] = []
+    for clip in sounds:
+        index = _sound_input(graph, replace(clip, loop=clip.loop and clip.video_index is None))
+        labels.append(f"[a{len(labels)}]")
+        _sound_chain(graph, clip, index, labels[-1])
+    _mix(graph, labels, canvas, caps)
+    return graph
+
+
+def _loudness_target(timeline: Timeline) -> float | None:
+    """``m.loudness`` (LUFS), −14 by default; ``null`` keeps the mix as it is."""
+    value = timeline.meta.get("loudness", DEFAULT_LOUDNESS_LUFS)
+    if value is None:
+        return None
+    try:
+        target = float(value)
+    except (TypeError, ValueError) as exc:
+        raise RenderError(f"m.loudness must be a number of LUFS or null, not {value!r}.") from exc
+    if not -40 <= target <= -5:
+        raise RenderError(f"m.loudness must be between -40 and -5 LUFS, not {value!r}.")
+    return target
+
+
+def _audio_pass(canvas: Canvas, sounds: Sequence[AudioClip], caps: FFmpegCaps, workdir: Path,
+                token: str, target: float) -> AudioPass:
+    graph = build_audio_graph(canvas, sounds, caps)
+    mix = workdir / f"mix-{token}.f32"
+    argv = [
+        ffmpeg_exe(), "-hide_banner", "-nostdin", "-y", "-loglevel", "error",
+        "-nostats", "-progress", "pipe:1",
+        *(arg for options in graph.inputs for arg in options),
+        *_graph_args(graph, caps, workdir, token + "-audio"),
+        "-map", graph.audio_out, *RAW_AUDIO_ARGS, str(mix),
+    ]
+    return AudioPass(argv=argv, mix=mix, normalized=workdir / f"mix-{token}-normalized.f32",
+                     target_lufs=target)
 
 
 # --- planning ------------------------------------------------------------------------------------
@@ -679,7 +749,11 @@ def plan_render(draft: dict[str, Any], resolve: MediaResolver, output: Path,
     texts = _text_items(timeline, canvas, workdir, token)
     copy = can_stream_copy(videos, texts, canvas) and displays_as_coded(videos[0].path)
     caps = ffmpeg_caps()
-    graph = build_graph(canvas, videos, sounds, texts, caps, stream_copy=copy)
+    target = _loudness_target(timeline)
+    audio_pass = (_audio_pass(canvas, sounds, caps, workdir, token, target)
+                  if target is not None and sounds else None)
+    graph = build_graph(canvas, videos, sounds, texts, caps, stream_copy=copy,
+                        premixed=audio_pass.normalized if audio_pass else None)
     output = Path(output)
     partial = output.with_name(f".{output.stem}.{token}.part.mp4")
     video_args = ["-c:v", "copy"] if copy else [*VIDEO_CODEC_ARGS, "-r", canvas.fps_text]
@@ -699,7 +773,7 @@ def plan_render(draft: dict[str, Any], resolve: MediaResolver, output: Path,
     log.debug("render plan: %s", argv)
     return RenderPlan(argv=argv, duration_ms=canvas.duration_ms, stream_copy=copy,
                       width=canvas.width, height=canvas.height, workdir=workdir,
-                      output=output, partial=partial)
+                      output=output, partial=partial, audio_pass=audio_pass)
 
 
 # --- running -------------------------------------------------------------------------------------
@@ -777,38 +851,81 @@ def _watch(proc: subprocess.Popen[bytes], duration_ms: int,
         reader.join(timeout=5)
 
 
+def _run_ffmpeg(argv: list[str], target: Path, duration_ms: int,
+                on_progress: Callable[[float], None] | None,
+                cancel: threading.Event | None) -> None:
+    """Run one FFmpeg command that writes ``target``; delete it and raise on any failure."""
+    _remove(target)
+    with tempfile.TemporaryFile() as errors:
+        try:
+            proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                    stderr=errors, preexec_fn=child_preexec())
+        except OSError as exc:
+            raise RenderError(f"Cannot start FFmpeg: {exc}") from exc
+        try:
+            _watch(proc, duration_ms, on_progress, cancel)
+            code = proc.wait()
+        except BaseException:
+            proc.kill()
+            proc.wait()
+            _remove(target)
+            raise
+        finally:
+            if proc.stdout is not None:
+                proc.stdout.close()
+        if code != 0 or not target.is_file():
+            _remove(target)
+            detail = _stderr_tail(errors) or "no error output"
+            raise RenderError(f"FFmpeg failed (exit code {code}): {detail}")
+
+
+def _scaled(on_progress: Callable[[float], None] | None, low: float, high: float
+            ) -> Callable[[float], None] | None:
+    """A progress callback that maps 0-100 onto ``low``-``high`` of the caller's bar."""
+    if on_progress is None:
+        return None
+    callback = on_progress
+    return lambda percent: callback(low + (high - low) * percent / 100)
+
+
+def _normalize_mix(audio_pass: AudioPass) -> None:
+    """Measure the raw mix, normalise it, and write the samples the main run will encode."""
+    samples = np.fromfile(audio_pass.mix, dtype="<f4").reshape(-1, 2)
+    normalized, report = normalize(samples, audio_pass.target_lufs)
+    temp = audio_pass.normalized.with_suffix(".tmp")
+    normalized.astype("<f4").tofile(temp)
+    os.replace(temp, audio_pass.normalized)
+    audio_pass.report = report
+    log.info("loudness %.1f -> %.1f LUFS (gain %+.1f dB, true peak %.1f dBTP)",
+             report.input_lufs, report.output_lufs, report.gain_db, report.true_peak_dbtp)
+
+
 def run_render(plan: RenderPlan, on_progress: Callable[[float], None] | None = None,
                cancel: threading.Event | None = None) -> None:
-    """Run the planned FFmpeg command; publish ``plan.output`` only if it succeeds.
+    """Run the planned FFmpeg command(s); publish ``plan.output`` only if all succeed.
 
     FFmpeg writes to ``plan.partial`` next to the output, renamed over it at the end, so no one
     ever sees half a file. ``on_progress`` gets 0-100, rising, 100 last. Setting ``cancel`` kills
     FFmpeg and raises RenderError("cancelled"); a failure raises RenderError with the end of
     FFmpeg's error output. stderr goes to a temporary file so its pipe can never fill and block.
+    With an audio pass, the mix is rendered and normalised first (the first 15 % of the bar).
     """
     plan.output.parent.mkdir(parents=True, exist_ok=True)
-    _remove(plan.partial)
-    with tempfile.TemporaryFile() as errors:
+    share = 0.0
+    if plan.audio_pass is not None:
+        share = AUDIO_PASS_SHARE
+        _run_ffmpeg(plan.audio_pass.argv, plan.audio_pass.mix, plan.duration_ms,
+                    _scaled(on_progress, 0, share * 0.8), cancel)
         try:
-            proc = subprocess.Popen(plan.argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                    stderr=errors, preexec_fn=child_preexec())
-        except OSError as exc:
-            raise RenderError(f"Cannot start FFmpeg: {exc}") from exc
-        try:
-            _watch(proc, plan.duration_ms, on_progress, cancel)
-            code = proc.wait()
-        except BaseException:
-            proc.kill()
-            proc.wait()
-            _remove(plan.partial)
-            raise
+            _normalize_mix(plan.audio_pass)
         finally:
-            if proc.stdout is not None:
-                proc.stdout.close()
-        if code != 0 or not plan.partial.is_file():
-            _remove(plan.partial)
-            detail = _stderr_tail(errors) or "no error output"
-            raise RenderError(f"FFmpeg failed (exit code {code}): {detail}")
+            _remove(plan.audio_pass.mix)
+    try:
+        _run_ffmpeg(plan.argv, plan.partial, plan.duration_ms,
+                    _scaled(on_progress, share, 100), cancel)
+    finally:
+        if plan.audio_pass is not None:
+            _remove(plan.audio_pass.normalized)
     os.replace(plan.partial, plan.output)
     if on_progress is not None:
         on_progress(100.0)
