@@ -23,6 +23,7 @@ from nemo_widgets import protocol
 from nemo_widgets.engine.agent import MediaItem, TurnPlan, plan_turn
 from nemo_widgets.engine.app import Engine
 from nemo_widgets.engine.errors import EngineError, NoCredits
+from nemo_widgets.engine.music_tool import generate_music
 from nemo_widgets.engine.store import SessionRecord
 
 log = logging.getLogger("nemo_widgets.engine.turns")
@@ -104,29 +105,20 @@ class TurnRunner:
             lambda: plan_turn(request.message, session.draft,
                               media_items(engine, session.session_id),
                               language=session.language, turn_index=turn_index))
+        if plan.needs_music is not None:
+            await self._music_turn(request, invocation, queue, plan, turn_index)
+            return
         reply = plan.reply
         charge = plan.charge if plan.draft is not None else None
-        if plan.needs_music is not None:
-            charge = None
-            reply = _music_unavailable(request.message)
         price = getattr(engine.settings.prices, charge, 0) if charge else 0
         ref = f"turn:{session.session_id}:{turn_index}"
-        if price:
-            try:
-                engine.store.reserve(session.user_id, price, charge or "edit", ref)
-            except NoCredits as exc:
-                await queue.put(adk_event(invocation, [{"text": exc.message}],
-                                          errorCode=str(exc.code), errorMessage=exc.message))
-                return
+        if not await self._reserve(queue, invocation, session.user_id, price, charge or "edit",
+                                   ref):
+            return
         try:
             for action in plan.actions:
-                call_id = "adk-" + str(uuid.uuid4())
-                await queue.put(adk_event(invocation, [{"functionCall": {
-                    "id": call_id, "name": action.name, "args": action.args}}]))
-                await queue.put(adk_event(invocation, [{"functionResponse": {
-                    "id": call_id, "name": action.name, "response": action.result}}],
-                    role="user"))
-            if plan.draft is not None and plan.needs_music is None:
+                await _emit_tool(queue, invocation, action.name, action.args, action.result)
+            if plan.draft is not None:
                 engine.store.save_draft(session.session_id, plan.draft)
         except BaseException:
             engine.store.settle(session.user_id, ref, refund=True)
@@ -136,13 +128,66 @@ class TurnRunner:
             for event in _text_events(invocation, reply, request.streaming):
                 await queue.put(event)
 
+    async def _reserve(self, queue: asyncio.Queue[Any], invocation: str, user_id: str,
+                       price: int, action: str, ref: str) -> bool:
+        """Freeze the price; on 2001 tell the client (ADK ``errorCode``) and return False."""
+        if price <= 0:
+            return True
+        try:
+            self._engine.store.reserve(user_id, price, action, ref)
+        except NoCredits as exc:
+            await queue.put(adk_event(invocation, [{"text": exc.message}],
+                                      errorCode=str(exc.code), errorMessage=exc.message))
+            return False
+        return True
 
-def _music_unavailable(message: str) -> str:
-    if any("\u4e00" <= ch <= "\u9fff" for ch in message):
-        return ("本地引擎暂时还不能生成音乐。"
-                "你可以上传一首音乐，然后说“用我上传的音乐作为背景音乐”。")
-    return ("Music generation is not available in this engine yet. You can upload a song and "
-            "say \"use my song as background music\" instead.")
+    async def _music_turn(self, request: TurnRequest, invocation: str,
+                          queue: asyncio.Queue[Any], plan: TurnPlan, turn_index: int) -> None:
+        """Place the uploads if needed, then compose music in a worker thread (keep-alives
+        flow meanwhile), charging the music price as ``frozen`` until it is done."""
+        engine, session = self._engine, request.session
+        music = plan.needs_music
+        assert music is not None
+        draft = plan.draft if plan.draft is not None else session.draft
+        ref = f"turn:{session.session_id}:{turn_index}"
+        if not await self._reserve(queue, invocation, session.user_id,
+                                   engine.settings.prices.music, "music", ref):
+            return
+        try:
+            for action in plan.actions:
+                if action.name != "generate_music":
+                    await _emit_tool(queue, invocation, action.name, action.args, action.result)
+            args = {"prompt": music.prompt, "variation": music.variation, "bpm": music.bpm}
+            current = engine.store.session(session.session_id, session.user_id)
+            try:
+                outcome = await anyio.to_thread.run_sync(
+                    generate_music, engine.settings, engine.store, session.session_id, draft,
+                    current.generated_media, music, engine.jobs.resolve)
+            except EngineError as exc:
+                engine.store.settle(session.user_id, ref, refund=True)
+                await _emit_tool(queue, invocation, "generate_music", args,
+                                 {"status": "error", "message": exc.message})
+                for event in _text_events(invocation, exc.message, request.streaming):
+                    await queue.put(event)
+                return
+            engine.store.save_draft(session.session_id, outcome.draft)
+            engine.store.add_generated_media(session.session_id, outcome.item)
+        except BaseException:
+            engine.store.settle(session.user_id, ref, refund=True)
+            raise
+        engine.store.settle(session.user_id, ref)
+        await _emit_tool(queue, invocation, "generate_music", args, outcome.tool_result)
+        for event in _text_events(invocation, outcome.reply, request.streaming):
+            await queue.put(event)
+
+
+async def _emit_tool(queue: asyncio.Queue[Any], invocation: str, name: str,
+                     args: dict[str, Any], result: dict[str, Any]) -> None:
+    call_id = "adk-" + str(uuid.uuid4())
+    await queue.put(adk_event(invocation, [{"functionCall": {
+        "id": call_id, "name": name, "args": args}}]))
+    await queue.put(adk_event(invocation, [{"functionResponse": {
+        "id": call_id, "name": name, "response": result}}], role="user"))
 
 
 def _text_events(invocation: str, text: str, streaming: bool) -> list[dict[str, Any]]:

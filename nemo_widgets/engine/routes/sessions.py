@@ -47,8 +47,7 @@ def session_state(user_segment: str, session_id: str, request: Request, engine: 
     root = base_url(request)
     video_infos = [upload_answer(item.media, item.filename, root)
                    for item in engine.store.session_media(session_id)]
-    generated = [dict(item, url=f"{root}{item['path']}") if "path" in item else item
-                 for item in session.generated_media]
+    generated = [_with_urls(item, root) for item in session.generated_media]
     return ok({
         "session_id": session.session_id, "task_id": session.task_id,
         "task_name": session.task_name,
@@ -56,6 +55,18 @@ def session_state(user_segment: str, session_id: str, request: Request, engine: 
                   "canvas_config": canvas_config(session.draft),
                   "generated_media": generated},
     })
+
+
+def _with_urls(item: dict[str, Any], root: str) -> dict[str, Any]:
+    """A generated-media entry with absolute URLs for the mix, its stems and its cue file."""
+    out = dict(item)
+    if "path" in item:
+        out["url"] = root + item["path"]
+    if isinstance(item.get("stems"), dict):
+        out["stem_urls"] = {name: root + path for name, path in item["stems"].items()}
+    if isinstance(item.get("cue"), str):
+        out["cue_url"] = root + item["cue"]
+    return out
 
 
 @router.get(protocol.PATH_CREDITS, tags=["credits"])
