@@ -94,5 +94,3 @@ def test_music_request_says_it_is_not_available_and_costs_nothing(shared_engine,
     reply = " ".join(texts(events))
     assert "not available" in reply
     assert api.credits()["available"] == 100
-    chinese = api.run(session_id, "生成背景音乐")
-    assert "音乐" in " ".join(texts(chinese))

@@ -157,9 +157,12 @@ def generate_music(settings: EngineSettings, store: Store, session_id: str,
                    draft: dict[str, Any], generated: list[dict[str, Any]],
                    request: MusicRequest, resolve: Any) -> MusicOutcome:
     """Run the whole tool; raises ``EngineError`` with a sentence for the user on failure."""
-    from nemo_widgets.engine.analysis import analyse_timeline
-    from nemo_widgets.engine.music import MusicPlan
-    from nemo_widgets.engine.music import generate as compose_music
+    try:
+        from nemo_widgets.engine.analysis import analyse_timeline
+        from nemo_widgets.engine.music import MusicPlan
+        from nemo_widgets.engine.music import generate as compose_music
+    except ImportError as exc:  # a build of the engine without the music modules
+        raise EngineError("Music generation is not available in this engine.") from exc
 
     timeline = Timeline.from_draft(draft)
     if timeline.duration_ms < 500:
