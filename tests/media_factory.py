@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import subprocess
 from pathlib import Path
 
@@ -71,3 +72,76 @@ def make_any(path: Path, seconds: float = 2.0) -> Path:
     if kind == "image":
         return make_image(path)
     return make_audio(path, seconds)
+
+
+_SHOT_COLOURS = ("0x1f4e79", "0xc0392b", "0x27ae60", "0xf1c40f", "0x8e44ad", "0xe67e22",
+                 "0x16a085", "0x2c3e50")
+
+
+def make_cut_video(path: Path, cuts: list[float], seconds: float, *, size: str = "320x180",
+                   fps: int = 25, audio: Path | None = None,
+                   colours: tuple[str, ...] = _SHOT_COLOURS) -> Path:
+    """Shots of moving test patterns over different colours, cut exactly at ``cuts``."""
+    bounds = [0.0, *cuts, seconds]
+    inputs: list[str] = []
+    chains = []
+    for index, (start, end) in enumerate(itertools.pairwise(bounds)):
+        colour = colours[index % len(colours)]
+        inputs += ["-f", "lavfi", "-i",
+                   f"color=c={colour}:size={size}:rate={fps}:duration={end - start:.3f}"]
+        chains.append(f"[{index}:v]drawbox=x=mod(t*80\\,200):y=40:w=60:h=60:color=white:t=fill,"
+                      f"trim=end_frame={round((end - start) * fps)},setpts=PTS-STARTPTS[v{index}]")
+    shots = len(bounds) - 1
+    graph = ";".join(chains) + ";" + "".join(f"[v{i}]" for i in range(shots)) + \
+        f"concat=n={shots}:v=1:a=0[vout]"
+    args = [*inputs]
+    maps = ["-map", "[vout]"]
+    if audio is not None:
+        args += ["-i", str(audio)]
+        maps += ["-map", f"{shots}:a:0", "-c:a", "aac"]
+    run_ffmpeg([*args, "-filter_complex", graph, *maps, "-c:v", "libx264", "-preset",
+                "ultrafast", "-pix_fmt", "yuv420p", "-t", f"{seconds:.3f}", str(path)])
+    return path
+
+
+def speech_like(seconds: float, rate: int = 48_000, seed: int = 0,
+                talk: list[tuple[float, float]] | None = None):
+    """A voice-like signal: a gliding glottal pulse train through formant filters, spoken in
+    syllables (≈4.5 per second) during the ``talk`` intervals and silent elsewhere."""
+    import numpy as np
+    from scipy import signal
+
+    rng = np.random.default_rng(seed)
+    n = int(seconds * rate)
+    t = np.arange(n) / rate
+    pitch = 150 + 30 * np.sin(2 * np.pi * 0.7 * t) + 10 * np.sin(2 * np.pi * 3.1 * t)
+    phase = np.cumsum(pitch / rate)
+    pulses = (np.diff(np.floor(phase), prepend=0) > 0).astype(np.float64)
+    glottal = signal.lfilter([1.0], [1.0, -0.96], pulses)
+    voice = np.zeros(n)
+    for formant, width in ((700, 130), (1220, 70), (2600, 160)):
+        b, a = signal.iirpeak(formant, formant / width, fs=rate)
+        voice += signal.lfilter(b, a, glottal)
+    syllables = np.clip(np.sin(2 * np.pi * 4.5 * t + rng.uniform(0, 6)), 0, None) ** 0.7
+    gate = np.zeros(n)
+    for start, end in talk or [(0.0, seconds)]:
+        gate[int(start * rate):int(end * rate)] = 1.0
+    gate = signal.lfilter([0.01], [1, -0.99], gate)
+    out = voice * syllables * gate
+    out = 0.3 * out / max(1e-9, float(np.abs(out).max()))
+    return np.stack([out, out], axis=1).astype(np.float32)
+
+
+def write_wav(path: Path, audio, rate: int = 48_000) -> Path:
+    """16-bit PCM WAV with the standard library (no extra dependency)."""
+    import wave
+
+    import numpy as np
+
+    pcm = (np.clip(audio, -1, 1) * 32767).astype("<i2")
+    with wave.open(str(path), "wb") as handle:
+        handle.setnchannels(pcm.shape[1] if pcm.ndim == 2 else 1)
+        handle.setsampwidth(2)
+        handle.setframerate(rate)
+        handle.writeframes(pcm.tobytes())
+    return path
