@@ -52,12 +52,17 @@ def _previous_plan(generated: list[dict[str, Any]]) -> dict[str, Any] | None:
     return None
 
 
-def choose_seed(session_id: str, request: MusicRequest, previous: dict[str, Any] | None,
-                versions: int) -> int:
-    """Same session and request → same seed (reproducible); "another version" → a new one."""
+def choose_seed(draft: dict[str, Any], request: MusicRequest,
+                previous: dict[str, Any] | None, versions: int) -> int:
+    """The same media and words give the same seed, so the same video and prompt give the same
+    music in any session; a follow-up keeps the previous seed; "another version" moves on."""
     if previous is not None and request.variation != "another":
         return int(previous.get("seed", 0))
-    return zlib.crc32(f"{session_id}:{versions}".encode()) & 0x7FFFFFFF
+    sources = sorted({str(s.source) for t in Timeline.from_draft(draft).tracks
+                      for s in t.segments if s.source and t.role != "bgm"})
+    words = " ".join(request.prompt.lower().split())
+    bump = versions if request.variation == "another" else 0
+    return zlib.crc32(f"{','.join(sources)}|{words}|{bump}".encode()) & 0x7FFFFFFF
 
 
 def _music_volume(has_audio: bool, has_speech: bool) -> float:
@@ -153,8 +158,8 @@ def _describe(plan: Any, chinese: bool, volume: float, cuts_on_beat: tuple[int, 
                    "version\", \"100 bpm\" or \"piano only\" to change it.")
 
 
-def generate_music(settings: EngineSettings, store: Store, session_id: str,
-                   draft: dict[str, Any], generated: list[dict[str, Any]],
+def generate_music(settings: EngineSettings, store: Store, draft: dict[str, Any],
+                   generated: list[dict[str, Any]],
                    request: MusicRequest, resolve: Any) -> MusicOutcome:
     """Run the whole tool; raises ``EngineError`` with a sentence for the user on failure."""
     try:
@@ -174,7 +179,7 @@ def generate_music(settings: EngineSettings, store: Store, session_id: str,
     previous_json = _previous_plan(generated)
     previous = MusicPlan.from_json(previous_json) if previous_json else None
     versions = sum(1 for item in generated if item.get("kind") == "music")
-    seed = choose_seed(session_id, request, previous_json, versions)
+    seed = choose_seed(draft, request, previous_json, versions)
     result = compose_music(features, request.prompt, seed=seed, bpm=request.bpm,
                            variation=request.variation, previous=previous,
                            duck_under_speech=True)

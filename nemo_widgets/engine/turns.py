@@ -161,7 +161,7 @@ class TurnRunner:
             current = engine.store.session(session.session_id, session.user_id)
             try:
                 outcome = await anyio.to_thread.run_sync(
-                    generate_music, engine.settings, engine.store, session.session_id, draft,
+                    generate_music, engine.settings, engine.store, draft,
                     current.generated_media, music, engine.jobs.resolve)
             except EngineError as exc:
                 engine.store.settle(session.user_id, ref, refund=True)
