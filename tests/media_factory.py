@@ -83,22 +83,22 @@ def make_cut_video(path: Path, cuts: list[float], seconds: float, *, size: str =
                    colours: tuple[str, ...] = _SHOT_COLOURS) -> Path:
     """Shots of moving test patterns over different colours, cut exactly at ``cuts``."""
     bounds = [0.0, *cuts, seconds]
-    inputs: list[str] = []
     chains = []
     for index, (start, end) in enumerate(itertools.pairwise(bounds)):
         colour = colours[index % len(colours)]
-        inputs += ["-f", "lavfi", "-i",
-                   f"color=c={colour}:size={size}:rate={fps}:duration={end - start:.3f}"]
-        chains.append(f"[{index}:v]drawbox=x=mod(t*80\\,200):y=40:w=60:h=60:color=white:t=fill,"
+        length = f"{end - start + 0.1:.3f}"
+        chains.append(f"color=c={colour}:size={size}:rate={fps}:duration={length}[c{index}];"
+                      f"testsrc2=size=80x60:rate={fps}:duration={length}[t{index}];"
+                      f"[c{index}][t{index}]overlay=x='mod(t*90\\,200)':y=40,"
                       f"trim=end_frame={round((end - start) * fps)},setpts=PTS-STARTPTS[v{index}]")
     shots = len(bounds) - 1
     graph = ";".join(chains) + ";" + "".join(f"[v{i}]" for i in range(shots)) + \
         f"concat=n={shots}:v=1:a=0[vout]"
-    args = [*inputs]
+    args: list[str] = []
     maps = ["-map", "[vout]"]
     if audio is not None:
         args += ["-i", str(audio)]
-        maps += ["-map", f"{shots}:a:0", "-c:a", "aac"]
+        maps += ["-map", "0:a:0", "-c:a", "aac"]
     run_ffmpeg([*args, "-filter_complex", graph, *maps, "-c:v", "libx264", "-preset",
                 "ultrafast", "-pix_fmt", "yuv420p", "-t", f"{seconds:.3f}", str(path)])
     return path

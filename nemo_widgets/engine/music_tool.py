@@ -177,7 +177,7 @@ def generate_music(settings: EngineSettings, store: Store, draft: dict[str, Any]
     cache.mkdir(parents=True, exist_ok=True)
     features = analyse_timeline(draft, resolve, cache)
     previous_json = _previous_plan(generated)
-    previous = MusicPlan.from_json(previous_json) if previous_json else None
+    previous = MusicPlan.from_dict(previous_json) if previous_json else None
     versions = sum(1 for item in generated if item.get("kind") == "music")
     seed = choose_seed(draft, request, previous_json, versions)
     result = compose_music(features, request.prompt, seed=seed, bpm=request.bpm,
@@ -196,7 +196,7 @@ def generate_music(settings: EngineSettings, store: Store, draft: dict[str, Any]
     item = {"kind": "music", "hash": digest, "path": f"/media/{digest}.wav", "label": label,
             "style": plan.style, "tempo_bpm": plan.tempo_bpm, "key": f"{plan.key} {plan.mode}",
             "duration_s": plan.duration_s, "seed": plan.seed, "stems": stems, "cue": cue_path,
-            "plan": plan.to_json()}
+            "plan": plan.to_dict()}
     reply = _describe(plan, _is_chinese(request.prompt), placed.volume, cuts_on_beat)
     tool_result = {"status": "ok", "hash": digest, "style": plan.style,
                    "tempo_bpm": round(plan.tempo_bpm, 2), "key": f"{plan.key} {plan.mode}",
