@@ -2,6 +2,7 @@
 
 Used by ``nemo-widgets demo``. Without files it makes its own: a test-pattern clip with a tone
 and a short chord loop, both with FFmpeg, so that it runs on a fresh machine with nothing else.
+It goes through the same client and conversation as the widget, the magics and ``generate``.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from nemo_widgets.client.api import NemoApi, RenderResult
+from nemo_widgets.client import ExportResult, NemoClient
 from nemo_widgets.engine.media import ffmpeg_exe
 
 DEFAULT_PROMPT = ('Put my video on the timeline, use my song as background music at 40%, '
@@ -49,31 +50,31 @@ def make_demo_media(folder: Path, seconds: float = 8.0) -> tuple[Path, Path]:
 
 
 def run_demo(output: Path, *, video: Path | None = None, music: Path | None = None,
-             prompt: str = DEFAULT_PROMPT, base_url: str | None = None,
-             say: Callable[[str], None] = print) -> RenderResult:
+             prompt: str = DEFAULT_PROMPT, backend: str | None = None,
+             say: Callable[[str], None] = print) -> ExportResult:
     """Upload, instruct, export; report each step through ``say``."""
     with tempfile.TemporaryDirectory(prefix="nemo-demo-") as scratch:
         if video is None or music is None:
             made_video, made_song = make_demo_media(Path(scratch))
             video, music = video or made_video, music or made_song
-        with NemoApi(base_url) as api:
-            say(f"backend: {api.base_url}")
-            session_id = api.create_session()
-            uploads = api.upload(session_id, video, music)
-            for item in uploads:
-                say(f"uploaded {item['filename']}: {item['file_type']}, {item['duration']} s")
+        with NemoClient(backend) as client:
+            say(f"backend: {client.base_url}")
+            conv = client.conversation(auto_export=False)
+            for item in conv.upload(video, music):
+                say(f"uploaded {item}")
             say(f"> {prompt}")
-            turn = api.send(session_id, prompt)
-            if turn.error:
-                say(f"agent error: {turn.error}")
+            turn = conv.ask(prompt)
             say(turn.text)
+            if turn.error is not None:
+                raise turn.error
             last = [-10.0]
 
-            def progress(percent: float) -> None:
-                if percent - last[0] >= 10 or percent >= 100:
+            def progress(stage: str, fraction: float) -> None:
+                percent = fraction * 100
+                if stage == "render" and (percent - last[0] >= 10 or percent >= 100):
                     last[0] = percent
                     say(f"render {percent:.0f}%")
 
-            result = api.export(session_id, output, on_progress=progress)
-            say(f"saved {result.path} ({result.size / 1e6:.1f} MB)")
+            result = conv.export(output, on_progress=progress)
+            say(f"saved {result}")
             return result

@@ -31,10 +31,11 @@ def decode_audio(data: bytes | Path, mono: bool = False) -> tuple[np.ndarray, in
     with av.open(source) as container:
         stream = container.streams.audio[0]
         rate = stream.codec_context.sample_rate
-        frames = [f.to_ndarray() for f in container.decode(stream)]
+        resampler = av.AudioResampler(format="fltp", layout="stereo", rate=rate)
+        frames = [out.to_ndarray() for frame in container.decode(stream)
+                  for out in resampler.resample(frame)]
+        frames += [out.to_ndarray() for out in resampler.resample(None)]
     audio = np.concatenate(frames, axis=1).T.astype(np.float64)
-    if audio.shape[1] == 1:
-        audio = np.repeat(audio, 2, axis=1)
     return (audio.mean(axis=1) if mono else audio), rate
 
 

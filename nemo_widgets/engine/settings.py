@@ -56,6 +56,8 @@ class EngineSettings:
     heartbeat_style: str = "bare"  # "bare" (data:), "json" ({"type":"heartbeat"}), "comment"
     sse_drop_after: int = 0  # test hook: cut the stream after N events (the turn still finishes)
     turn_delay_s: float = 0.0  # test hook: long work before a turn, to exercise keep-alives
+    render_submit_503s: int = 0  # test hook: the first N render submits are recorded, then 503
+    render_poll_503s: int = 0  # test hook: the first N render polls answer HTTP 503
 
     @property
     def db_path(self) -> Path:

@@ -11,11 +11,11 @@ import re
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, JSONResponse
 from pydantic import BaseModel, Field
 
 from nemo_widgets import protocol
-from nemo_widgets.engine.app import Engine
+from nemo_widgets.engine.app import Engine, error_body
 from nemo_widgets.engine.errors import EngineError, NotFound, PlanRequired, RenderError
 from nemo_widgets.engine.routes.common import EngineDep, UserDep, base_url
 from nemo_widgets.engine.store import RenderRecord
@@ -65,9 +65,20 @@ def render_answer(engine: Engine, job: RenderRecord, root: str) -> dict[str, Any
     return answer
 
 
-@router.post(protocol.PATH_RENDER_SUBMIT)
+def _injected_503(request: Request, counter: str, limit: int) -> JSONResponse | None:
+    """Test hooks ``render_submit_503s`` / ``render_poll_503s``: answer HTTP 503 the first
+    ``limit`` times (counted per engine process)."""
+    count: int = getattr(request.app.state, counter, 0)
+    if count >= limit:
+        return None
+    setattr(request.app.state, counter, count + 1)
+    return JSONResponse(error_body(503, "Service temporarily unavailable (test hook)."),
+                        status_code=503)
+
+
+@router.post(protocol.PATH_RENDER_SUBMIT, response_model=None)
 def submit_render(body: RenderBody, request: Request, engine: EngineDep,
-                  user: UserDep) -> dict[str, Any]:
+                  user: UserDep) -> dict[str, Any] | JSONResponse:
     """Record the job (the id is the client's and must be new) and start it in the background."""
     if engine.settings.export_requires_plan:
         raise PlanRequired("Export is not available on the free plan: upgrade the plan "
@@ -83,13 +94,17 @@ def submit_render(body: RenderBody, request: Request, engine: EngineDep,
         raise RenderError("The draft has nothing to render: add media to the timeline first.")
     job = engine.store.create_render(body.id, user.user_id, body.sessionId, body.draft)
     engine.jobs.submit(job.id)
-    return render_answer(engine, job, base_url(request))
+    failure = _injected_503(request, "submit_503s", engine.settings.render_submit_503s)
+    return failure or render_answer(engine, job, base_url(request))
 
 
-@router.get(protocol.PATH_RENDER_POLL)
+@router.get(protocol.PATH_RENDER_POLL, response_model=None)
 def poll_render(render_id: str, request: Request, engine: EngineDep,
-                user: UserDep) -> dict[str, Any]:
+                user: UserDep) -> dict[str, Any] | JSONResponse:
     """``pending`` → ``processing`` (progress moves) → ``completed`` | ``failed``."""
+    failure = _injected_503(request, "poll_503s", engine.settings.render_poll_503s)
+    if failure is not None:
+        return failure
     job = engine.store.render(render_id, user.user_id)
     return render_answer(engine, job, base_url(request))
 

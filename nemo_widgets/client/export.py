@@ -1,0 +1,195 @@
+"""Export: render the draft, follow the job, and stream the MP4 to a path.
+
+The client picks the render id (``render_<ms>``, unique within the process), so a submit or a
+poll that fails with a 5xx or a broken connection can be repeated safely with the same id; a
+repeated submit answered "duplicate id" (4009) means the first one had arrived. 4xx answers are
+never retried. Polls back off (0.5 s, growing by half, up to 5 s) and accept both answer shapes
+(``output.url`` at the top, or ``data.outputUrl`` in a ``success`` envelope). The file comes
+from the render's URL, falling back to ``/api/render/proxy/<id>/download``; it is written to a
+``.part`` file and renamed, so a broken download never leaves a truncated MP4 under the name.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from nemo_widgets import protocol
+from nemo_widgets.client.errors import BadRequest, NemoError, RenderFailed
+from nemo_widgets.client.models import ExportResult
+from nemo_widgets.client.transport import Transport
+
+log = logging.getLogger("nemo_widgets.client.export")
+
+RenderProgress = Callable[[str, float], None]
+"""Called with ``(stage, fraction)``, the fraction from 0 to 1: ``render`` while the backend
+renders, then ``download`` while the file comes down."""
+
+_id_lock = threading.Lock()
+_last_id_ms = 0
+
+
+def new_render_id() -> str:
+    """``render_<epoch ms>``, strictly increasing within this process."""
+    global _last_id_ms
+    with _id_lock:
+        now = max(int(time.time() * 1000), _last_id_ms + 1)
+        _last_id_ms = now
+    return f"render_{now}"
+
+
+@dataclass(frozen=True)
+class RenderJob:
+    """One poll answer, whatever its shape."""
+
+    id: str
+    status: str
+    progress: float
+    url: str | None
+    error: str | None
+    raw: dict[str, Any]
+
+    @classmethod
+    def from_answer(cls, answer: Any, render_id: str) -> RenderJob:
+        data: dict[str, Any] = answer if isinstance(answer, dict) else {}
+        inner = data.get("data")
+        if isinstance(inner, dict) and "status" in inner and "status" not in data:
+            data = inner  # a success envelope the transport did not unwrap
+        output = data.get("output")
+        url = (output.get("url") if isinstance(output, dict) else None) or data.get(
+            "outputUrl") or data.get("output_url") or data.get("url")
+        try:
+            progress = float(data.get("progress") or 0)
+        except (TypeError, ValueError):
+            progress = 0.0
+        error = data.get("error")
+        return cls(id=str(data.get("id") or render_id),
+                   status=str(data.get("status") or protocol.RENDER_PENDING).lower(),
+                   progress=progress, url=url if isinstance(url, str) else None,
+                   error=str(error) if error else None, raw=data)
+
+
+async def submit(transport: Transport, render_id: str, session_id: str | None,
+                 draft: dict[str, Any]) -> RenderJob:
+    """POST the render; a retried submit that finds its own id already taken is fine."""
+    body = {"id": render_id, "sessionId": session_id, "draft": draft,
+            "output": {"format": "mp4", "quality": "high"}}
+    try:
+        answer = await transport.call("POST", protocol.PATH_RENDER_SUBMIT, json=body,
+                                      retry_transient=True)
+    except BadRequest as exc:
+        if exc.code == protocol.CODE_DUPLICATE or exc.status == 409:
+            log.info("render %s was already submitted; following it", render_id)
+            return RenderJob(render_id, protocol.RENDER_PENDING, 0.0, None, None, {})
+        raise
+    return RenderJob.from_answer(answer, render_id)
+
+
+async def follow(transport: Transport, render_id: str, *,
+                 on_progress: RenderProgress | None = None) -> RenderJob:
+    """Poll with back-off until the job completes; ``RenderFailed`` if it fails or stalls."""
+    settings = transport.settings
+    wait = settings.render_poll_s
+    deadline = time.monotonic() + settings.render_timeout_s
+    path = protocol.PATH_RENDER_POLL.format(render_id=render_id)
+    while True:
+        job = RenderJob.from_answer(await transport.call("GET", path), render_id)
+        if on_progress is not None:
+            on_progress("render", max(0.0, min(1.0, job.progress / 100)))
+        if job.status == protocol.RENDER_COMPLETED:
+            return job
+        if job.status == protocol.RENDER_FAILED:
+            raise RenderFailed(f"The render failed: {job.error or 'no reason given'}.",
+                               fix="Check the timeline (status) and export again.")
+        if time.monotonic() > deadline:
+            raise RenderFailed(f"The render did not finish within "
+                               f"{settings.render_timeout_s:g} s (last status {job.status}).")
+        await asyncio.sleep(wait)
+        wait = min(wait * 1.5, settings.render_poll_max_s)
+
+
+async def download(transport: Transport, job: RenderJob, output: Path, *,
+                   on_progress: RenderProgress | None = None) -> Path:
+    """Stream the rendered file to ``output`` (via ``.part``), from its URL or the fallback."""
+    output = output.expanduser()
+    output.parent.mkdir(parents=True, exist_ok=True)
+    partial = output.with_name(output.name + ".part")
+    fallback = protocol.PATH_RENDER_DOWNLOAD.format(render_id=job.id)
+    try:
+        if job.url:
+            try:
+                async with transport.fetch(job.url) as response:
+                    await _save(response, partial, transport.settings.chunk_bytes, on_progress)
+                os.replace(partial, output)
+                return output
+            except NemoError as exc:
+                log.info("render URL failed (%s); using the download fallback", exc.message)
+        async with transport.stream("GET", fallback,
+                                    timeout=httpx.Timeout(transport.settings.timeout_s)
+                                    ) as response:
+            await _save(response, partial, transport.settings.chunk_bytes, on_progress)
+        os.replace(partial, output)
+        return output
+    finally:
+        with contextlib.suppress(OSError):
+            partial.unlink(missing_ok=True)
+
+
+async def _save(response: httpx.Response, partial: Path, chunk_bytes: int,
+                on_progress: RenderProgress | None) -> None:
+    total = int(response.headers.get("content-length") or 0)
+    done = 0
+    with partial.open("wb") as handle:
+        async for chunk in response.aiter_bytes(chunk_bytes):
+            await asyncio.to_thread(handle.write, chunk)
+            done += len(chunk)
+            if on_progress is not None:
+                on_progress("download", done / total if total else 0.0)
+    if total and done != total:
+        raise NemoError(f"The download stopped at {done} of {total} bytes.")
+    if on_progress is not None:
+        on_progress("download", 1.0)
+
+
+def describe_file(path: Path, draft: dict[str, Any]) -> tuple[float, int, int]:
+    """``(duration_s, width, height)`` of the MP4, read with PyAV when it can, else what the
+    draft asked for."""
+    meta = draft.get("m")
+    meta = meta if isinstance(meta, dict) else {}
+    duration = float(draft.get("d") or 0) / 1000
+    width, height = int(meta.get("width") or 1920), int(meta.get("height") or 1080)
+    try:
+        import av
+
+        with av.open(str(path)) as container:
+            if container.duration:
+                duration = float(container.duration) / av.time_base
+            if container.streams.video:
+                context = container.streams.video[0].codec_context
+                width, height = int(context.width), int(context.height)
+    except Exception as exc:  # a file PyAV cannot read still downloaded fine
+        log.debug("could not probe %s: %s", path.name, type(exc).__name__)
+    return duration, width, height
+
+
+async def export_draft(transport: Transport, draft: dict[str, Any], output: Path, *,
+                       session_id: str | None,
+                       on_progress: RenderProgress | None = None) -> ExportResult:
+    """The whole export: submit, follow, download, describe."""
+    render_id = new_render_id()
+    await submit(transport, render_id, session_id, draft)
+    job = await follow(transport, render_id, on_progress=on_progress)
+    path = await download(transport, job, Path(output), on_progress=on_progress)
+    duration, width, height = await asyncio.to_thread(describe_file, path, draft)
+    return ExportResult(path=path, url=job.url, render_id=render_id, duration_s=duration,
+                        size_bytes=path.stat().st_size, width=width, height=height)

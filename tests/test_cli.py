@@ -1,0 +1,144 @@
+"""``nemo-widgets`` as a user runs it: generate in one command, the direct calls, clear
+messages and the documented exit codes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import av
+import pytest
+
+from nemo_widgets import protocol
+from nemo_widgets.cli import ProgressLine, build_parser, main
+from tests.media_factory import make_audio, make_video
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def media(tmp_path_factory) -> dict[str, Path]:
+    folder = tmp_path_factory.mktemp("cli-media")
+    return {"clip": make_video(folder / "clip.mp4", seconds=1.5),
+            "song": make_audio(folder / "song.mp3", seconds=1.0)}
+
+
+@pytest.fixture
+def cli_env(monkeypatch, tmp_path):
+    """Point the CLI at a backend with a private config folder and short waits."""
+    monkeypatch.setenv("NEMO_CONFIG_DIR", str(tmp_path / "cfg"))
+    monkeypatch.setenv("NEMO_CLIENT_RENDER_POLL_S", "0.1")
+    monkeypatch.setenv("NEMO_CLIENT_RENDER_POLL_MAX_S", "0.3")
+    monkeypatch.setenv("NEMO_CLIENT_RATE_LIMIT_WAIT_S", "0.1")
+    monkeypatch.delenv("NEMO_TOKEN", raising=False)
+
+    def use(url: str) -> None:
+        monkeypatch.setenv("NEMO_API_URL", url)
+    return use
+
+
+def test_generate_then_status_credits_and_export(shared_engine, media, cli_env, tmp_path,
+                                                  capsys):
+    cli_env(shared_engine.url)
+    output = tmp_path / "out.mp4"
+    code = main(["generate", str(media["clip"]), str(media["song"]), "--prompt",
+                 'add my video, use my song as background music at 30% and add a title "CLI"',
+                 "-o", str(output)])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert f"saved {output}" in out and "1920x1080" in out and 'title "CLI"' in out
+    for stage in ("upload", "render", "download"):
+        assert f"{stage} " in err and "100%" in err
+    assert "session: sess_" in err and "credits available" in err
+    with av.open(str(output)) as container:
+        assert container.streams.video[0].codec_context.width == 1920
+        assert float(container.duration) / av.time_base == pytest.approx(1.5, abs=0.1)
+
+    assert main(["status", "--table"]) == 0
+    out, _ = capsys.readouterr()
+    assert "Timeline (3 tracks): 1. Video: clip.mp4" in out and "user: anon_" in out
+    assert "start_s" in out, "the segment table"
+
+    assert main(["credits", "--json"]) == 0
+    balance = json.loads(capsys.readouterr().out)
+    assert balance == {"available": 95, "frozen": 0, "total": 95}
+
+    again = tmp_path / "again.mp4"
+    assert main(["export", "-o", str(again), "--backend", shared_engine.url]) == 0
+    assert again.exists() and f"saved {again}" in capsys.readouterr().out
+    assert "nmv_usr_" not in out + err
+
+
+def test_bad_inputs_exit_2_before_anything_is_sent(shared_engine, cli_env, tmp_path, capsys):
+    cli_env(shared_engine.url)
+    notes = tmp_path / "notes.txt"
+    notes.write_text("hi")
+    assert main(["generate", str(notes), "-p", "x", "-o", str(tmp_path / "o.mp4")]) == 2
+    assert "Supported formats: video mp4" in capsys.readouterr().err
+    assert main(["generate", str(tmp_path / "missing.mp4"), "-p", "x",
+                 "-o", str(tmp_path / "o.mp4")]) == 2
+    assert "No such file" in capsys.readouterr().err
+    assert main(["generate", str(notes), "-p", "x", "-o", str(tmp_path / "o.mov")]) == 2
+    assert ".mp4" in capsys.readouterr().err
+    assert main(["export", "-o", str(tmp_path / "o.mp4")]) == 2
+    assert "--session" in capsys.readouterr().err
+    assert not (tmp_path / "cfg" / "tokens.json").exists(), "no token was even asked for"
+
+
+def test_unreachable_backend_exits_3(cli_env, capsys):
+    assert main(["--backend", "http://127.0.0.1:9", "credits"]) == 3
+    assert "connection to the backend failed" in capsys.readouterr().err
+    assert main(["credits", "--backend", "http://127.0.0.1:9"]) == 3
+
+
+def test_refusals_exit_1_with_the_fix(start_engine, media, cli_env, tmp_path, capsys):
+    engine = start_engine(export_requires_plan=True, anonymous_credits=5)  # one edit's worth
+    cli_env(engine.url)
+    code = main(["generate", str(media["clip"]), "-p", "add my video to the timeline",
+                 "-o", str(tmp_path / "plan.mp4")])
+    err = capsys.readouterr().err
+    assert code == 1 and "plan" in err and "not about credits" in err
+    code = main(["--backend", engine.url, "generate", str(media["clip"]), "-p",
+                 "add my video to the timeline", "-o", str(tmp_path / "poor.mp4")])
+    err = capsys.readouterr().err
+    assert code == 1 and f"{protocol.REGISTER_URL}?bind=anon_" in err
+    assert not (tmp_path / "poor.mp4").exists()
+
+
+def test_the_entry_point_runs_as_a_program(tmp_path):
+    run = subprocess.run([sys.executable, "-m", "nemo_widgets.cli", "generate",
+                          str(tmp_path / "nope.mp4"), "-p", "x", "-o", str(tmp_path / "o.mp4")],
+                         capture_output=True, text=True, cwd=ROOT, timeout=60,
+                         env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path),
+                              "PYTHONPATH": str(ROOT), "NEMO_API_URL": "http://127.0.0.1:9"})
+    assert run.returncode == 2 and "No such file" in run.stderr
+    assert "Traceback" not in run.stderr
+
+
+def test_parser_and_progress_line(tmp_path):
+    args = build_parser().parse_args(["--backend", "cloud", "credits"])
+    assert args.backend == "cloud"
+    args = build_parser().parse_args(["status", "--backend", "http://x.test"])
+    assert args.backend == "http://x.test"
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["generate", "a.mp4", "-o", "o.mp4"])  # --prompt missing
+
+    class Sink:
+        def __init__(self) -> None:
+            self.text = ""
+
+        def write(self, text: str) -> None:
+            self.text += text
+
+        def flush(self) -> None:
+            pass
+
+    sink = Sink()
+    line = ProgressLine(sink)  # type: ignore[arg-type]
+    for done in range(0, 101, 5):
+        line.bar("upload", done / 100)
+    line.say("uploaded a.mp4")
+    assert sink.text.count("upload ") == 5, "a plain stream gets a line per quarter"
+    assert sink.text.endswith("uploaded a.mp4\n")
