@@ -89,7 +89,7 @@ def make_cut_video(path: Path, cuts: list[float], seconds: float, *, size: str =
         length = f"{end - start + 0.1:.3f}"
         chains.append(f"color=c={colour}:size={size}:rate={fps}:duration={length}[c{index}];"
                       f"testsrc2=size=80x60:rate={fps}:duration={length}[t{index}];"
-                      f"[c{index}][t{index}]overlay=x='mod(t*90\\,200)':y=40,"
+                      f"[c{index}][t{index}]overlay=x='100+90*sin(t*2)':y=40,"
                       f"trim=end_frame={round((end - start) * fps)},setpts=PTS-STARTPTS[v{index}]")
     shots = len(bounds) - 1
     graph = ";".join(chains) + ";" + "".join(f"[v{i}]" for i in range(shots)) + \

@@ -82,15 +82,3 @@ def test_a_dropped_stream_still_completes_the_edit(start_engine, clip):
             break
         time.sleep(0.1)
     assert [t["tt"] for t in draft["t"] if t["sg"]] == [0, 7]
-
-
-def test_music_request_says_it_is_not_available_and_costs_nothing(shared_engine, clip):
-    api = shared_engine.api()
-    api.login()
-    session_id = api.new_session()
-    api.upload(session_id, clip)
-    events = api.run(session_id, "generate a background music track that matches the mood "
-                                 "of my video")
-    reply = " ".join(texts(events))
-    assert "not available" in reply
-    assert api.credits()["available"] == 100

@@ -18,8 +18,6 @@ from tests.engine_api import EngineApi, texts, tool_calls
 from tests.media_factory import make_cut_video, speech_like, write_wav
 from tests.test_engine_workflow import wait_for_render
 
-pytest.importorskip("nemo_widgets.engine.music")
-
 PROMPT = "generate a background music track that matches the mood of my video"
 CUTS = [1.6, 3.2, 4.0, 5.6, 7.2, 8.8, 10.4]
 SECONDS = 12.0

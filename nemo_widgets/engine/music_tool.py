@@ -162,12 +162,10 @@ def generate_music(settings: EngineSettings, store: Store, draft: dict[str, Any]
                    generated: list[dict[str, Any]],
                    request: MusicRequest, resolve: Any) -> MusicOutcome:
     """Run the whole tool; raises ``EngineError`` with a sentence for the user on failure."""
-    try:
-        from nemo_widgets.engine.analysis import analyse_timeline
-        from nemo_widgets.engine.music import MusicPlan
-        from nemo_widgets.engine.music import generate as compose_music
-    except ImportError as exc:  # a build of the engine without the music modules
-        raise EngineError("Music generation is not available in this engine.") from exc
+    # Imported here: numpy-heavy modules load on the first music request, not at start-up.
+    from nemo_widgets.engine.analysis import analyse_timeline
+    from nemo_widgets.engine.music import MusicPlan
+    from nemo_widgets.engine.music import generate as compose_music
 
     timeline = Timeline.from_draft(draft)
     if timeline.duration_ms < 500:

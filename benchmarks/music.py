@@ -1,0 +1,106 @@
+"""How fast the music engine renders: seconds per style for 60 s of music, and × real time.
+
+Run as ``python benchmarks/music.py [--seconds 60] [--reps 2] [--styles lofi,rock]``. Each
+style is rendered ``--reps`` times from the same synthetic video features (cuts every ~2.2 s,
+medium brightness and motion, one speech interval) and the best wall-clock time counts; CPU
+time is printed too, since other work on the machine inflates wall time but not CPU time. The
+first render of the process pays NumPy/SciPy warm-up, so one untimed render comes first.
+Target: < 5 s for 60 s of music on 2 cores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+import numpy as np  # noqa: E402
+
+from nemo_widgets.engine.music import STYLES, generate  # noqa: E402
+
+try:  # the real features class when the analysis package is there
+    from nemo_widgets.engine.analysis import VideoFeatures as _Features
+
+    Features: Any = _Features
+except ImportError:  # pragma: no cover
+
+    @dataclass
+    class Features:  # type: ignore[no-redef]
+        """A stand-in for ``nemo_widgets.engine.analysis.VideoFeatures`` (same attributes)."""
+
+        duration: float
+        brightness: list[float] = field(default_factory=list)
+        saturation: list[float] = field(default_factory=list)
+        warmth: list[float] = field(default_factory=list)
+        motion: list[float] = field(default_factory=list)
+        cuts: list[float] = field(default_factory=list)
+        cut_strength: list[float] = field(default_factory=list)
+        loudness_db: list[float] = field(default_factory=list)
+        speech: list[tuple[float, float]] = field(default_factory=list)
+        has_audio: bool = False
+
+
+def features(seconds: float) -> Any:
+    """Cuts every ~2.2 s (±20 ms), medium colour, motion that swells and settles, one line of
+    speech from 10 to 14 s."""
+    rng = np.random.default_rng(7)
+    n = int(seconds) + 1
+    cuts = [round(float(t) + float(rng.uniform(-0.02, 0.02)), 3)
+            for t in np.arange(2.2, seconds - 1, 2.2)]
+    return Features(duration=seconds, brightness=[0.5] * n, saturation=[0.4] * n,
+                    warmth=[0.1] * n, motion=[0.3 + 0.2 * float(np.sin(i / 8.0))
+                                              for i in range(n)],
+                    cuts=cuts, cut_strength=[0.5 + 0.5 * (i % 4 == 0) for i in range(len(cuts))],
+                    loudness_db=[-20.0] * n, speech=[(10.0, 14.0)], has_audio=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--reps", type=int, default=2)
+    parser.add_argument("--styles", default=",".join(STYLES))
+    args = parser.parse_args()
+    feats = features(args.seconds)
+    generate(features(8.0), "warm up")
+    try:  # loudness columns when the dev tools are installed
+        import pyloudnorm
+        from scipy.signal import resample_poly
+
+        meter = pyloudnorm.Meter(48_000)
+    except ImportError:
+        meter = None
+    print(f"{'style':<12}{'seconds':>9}{'cpu s':>8}{'x real time':>13}{'notes':>8}"
+          f"{'distinct':>10}{'LUFS':>8}{'dBTP':>7}")
+    total = 0.0
+    for style in args.styles.split(","):
+        best = cpu_best = float("inf")
+        cue: dict[str, object] = {}
+        for _ in range(max(args.reps, 1)):
+            start, cpu = time.perf_counter(), time.process_time()
+            result = generate(feats, style, seed=1)
+            best = min(best, time.perf_counter() - start)
+            cpu_best = min(cpu_best, time.process_time() - cpu)
+            cue = result.cue
+        total += best
+        loud = ""
+        if meter is not None:
+            mix = result.mix.astype(np.float64)
+            peak = float(np.max(np.abs(resample_poly(mix, 4, 1, axis=0))))
+            loud = f"{meter.integrated_loudness(mix):>8.1f}{20 * np.log10(peak):>7.2f}"
+        print(f"{style:<12}{best:>9.2f}{cpu_best:>8.2f}{args.seconds / best:>12.1f}x"
+              f"{cue['notes']!s:>8}{cue['distinct_notes']!s:>10}{loud}")
+    count = len(args.styles.split(","))
+    print(f"{'mean':<12}{total / count:>9.2f}{'':>8}{args.seconds * count / total:>12.1f}x")
+    print("(wall-clock best of --reps; 'cpu s' counts both FFT threads; a busy machine "
+          "inflates wall time, not cpu time)")
+
+
+if __name__ == "__main__":
+    main()

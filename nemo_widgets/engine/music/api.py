@@ -1,0 +1,123 @@
+"""generate: plan → score → stems → master bus → ducking → a MusicResult; and write_wav.
+
+The master bus is a linked gain envelope (see ``effects``), applied to each stem, so the mix is
+exactly the sum of the returned stems. Loudness normalisation to −14 LUFS is *not* done here
+(the renderer does it with the video's own sound in view); the mix leaves at −1 dBTP.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import wave
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import numpy.typing as npt
+
+from nemo_widgets.engine.music.compose import Score, compose
+from nemo_widgets.engine.music.effects import apply_gain, duck_gain, master_gain
+from nemo_widgets.engine.music.harmony import NOTE_NAMES
+from nemo_widgets.engine.music.model import SAMPLE_RATE, STEM_NAMES, MusicPlan, MusicResult
+from nemo_widgets.engine.music.planner import plan_music
+from nemo_widgets.engine.music.render import render_stems
+
+if TYPE_CHECKING:
+    from nemo_widgets.engine.analysis import VideoFeatures
+
+
+def generate(features: VideoFeatures, prompt: str, *, seed: int = 0, bpm: int | None = None,
+             variation: str | None = None, previous: MusicPlan | None = None,
+             duck_under_speech: bool = True) -> MusicResult:
+    """Plan, compose and render music for a video (deterministic in inputs and seed).
+
+    With ``duck_under_speech`` and speech in ``features.speech`` the music (mix and stems) dips
+    by 20 dB under every speech interval, ramping down over 80 ms just before the voice and
+    back up over 400 ms after it.
+    """
+    plan = plan_music(features, prompt, seed=seed, bpm=bpm, variation=variation,
+                      previous=previous)
+    speech = [(float(a), float(b)) for a, b in features.speech] if duck_under_speech else []
+    return render_plan(plan, speech=speech)
+
+
+def render_plan(plan: MusicPlan, *, speech: list[tuple[float, float]] | None = None
+                ) -> MusicResult:
+    """Render a plan (for instance one read back with ``MusicPlan.from_json``)."""
+    score = compose(plan)
+    raw, stats = render_stems(score, plan.duration_s, plan.seed)
+    n = round(plan.duration_s * SAMPLE_RATE)
+    bus = raw["drums"] + raw["bass"] + raw["harmony"] + raw["melody"]
+    gain = master_gain(bus, (plan.arousal + 1.0) / 2.0)
+    del bus
+    if speech:
+        gain *= duck_gain(speech, len(gain))
+    stems: dict[str, npt.NDArray[np.float32]] = {}
+    for name in STEM_NAMES:  # one at a time: a long piece must not hold two copies of all
+        stem = raw.pop(name)
+        apply_gain(stem, gain)
+        stems[name] = np.ascontiguousarray(stem.T)
+        del stem
+    mix = np.zeros((n, 2), dtype=np.float32)
+    for name in STEM_NAMES:
+        mix += stems[name]
+    cue = build_cue(plan, score, stats, bool(speech))
+    return MusicResult(plan=plan, mix=mix, stems=stems, cue=cue)
+
+
+def build_cue(plan: MusicPlan, score: Score, stats: dict[str, int], ducked: bool
+              ) -> dict[str, Any]:
+    """What an editor (or the renderer) needs to cut to the music, as plain JSON."""
+    chords = [{"start": round(max(ev.start, 0.0), 4), "end": round(ev.end, 4),
+               "chord": ev.chord.name(), "numeral": ev.chord.symbol}
+              for ev in score.chords if ev.end > 0.0]
+    return {
+        "style": plan.style,
+        "tempo_bpm": plan.tempo_bpm,
+        "time_signature": f"{plan.beats_per_bar}/4",
+        "key": plan.key,
+        "mode": plan.mode,
+        "key_name": f"{plan.key} {plan.mode}",
+        "beats": list(plan.beats),
+        "bars": list(plan.downbeats),
+        "sections": [dict(s) for s in plan.sections],
+        "cut_alignment": [dict(c) for c in plan.cut_alignment],
+        "chords": chords,
+        "final_chord": {"time": round(score.final_time, 4), "chord": score.final_chord.name(),
+                        "root": NOTE_NAMES[score.final_chord.root]},
+        "duration_s": plan.duration_s,
+        "sample_rate": SAMPLE_RATE,
+        "samples": round(plan.duration_s * SAMPLE_RATE),
+        "seed": plan.seed,
+        "ducked_under_speech": ducked,
+        "notes": stats["notes"],
+        "distinct_notes": stats["distinct_notes"],
+    }
+
+
+def write_wav(path: Path, audio: npt.NDArray[np.floating[Any]], sr: int = SAMPLE_RATE) -> None:
+    """Write 24-bit PCM WAV atomically (a temporary file in the same folder, then
+    ``os.replace``), so a reader never sees half a file. Mono input is written as one channel,
+    ``(n, c)`` as ``c`` channels; samples are clipped to [−1, 1]."""
+    path = Path(path)
+    data = np.asarray(audio, dtype=np.float64)
+    if data.ndim == 1:
+        data = data[:, None]
+    if data.ndim != 2:
+        raise ValueError("audio must be (n,) or (n, channels)")
+    ints = np.round(np.clip(data, -1.0, 1.0) * 8388607.0).astype("<i4")
+    raw = ints.reshape(-1).view(np.uint8).reshape(-1, 4)[:, :3].tobytes()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle, wave.open(handle, "wb") as out:
+            out.setnchannels(data.shape[1])
+            out.setsampwidth(3)
+            out.setframerate(int(sr))
+            out.writeframes(raw)
+        os.chmod(tmp, 0o644)  # mkstemp makes 0600; a media file is meant to be readable
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
