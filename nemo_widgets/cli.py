@@ -279,10 +279,10 @@ def _stop(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from nemo_widgets.demo import DEFAULT_PROMPT, run_demo
+    from nemo_widgets.demo import run_demo
 
-    run_demo(args.output, video=args.video, music=args.music,
-             prompt=args.prompt or DEFAULT_PROMPT, backend=args.backend)
+    run_demo(args.output, video=args.video, music=args.music, prompt=args.prompt,
+             backend=args.backend)
     return EXIT_OK
 
 
@@ -339,7 +339,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo = commands.add_parser(
         "demo", parents=[backend], help="the main job on made-up (or your) media")
     demo.add_argument("--video", type=Path, default=None, help="your video (default: made up)")
-    demo.add_argument("--music", type=Path, default=None, help="your song (default: made up)")
+    demo.add_argument("--music", type=Path, default=None,
+                      help="your song, instead of music composed for the video")
     demo.add_argument("--prompt", default=None, help="the instruction for the agent")
     demo.add_argument("-o", "--output", type=Path, default=Path("nemo-demo.mp4"))
     demo.set_defaults(func=_run(_demo))

@@ -140,7 +140,7 @@ def _describe(plan: Any, chinese: bool, volume: float, cuts_on_beat: tuple[int, 
     minutes, seconds = divmod(round(plan.duration_s), 60)
     length = f"{minutes}:{seconds:02d}"
     hits, total = cuts_on_beat
-    reasons = "; ".join(plan.reasons[:3])
+    reasons = " ".join(plan.reasons[:3])
     if chinese:
         mode = "大调" if plan.mode == "major" else "小调"
         text = (f"我为你的视频创作了一段 {length} 的{plan.style}风格音乐："
@@ -150,8 +150,8 @@ def _describe(plan: Any, chinese: bool, volume: float, cuts_on_beat: tuple[int, 
         return text + (f"已作为背景音乐放在时间线上（音量 {round(volume * 100)}%）。"
                        "可以说“更欢快”“更舒缓”“换一首”“100 bpm”或“纯钢琴”。")
     text = (f"I composed a {length} {plan.style} track for your video: "
-            f"{plan.tempo_bpm:.0f} BPM in {plan.key} {plan.mode}. Why: {reasons}.")
-    if total:
+            f"{plan.tempo_bpm:.0f} BPM in {plan.key} {plan.mode}. Why — {reasons}")
+    if total and "cuts land" not in reasons:
         text += f" {hits} of {total} cuts land on a beat."
     return text + (f" It is on the timeline as background music at {round(volume * 100)}%, "
                    "ending on the last frame. Say \"more upbeat\", \"calmer\", \"another "

@@ -140,7 +140,7 @@ def _auto_style(features: VideoFeatures, valence: float, arousal: float,
     """
     ranked = ranked_styles(valence, arousal)
     nearest = ranked[0]
-    why = f"{nearest.label} fits a {moods.describe(valence, arousal)} mood"
+    why = f"it suits a {moods.describe(valence, arousal)} mood"
     duration = float(features.duration)
     cuts = [float(c) for c in features.cuts if 0.05 < c < duration - 0.05]
     if exact_bpm is not None or duration < 2.0 or len(cuts) < 3:
