@@ -1,0 +1,583 @@
+// The NemoWidget view: upload, prompt, streamed replies, timeline preview, music and export.
+//
+// One plain ES module (anywidget loads a single module, so there is no bundler and no relative
+// import). Sections, in order: formatting, file checks, the chunked upload (browser → kernel),
+// the chunked blob receiver (kernel → browser), the timeline drawing, and the view itself.
+// Bytes only travel in custom messages with binary buffers; traits hold small state only.
+
+const STATUS_TEXT = {
+  connecting: "Connecting…",
+  ready: "Ready",
+  busy: "Working…",
+  error: "Not connected",
+};
+
+// --- formatting -------------------------------------------------------------------------------
+export function formatDuration(seconds) {
+  const total = Math.max(0, Math.round(Number(seconds) || 0));
+  const m = Math.floor(total / 60);
+  const s = String(total % 60).padStart(2, "0");
+  return `${m}:${s}`;
+}
+
+export function formatBytes(bytes) {
+  const n = Number(bytes) || 0;
+  if (n >= 1024 * 1024) return `${(n / (1024 * 1024)).toFixed(1)} MB`;
+  if (n >= 1024) return `${Math.round(n / 1024)} KB`;
+  return `${n} B`;
+}
+
+function h(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) {
+    if (value === undefined || value === null || value === false) continue;
+    if (key === "class") node.className = value;
+    else if (key === "text") node.textContent = value;
+    else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
+    else node.setAttribute(key, value === true ? "" : String(value));
+  }
+  for (const child of children) if (child) node.append(child);
+  return node;
+}
+
+// --- file checks (before any byte is sent) ------------------------------------------------------
+export function checkFile(file, formats, maxBytes) {
+  const ext = (file.name.split(".").pop() || "").toLowerCase();
+  if (!file.name.includes(".") || !formats.includes(ext)) {
+    return {
+      message: `${file.name}: this file type is not supported.`,
+      fix: `Supported formats: ${formats.filter((f) => f !== "jpeg").join(", ")}.`,
+    };
+  }
+  if (file.size > maxBytes) {
+    return {
+      message: `${file.name} is ${formatBytes(file.size)}, over the ${formatBytes(maxBytes)} limit.`,
+      fix: "Trim or compress the file, then upload it again.",
+    };
+  }
+  return null;
+}
+
+async function sha256Hex(buffer) {
+  const subtle = globalThis.crypto && globalThis.crypto.subtle;
+  if (!subtle) return null; // not a secure context: the kernel still checks size and order
+  const digest = new Uint8Array(await subtle.digest("SHA-256", buffer));
+  return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+export function asBytes(buffer) {
+  if (buffer instanceof Uint8Array) return buffer;
+  if (ArrayBuffer.isView(buffer)) {
+    return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+  }
+  return new Uint8Array(buffer);
+}
+
+// --- upload: chunks with acknowledgements and a small window in flight --------------------------
+export class Upload {
+  constructor(model, file, id, { chunkBytes, window, onChange }) {
+    this.model = model;
+    this.file = file;
+    this.id = id;
+    this.chunkBytes = chunkBytes;
+    this.window = window;
+    this.onChange = onChange;
+    this.sent = 0; // bytes handed to the websocket
+    this.received = 0; // bytes the kernel acknowledged
+    this.inFlight = 0;
+    this.nextSeq = 0;
+    this.state = "waiting"; // waiting → sending → done | error | cancelled
+    this.error = null;
+    this.startedAt = 0;
+    this.transferMs = null;
+    this.pumping = false;
+  }
+
+  start() {
+    this.startedAt = performance.now();
+    this.model.send({ kind: "upload-start", id: this.id, name: this.file.name, size: this.file.size });
+    this.onChange(this);
+  }
+
+  handle(msg) {
+    if (this.state === "cancelled" || this.state === "error") return;
+    if (msg.kind === "upload-ready") {
+      this.state = "sending";
+      this.pump();
+    } else if (msg.kind === "upload-ack") {
+      this.inFlight -= 1;
+      this.received = msg.received;
+      this.pump();
+    } else if (msg.kind === "upload-done") {
+      this.state = "done";
+      this.transferMs = performance.now() - this.startedAt;
+    } else if (msg.kind === "upload-error") {
+      this.state = "error";
+      this.error = { message: msg.message, fix: msg.fix, link: msg.link };
+    }
+    this.onChange(this);
+  }
+
+  async pump() {
+    if (this.pumping) return;
+    this.pumping = true;
+    try {
+      while (this.state === "sending" && this.inFlight < this.window && this.sent < this.file.size) {
+        const start = this.sent;
+        const end = Math.min(start + this.chunkBytes, this.file.size);
+        this.sent = end;
+        this.inFlight += 1;
+        const seq = this.nextSeq++;
+        const bytes = await this.file.slice(start, end).arrayBuffer();
+        const sha256 = await sha256Hex(bytes);
+        if (this.state !== "sending") return;
+        this.model.send({ kind: "upload-chunk", id: this.id, seq, sha256 }, undefined, [bytes]);
+      }
+      if (this.state === "sending" && this.file.size === 0 && this.nextSeq === 0) {
+        this.nextSeq = 1;
+        this.inFlight = 1;
+        this.model.send({ kind: "upload-chunk", id: this.id, seq: 0, sha256: null }, undefined, [
+          new ArrayBuffer(0),
+        ]);
+      }
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  cancel() {
+    if (this.state === "done" || this.state === "cancelled") return;
+    this.state = "cancelled";
+    this.model.send({ kind: "upload-cancel", id: this.id });
+    this.onChange(this);
+  }
+
+  get fraction() {
+    return this.file.size ? this.received / this.file.size : this.state === "done" ? 1 : 0;
+  }
+}
+
+// --- kernel → browser: acknowledged chunks assembled into a Blob URL ------------------------------
+export class BlobReceiver {
+  constructor(model, view, onBlob) {
+    this.model = model;
+    this.view = view;
+    this.onBlob = onBlob;
+    this.pending = new Map();
+    this.urls = new Map(); // key → {url, name, mime}
+  }
+
+  handle(msg, buffers) {
+    if (msg.view !== this.view) return false;
+    if (msg.kind === "blob-start") {
+      this.pending.set(msg.id, { ...msg, parts: [], bytes: 0 });
+    } else if (msg.kind === "blob-chunk") {
+      const entry = this.pending.get(msg.id);
+      if (!entry) return true;
+      const bytes = asBytes(buffers[0]).slice();
+      entry.parts.push(bytes);
+      entry.bytes += bytes.byteLength;
+      this.model.send({ kind: "blob-ack", view: this.view, id: msg.id, seq: msg.seq });
+    } else if (msg.kind === "blob-end") {
+      const entry = this.pending.get(msg.id);
+      this.pending.delete(msg.id);
+      if (!entry || entry.bytes !== entry.size) return true;
+      const blob = new Blob(entry.parts, { type: entry.mime });
+      const old = this.urls.get(entry.key);
+      if (old) URL.revokeObjectURL(old.url);
+      const item = { url: URL.createObjectURL(blob), name: entry.name, mime: entry.mime };
+      this.urls.set(entry.key, item);
+      this.onBlob(entry.key, item);
+    } else if (msg.kind === "blob-cancel") {
+      this.pending.delete(msg.id);
+    } else {
+      return false;
+    }
+    return true;
+  }
+
+  dispose() {
+    for (const item of this.urls.values()) URL.revokeObjectURL(item.url);
+    this.urls.clear();
+    this.pending.clear();
+  }
+}
+
+// --- the timeline preview -------------------------------------------------------------------------
+function rulerStep(durationS) {
+  for (const step of [1, 2, 5, 10, 15, 30, 60, 120, 300]) if (durationS / step <= 10) return step;
+  return 600;
+}
+
+export function drawTimeline(container, timeline) {
+  container.replaceChildren();
+  const tracks = (timeline && timeline.tracks) || [];
+  const durationMs = Math.max(1, (timeline && timeline.duration_ms) || 0);
+  if (!tracks.length) {
+    container.append(h("p", { class: "nemo-empty", text: "The timeline is empty." }));
+    return;
+  }
+  const ruler = h("div", { class: "nemo-ruler", "aria-hidden": "true" });
+  const step = rulerStep(durationMs / 1000);
+  for (let t = 0; t <= durationMs / 1000 + 1e-6; t += step) {
+    const tick = h("span", { class: "nemo-tick", text: formatDuration(t) });
+    tick.style.left = `${((t * 1000) / durationMs) * 100}%`;
+    ruler.append(tick);
+  }
+  container.append(ruler);
+  for (const track of tracks) {
+    const lane = h("div", {
+      class: `nemo-lane nemo-lane-${track.kind}`,
+      "data-kind": track.kind,
+      role: "list",
+      "aria-label": `${track.name} track`,
+    });
+    lane.append(h("span", { class: "nemo-lane-name", text: track.name }));
+    const body = h("div", { class: "nemo-lane-body" });
+    for (const seg of track.segments) {
+      const start = seg.start_ms / 1000;
+      const end = (seg.start_ms + seg.duration_ms) / 1000;
+      const volume = track.kind === "text" ? "" : ` · ${Math.round(seg.volume * 100)}%`;
+      const label = seg.label || seg.kind;
+      const node = h(
+        "div",
+        {
+          class: "nemo-segment",
+          role: "listitem",
+          title: `${label} (${start.toFixed(1)}–${end.toFixed(1)} s${volume})`,
+          "aria-label": `${track.name}: ${label}, ${start.toFixed(1)} to ${end.toFixed(1)} seconds${
+            volume ? `, volume ${Math.round(seg.volume * 100)}%` : ""
+          }`,
+        },
+        h("span", { class: "nemo-segment-label", text: label }),
+        volume ? h("span", { class: "nemo-segment-volume", text: `${Math.round(seg.volume * 100)}%` }) : null,
+      );
+      node.style.left = `${(seg.start_ms / durationMs) * 100}%`;
+      node.style.width = `${Math.max(0.5, (seg.duration_ms / durationMs) * 100)}%`;
+      body.append(node);
+    }
+    lane.append(body);
+    container.append(lane);
+  }
+  if (timeline.summary) container.append(h("p", { class: "nemo-summary", text: timeline.summary }));
+}
+
+// --- the view -------------------------------------------------------------------------------------
+function errorNode(error, onDismiss) {
+  const fix = h("p", { class: "nemo-fix" });
+  if (error.fix) {
+    if (error.link && error.fix.includes(error.link)) {
+      const [before, after] = error.fix.split(error.link);
+      fix.append(before, h("a", { href: error.link, target: "_blank", rel: "noopener", text: error.link }), after);
+    } else {
+      fix.textContent = error.fix;
+    }
+  }
+  return h(
+    "div",
+    { class: "nemo-error", role: "alert" },
+    h("strong", { text: error.message }),
+    error.fix ? fix : null,
+    onDismiss ? h("button", { type: "button", class: "nemo-dismiss", "aria-label": "Dismiss the error", onclick: onDismiss, text: "×" }) : null,
+  );
+}
+
+let counter = 0;
+function newId(prefix) {
+  counter += 1;
+  const random = globalThis.crypto && globalThis.crypto.randomUUID ? globalThis.crypto.randomUUID() : String(Math.random()).slice(2);
+  return `${prefix}-${counter}-${random}`;
+}
+
+export function render({ model, el }) {
+  const view = newId("view");
+  const uploads = new Map();
+  const cleanups = [];
+  const on = (event, fn) => {
+    model.on(event, fn);
+    cleanups.push(() => model.off(event, fn));
+  };
+  const formats = () => model.get("formats") || [];
+
+  // skeleton
+  const root = h("section", { class: "nemo-widget", "aria-label": "NemoVideo assistant" });
+  const status = h("span", { class: "nemo-status", role: "status", "aria-live": "polite" });
+  const backend = h("span", { class: "nemo-backend" });
+  const credits = h("span", { class: "nemo-credits", "aria-label": "Credits" });
+  const header = h("header", { class: "nemo-header" }, h("strong", { text: "NemoVideo" }), status, backend, credits);
+
+  const input = h("input", {
+    type: "file",
+    multiple: true,
+    class: "nemo-file-input",
+    "aria-label": "Choose files to upload",
+    accept: formats().map((f) => `.${f}`).join(","),
+  });
+  const chooseButton = h("button", { type: "button", class: "nemo-choose", text: "Choose files…", onclick: () => input.click() });
+  const limits = h("p", { class: "nemo-limits" });
+  const drop = h(
+    "div",
+    {
+      class: "nemo-drop",
+      role: "button",
+      tabindex: "0",
+      "aria-label": "Drop video, image or audio files here, or press Enter to choose files",
+    },
+    h("span", { text: "Drop video, image or audio files here, or " }),
+    chooseButton,
+    limits,
+  );
+  const transfers = h("ul", { class: "nemo-transfers", "aria-label": "Uploads in progress" });
+  const media = h("ul", { class: "nemo-media", "aria-label": "Uploaded media" });
+  const log = h("div", { class: "nemo-log", role: "log", "aria-live": "polite", "aria-label": "Conversation" });
+  const working = h("p", { class: "nemo-working", "aria-live": "polite" });
+  const activity = h("div", { class: "nemo-activity" });
+  const errors = h("div", { class: "nemo-errors" });
+  const chips = h("div", { class: "nemo-chips", role: "group", "aria-label": "Suggestions" });
+  const prompt = h("textarea", { class: "nemo-prompt", rows: "2", "aria-label": "Message to the agent", placeholder: "Ask for music, edits or an export… (Enter sends)" });
+  const sendButton = h("button", { type: "submit", class: "nemo-send", text: "Send" });
+  const form = h("form", { class: "nemo-form" }, prompt, sendButton);
+  const timeline = h("div", { class: "nemo-timeline", role: "group", "aria-label": "Timeline preview" });
+  const music = h("div", { class: "nemo-music" });
+  const exportButton = h("button", { type: "button", class: "nemo-export", text: "Export 1080p MP4" });
+  const result = h("div", { class: "nemo-result" });
+  root.append(
+    header,
+    drop,
+    input,
+    transfers,
+    media,
+    h("h3", { text: "Timeline" }),
+    timeline,
+    music,
+    log,
+    working,
+    activity,
+    errors,
+    chips,
+    form,
+    h("div", { class: "nemo-export-row" }, exportButton),
+    result,
+  );
+  el.append(root);
+
+  // header, limits, chips
+  const drawHeader = () => {
+    const s = model.get("status");
+    status.textContent = STATUS_TEXT[s] || s;
+    status.dataset.status = s;
+    backend.textContent = model.get("backend") || "";
+    const c = model.get("credits");
+    credits.textContent = c >= 0 ? `${c} credits` : "– credits";
+    const busy = s === "busy" || s === "connecting";
+    exportButton.disabled = busy;
+    sendButton.disabled = s === "connecting";
+  };
+  const drawLimits = () => {
+    limits.textContent = `Formats: ${formats().filter((f) => f !== "jpeg").join(", ")} · up to ${formatBytes(model.get("max_bytes"))} per file`;
+    input.setAttribute("accept", formats().map((f) => `.${f}`).join(","));
+  };
+  const send = (text) => {
+    const value = text.trim();
+    if (!value) return;
+    model.send({ kind: "prompt", text: value });
+  };
+  const drawChips = () => {
+    chips.replaceChildren(
+      ...(model.get("suggestions") || []).map((text) =>
+        h("button", { type: "button", class: "nemo-chip", text, onclick: () => send(text) }),
+      ),
+    );
+  };
+
+  // blobs (thumbnails, music, export)
+  const receiver = new BlobReceiver(model, view, (key) => {
+    if (key.startsWith("thumb-")) drawMedia();
+    else if (key === "music") drawMusic();
+    else if (key === "export") drawResult();
+  });
+
+  const drawMedia = () => {
+    media.replaceChildren(
+      ...(model.get("media") || []).map((item) => {
+        const blob = receiver.urls.get(item.key);
+        const picture = blob
+          ? h("img", { src: blob.url, alt: `First frame of ${item.name}`, class: "nemo-thumb" })
+          : h("span", { class: "nemo-thumb nemo-icon", "aria-hidden": "true", text: item.type === "audio" ? "♪" : item.type === "image" ? "🖼" : "🎞" });
+        const facts = [item.type, item.duration ? formatDuration(item.duration) : null, item.width ? `${item.width}×${item.height}` : null].filter(Boolean).join(" · ");
+        return h("li", { class: "nemo-media-item" }, picture, h("span", { class: "nemo-media-name", text: item.name }), h("span", { class: "nemo-media-facts", text: facts }));
+      }),
+    );
+  };
+  const drawMusic = () => {
+    const info = model.get("music") || {};
+    const blob = receiver.urls.get("music");
+    music.replaceChildren();
+    if (!info.label) return;
+    music.append(h("p", { text: `🎵 ${info.label}` }));
+    if (blob) music.append(h("audio", { controls: true, src: blob.url, "aria-label": `Generated music: ${info.label}` }));
+  };
+  const drawResult = () => {
+    const info = model.get("exported") || {};
+    const blob = receiver.urls.get("export");
+    result.replaceChildren();
+    if (!info.name) return;
+    if (!blob) {
+      result.append(h("p", { text: `Exported ${info.name}; loading the preview…` }));
+      return;
+    }
+    result.append(
+      h("video", { controls: true, src: blob.url, class: "nemo-video", "aria-label": `Exported video ${info.name}` }),
+      h("a", { href: blob.url, download: info.name, class: "nemo-download", text: `Download ${info.name} (${info.resolution}, ${formatBytes(info.size_bytes)})` }),
+    );
+  };
+  const drawLog = () => {
+    log.replaceChildren(
+      ...(model.get("messages") || []).map((m) =>
+        h("p", { class: `nemo-msg nemo-msg-${m.role}`, text: m.text || (m.role === "agent" ? "…" : "") }),
+      ),
+    );
+    log.scrollTop = log.scrollHeight;
+  };
+  const drawWorking = () => {
+    working.textContent = model.get("working") || "";
+  };
+  const drawActivity = () => {
+    const a = model.get("activity") || {};
+    activity.replaceChildren();
+    if (!a.stage) return;
+    const label = { upload: "Uploading", render: "Rendering", download: "Fetching the video" }[a.stage] || a.stage;
+    activity.append(h("label", { text: `${label} ${Math.round(a.fraction * 100)}%` }), h("progress", { max: "1", value: String(a.fraction), "aria-label": label }));
+  };
+  const drawErrors = () => {
+    const e = model.get("error") || {};
+    errors.replaceChildren();
+    if (e.message) errors.append(errorNode(e, () => model.send({ kind: "dismiss-error" })));
+    for (const up of uploads.values()) if (up.error) errors.append(errorNode(up.error));
+  };
+  const drawTransfers = () => {
+    transfers.replaceChildren(
+      ...[...uploads.values()]
+        .filter((up) => up.state !== "done" || up.showDone)
+        .map((up) => {
+          const row = h("li", { class: "nemo-transfer", "data-state": up.state, "data-transfer-ms": up.transferMs === null ? null : String(Math.round(up.transferMs)) });
+          row.append(h("span", { text: up.file.name }), h("progress", { max: "1", value: String(up.fraction), "aria-label": `Upload of ${up.file.name}` }), h("span", { class: "nemo-transfer-state", text: up.state === "sending" ? `${Math.round(up.fraction * 100)}%` : up.state }));
+          if (up.state === "sending" || up.state === "waiting") {
+            row.append(h("button", { type: "button", "aria-label": `Cancel the upload of ${up.file.name}`, text: "Cancel", onclick: () => up.cancel() }));
+          }
+          return row;
+        }),
+    );
+  };
+
+  // uploads
+  let batch = [];
+  const onUploadChange = (up) => {
+    drawTransfers();
+    if (up.error) drawErrors();
+    const open = batch.filter((u) => u.state === "waiting" || u.state === "sending");
+    if (!open.length && batch.length) {
+      const ids = batch.filter((u) => u.state === "done").map((u) => u.id);
+      for (const u of batch) u.showDone = true;
+      batch = [];
+      if (ids.length) model.send({ kind: "upload-commit", ids });
+    }
+  };
+  const addFiles = (files) => {
+    const accepted = [];
+    for (const file of files) {
+      const problem = checkFile(file, formats(), model.get("max_bytes"));
+      const up = new Upload(model, file, newId("up"), { chunkBytes: model.get("chunk_bytes"), window: model.get("window"), onChange: onUploadChange });
+      uploads.set(up.id, up);
+      if (problem) {
+        up.state = "error";
+        up.error = problem;
+      } else {
+        accepted.push(up);
+      }
+    }
+    batch.push(...accepted);
+    drawTransfers();
+    drawErrors();
+    for (const up of accepted) up.start();
+  };
+
+  // events
+  const onCustom = (msg, buffers) => {
+    if (receiver.handle(msg, buffers || [])) return;
+    const up = uploads.get(msg.id);
+    if (up) up.handle(msg);
+  };
+  on("msg:custom", onCustom);
+  on("change:status", drawHeader);
+  on("change:backend", drawHeader);
+  on("change:credits", drawHeader);
+  on("change:formats", drawLimits);
+  on("change:max_bytes", drawLimits);
+  on("change:suggestions", drawChips);
+  on("change:media", drawMedia);
+  on("change:messages", drawLog);
+  on("change:working", drawWorking);
+  on("change:activity", drawActivity);
+  on("change:error", drawErrors);
+  on("change:timeline", () => drawTimeline(timeline, model.get("timeline")));
+  on("change:music", drawMusic);
+  on("change:exported", drawResult);
+
+  input.addEventListener("change", () => {
+    addFiles([...input.files]);
+    input.value = "";
+  });
+  drop.addEventListener("keydown", (event) => {
+    if (event.target === drop && (event.key === "Enter" || event.key === " ")) {
+      event.preventDefault();
+      input.click();
+    }
+  });
+  drop.addEventListener("dragover", (event) => {
+    event.preventDefault();
+    drop.classList.add("nemo-drag");
+  });
+  drop.addEventListener("dragleave", () => drop.classList.remove("nemo-drag"));
+  drop.addEventListener("drop", (event) => {
+    event.preventDefault();
+    drop.classList.remove("nemo-drag");
+    if (event.dataTransfer) addFiles([...event.dataTransfer.files]);
+  });
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    send(prompt.value);
+    prompt.value = "";
+  });
+  prompt.addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && !event.shiftKey) {
+      event.preventDefault();
+      send(prompt.value);
+      prompt.value = "";
+    }
+  });
+  exportButton.addEventListener("click", () => model.send({ kind: "export" }));
+
+  drawHeader();
+  drawLimits();
+  drawChips();
+  drawMedia();
+  drawLog();
+  drawWorking();
+  drawActivity();
+  drawErrors();
+  drawTimeline(timeline, model.get("timeline"));
+  drawMusic();
+  drawResult();
+  model.send({ kind: "hello", view });
+
+  return () => {
+    for (const up of uploads.values()) up.cancel();
+    for (const undo of cleanups) undo();
+    receiver.dispose();
+    model.send({ kind: "bye", view });
+    root.remove();
+  };
+}
+
+export default { render };

@@ -1,0 +1,215 @@
+"""The widget driven the way its front end drives it: custom messages with binary buffers
+(upload chunks, prompts, export, acknowledgements) against a real engine, plus the scripted
+methods a notebook calls. The "browser" here is a small stand-in that speaks the view's side of
+the chunk protocol; everything behind the widget is real."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from nemo_widgets.client import ClientSettings, NemoClient
+from nemo_widgets.widget import NemoWidget
+from tests.media_factory import make_video
+
+FAST = {"rate_limit_wait_s": 0.2, "render_poll_s": 0.1, "render_poll_max_s": 0.3,
+        "transient_wait_s": 0.05}
+MUSIC = "generate a background music track that matches the mood of my video"
+
+
+class FakeView:
+    """The browser side of the chunk protocol: acknowledges and assembles pushed blobs,
+    records every message the kernel sent."""
+
+    def __init__(self, widget: NemoWidget, view: str = "view-1") -> None:
+        self.widget, self.view = widget, view
+        self.sent: list[dict[str, Any]] = []
+        self.blobs: dict[str, bytes] = {}
+        self._parts: dict[str, dict[str, Any]] = {}
+        widget.send = self._receive  # type: ignore[method-assign]
+
+    def post(self, content: dict[str, Any], buffers: list[bytes] | None = None) -> None:
+        self.widget._on_message(self.widget, content, [memoryview(b) for b in buffers or []])
+
+    def _receive(self, content: dict[str, Any], buffers: list[bytes] | None = None) -> None:
+        self.sent.append(content)
+        if content.get("view") not in (None, self.view):
+            return
+        kind, transfer = content["kind"], content.get("id")
+        if kind == "blob-start":
+            self._parts[transfer] = {**content, "data": bytearray()}
+        elif kind == "blob-chunk":
+            self._parts[transfer]["data"] += bytes(buffers[0])  # type: ignore[index]
+            self.post({"kind": "blob-ack", "view": self.view, "id": transfer,
+                       "seq": content["seq"]})
+        elif kind == "blob-end":
+            entry = self._parts.pop(transfer)
+            assert hashlib.sha256(entry["data"]).hexdigest() == content["sha256"]
+            assert len(entry["data"]) == entry["size"]
+            self.blobs[entry["key"]] = bytes(entry["data"])
+
+    def upload(self, name: str, data: bytes, upload_id: str = "u1",
+               chunk: int = 64 * 1024) -> list[dict[str, Any]]:
+        """Send one file as the view does; the kernel's answers for it."""
+        self.post({"kind": "upload-start", "id": upload_id, "name": name, "size": len(data)})
+        if self.answers(upload_id)[-1]["kind"] == "upload-ready":
+            for seq, start in enumerate(range(0, len(data), chunk)):
+                piece = data[start:start + chunk]
+                self.post({"kind": "upload-chunk", "id": upload_id, "seq": seq,
+                           "sha256": hashlib.sha256(piece).hexdigest()}, [piece])
+        return self.answers(upload_id)
+
+    def answers(self, upload_id: str) -> list[dict[str, Any]]:
+        return [m for m in self.sent if m.get("id") == upload_id]
+
+
+@pytest.fixture(scope="module")
+def clip(tmp_path_factory) -> Path:
+    return make_video(tmp_path_factory.mktemp("widget-media") / "beach.mp4", seconds=3.0)
+
+
+@pytest.fixture
+def config_dir(tmp_path) -> Path:
+    return tmp_path / "cfg"
+
+
+@pytest.fixture
+def widget(shared_engine, config_dir, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # exports land in the test's folder
+    client = NemoClient(shared_engine.url,
+                        settings=ClientSettings(config_dir=config_dir, **FAST))
+    w = NemoWidget(conversation=client.conversation(gui_words={"export": "the Export button"}))
+    w.wait_idle()
+    yield w
+    w.close()
+    client.close()
+
+
+def test_connects_and_shows_backend_and_credits(widget, shared_engine):
+    assert widget.status == "ready"
+    assert shared_engine.url in widget.backend
+    assert widget.credits == 100
+    assert widget.suggestions[0] == MUSIC and "export 1080p MP4" in widget.suggestions
+
+
+def test_upload_prompt_music_and_export_through_messages(widget, clip):
+    view = FakeView(widget)
+    view.post({"kind": "hello", "view": view.view})
+    data = clip.read_bytes()
+    answers = view.upload(clip.name, data)
+    assert answers[0]["kind"] == "upload-ready"
+    acks = [a for a in answers if a["kind"] == "upload-ack"]
+    assert len(acks) == -(-len(data) // (64 * 1024)) and acks[-1]["received"] == len(data)
+    assert answers[-1] == {"kind": "upload-done", "id": "u1",
+                           "sha256": hashlib.sha256(data).hexdigest()}
+    view.post({"kind": "upload-commit", "ids": ["u1"]})
+    widget.wait_idle()
+    assert widget.error == {}
+    [item] = widget.media
+    assert (item["name"], item["type"], item["duration"]) == ("beach.mp4", "video", 3.0)
+    assert view.blobs[item["key"]][:2] == b"\xff\xd8", "a JPEG thumbnail reached the view"
+
+    view.post({"kind": "prompt", "text": MUSIC})
+    widget.wait_idle()
+    assert widget.error == {}, widget.error
+    kinds = [t["kind"] for t in widget.timeline["tracks"]]
+    assert kinds == ["video", "audio"], widget.timeline
+    music = widget.timeline["tracks"][1]["segments"][0]
+    assert music["duration_ms"] == 3000 and 0 < music["volume"] <= 1
+    assert widget.messages[-2] == {"role": "user", "text": MUSIC}
+    assert "composed" in widget.messages[-1]["text"]
+    assert widget.music["label"] and view.blobs["music"][:4] == b"RIFF"
+    assert widget.credits < 100 and widget.working == "" and widget.status == "ready"
+
+    view.post({"kind": "export"})
+    widget.wait_idle()
+    assert widget.error == {}, widget.error
+    assert widget.exported["resolution"] == "1920x1080"
+    video = view.blobs["export"]
+    assert video[4:8] == b"ftyp" and len(video) == widget.exported["size_bytes"]
+    assert Path(widget.exported["name"]).is_file()
+
+
+def test_a_view_opened_later_gets_the_previews(widget, clip):
+    widget.upload(clip)
+    late = FakeView(widget, "view-late")
+    late.post({"kind": "hello", "view": late.view})
+    widget.wait_idle()
+    assert late.blobs[widget.media[0]["key"]][:2] == b"\xff\xd8"
+
+
+@pytest.mark.parametrize(("name", "size", "words"), [
+    ("notes.txt", 10, "Supported formats: video mp4"),
+    ("huge.mp4", 600 * 2**20, "Trim or compress"),
+])
+def test_refused_before_any_byte(widget, name, size, words):
+    view = FakeView(widget)
+    view.post({"kind": "upload-start", "id": "bad", "name": name, "size": size})
+    [answer] = view.answers("bad")
+    assert answer["kind"] == "upload-error" and words in answer["fix"]
+    assert not list(widget._folder.iterdir())
+
+
+def test_a_damaged_chunk_is_refused_and_nothing_kept(widget):
+    view = FakeView(widget)
+    view.post({"kind": "upload-start", "id": "u2", "name": "a.mp4", "size": 8})
+    view.post({"kind": "upload-chunk", "id": "u2", "seq": 0,
+               "sha256": hashlib.sha256(b"other").hexdigest()}, [b"12345678"])
+    answer = view.answers("u2")[-1]
+    assert answer["kind"] == "upload-error" and "damaged" in answer["message"]
+    assert not list(widget._folder.iterdir())
+
+
+def test_cancel_mid_upload_leaves_nothing(widget):
+    view = FakeView(widget)
+    view.post({"kind": "upload-start", "id": "u3", "name": "a.mp4", "size": 2 * 65536})
+    view.post({"kind": "upload-chunk", "id": "u3", "seq": 0}, [b"x" * 65536])
+    view.post({"kind": "upload-cancel", "id": "u3"})
+    view.post({"kind": "upload-chunk", "id": "u3", "seq": 1}, [b"x" * 65536])
+    assert [a["kind"] for a in view.answers("u3")] == ["upload-ready", "upload-ack"]
+    assert not list(widget._folder.iterdir())
+
+
+def test_scripted_methods_update_the_view(widget, clip, tmp_path):
+    uploaded = widget.upload(clip)
+    assert uploaded[0].filename == "beach.mp4" and widget.media[0]["name"] == "beach.mp4"
+    result = widget.ask(MUSIC)
+    assert result.ok and [t["kind"] for t in widget.timeline["tracks"]] == ["video", "audio"]
+    assert widget.messages[-1]["text"] == result.text
+    exported = widget.export(tmp_path / "out.mp4")
+    assert exported.path == tmp_path / "out.mp4" and exported.width == 1920
+    assert widget.exported["name"] == "out.mp4"
+    assert widget.conversation.session_id is not None
+
+
+def test_no_token_and_no_bytes_in_the_synced_state(widget, clip, config_dir):
+    widget.upload(clip)
+    widget.ask(MUSIC)
+    synced = {k: v for k, v in widget.get_state().items() if k not in ("_esm", "_css")}
+    state = json.dumps(synced, default=str)
+    tokens = [t for f in config_dir.rglob("*") if f.is_file()
+              for t in f.read_text(errors="ignore").split('"') if t.startswith("nmv_")]
+    assert tokens, "the client cached a token"
+    assert all(token not in state for token in tokens)
+    assert len(state) < 10_000, "the view's state (and so the saved notebook) stays small"
+
+
+def test_unreachable_backend_is_shown_with_its_fix(tmp_path):
+    client = NemoClient("http://127.0.0.1:9",
+                        settings=ClientSettings(config_dir=tmp_path / "cfg", **FAST))
+    w = NemoWidget(conversation=client.conversation())
+    w.wait_idle()
+    assert w.status == "error"
+    assert w.error["message"] and w.error["fix"]
+    w.close()
+    client.close()
+
+
+def test_errors_inside_message_handlers_are_shown(widget):
+    view = FakeView(widget)
+    view.post({"kind": "upload-start", "id": "u4", "name": "a.mp4", "size": "not a number"})
+    assert widget.error["message"].startswith("ValueError")
