@@ -61,7 +61,7 @@ export function checkFile(file, formats, maxBytes) {
 async function sha256Hex(buffer) {
   const subtle = globalThis.crypto && globalThis.crypto.subtle;
   if (!subtle) return null; // not a secure context: the kernel still checks size and order
-  const digest = new Uint8Array(await subtle.digest("SHA-256", buffer));
+  const digest = new Uint8Array(await subtle.digest("SHA-256", new Uint8Array(buffer)));
   return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
@@ -140,6 +140,11 @@ export class Upload {
           new ArrayBuffer(0),
         ]);
       }
+    } catch (error) {
+      this.state = "error";
+      this.error = { message: `${this.file.name}: the file could not be read (${error}).`, fix: "Choose the file again." };
+      this.model.send({ kind: "upload-cancel", id: this.id });
+      this.onChange(this);
     } finally {
       this.pumping = false;
     }
@@ -458,7 +463,6 @@ export function render({ model, el }) {
   const drawTransfers = () => {
     transfers.replaceChildren(
       ...[...uploads.values()]
-        .filter((up) => up.state !== "done" || up.showDone)
         .map((up) => {
           const row = h("li", { class: "nemo-transfer", "data-state": up.state, "data-transfer-ms": up.transferMs === null ? null : String(Math.round(up.transferMs)) });
           row.append(h("span", { text: up.file.name }), h("progress", { max: "1", value: String(up.fraction), "aria-label": `Upload of ${up.file.name}` }), h("span", { class: "nemo-transfer-state", text: up.state === "sending" ? `${Math.round(up.fraction * 100)}%` : up.state }));
@@ -478,7 +482,6 @@ export function render({ model, el }) {
     const open = batch.filter((u) => u.state === "waiting" || u.state === "sending");
     if (!open.length && batch.length) {
       const ids = batch.filter((u) => u.state === "done").map((u) => u.id);
-      for (const u of batch) u.showDone = true;
       batch = [];
       if (ids.length) model.send({ kind: "upload-commit", ids });
     }

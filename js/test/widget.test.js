@@ -1,0 +1,291 @@
+// @vitest-environment jsdom
+// The view against a fake model: what a user sees and what the view sends to the kernel.
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import widget, { checkFile, drawTimeline, formatDuration, render } from "../src/widget.js";
+
+class FakeModel {
+  constructor(state) {
+    this.state = {
+      status: "ready",
+      backend: "local engine · http://127.0.0.1:1234",
+      credits: 100,
+      media: [],
+      messages: [],
+      working: "",
+      activity: {},
+      timeline: {},
+      music: {},
+      exported: {},
+      error: {},
+      suggestions: ["generate a background music track that matches the mood of my video", "export 1080p MP4", "show tracks", "credits"],
+      formats: ["mp4", "mov", "avi", "webm", "mkv", "jpg", "jpeg", "png", "gif", "webp", "mp3", "wav", "m4a", "aac"],
+      max_bytes: 500 * 1024 * 1024,
+      chunk_bytes: 4,
+      window: 2,
+      ...state,
+    };
+    this.handlers = new Map();
+    this.sent = [];
+  }
+  get(name) {
+    return this.state[name];
+  }
+  set(name, value) {
+    this.state[name] = value;
+    this.emit(`change:${name}`);
+  }
+  on(event, fn) {
+    if (!this.handlers.has(event)) this.handlers.set(event, new Set());
+    this.handlers.get(event).add(fn);
+  }
+  off(event, fn) {
+    this.handlers.get(event)?.delete(fn);
+  }
+  emit(event, ...args) {
+    for (const fn of this.handlers.get(event) || []) fn(...args);
+  }
+  send(content, _callbacks, buffers) {
+    this.sent.push({ content, buffers: buffers || [] });
+  }
+  kernel(content, buffers = []) {
+    this.emit("msg:custom", content, buffers);
+  }
+  kinds() {
+    return this.sent.map((m) => m.content.kind);
+  }
+  listeners() {
+    return [...this.handlers.values()].reduce((n, set) => n + set.size, 0);
+  }
+}
+
+const flush = () => new Promise((resolve) => setTimeout(resolve, 0));
+async function settle() {
+  for (let i = 0; i < 10; i += 1) await flush();
+}
+
+let model;
+let el;
+let cleanup;
+beforeEach(() => {
+  model = new FakeModel();
+  el = document.createElement("div");
+  document.body.append(el);
+  let n = 0;
+  URL.createObjectURL = vi.fn(() => `blob:fake-${++n}`);
+  URL.revokeObjectURL = vi.fn();
+  cleanup = render({ model, el });
+});
+afterEach(() => {
+  cleanup?.();
+  el.remove();
+});
+const $ = (selector) => el.querySelector(selector);
+const $$ = (selector) => [...el.querySelectorAll(selector)];
+const viewId = () => model.sent.find((m) => m.content.kind === "hello").content.view;
+
+describe("header", () => {
+  it("shows connection status, backend and credits, and follows them", () => {
+    model.set("status", "connecting");
+    expect($(".nemo-status").textContent).toBe("Connecting…");
+    model.set("status", "ready");
+    expect($(".nemo-status").textContent).toBe("Ready");
+    expect($(".nemo-backend").textContent).toContain("http://127.0.0.1:1234");
+    model.set("credits", 42);
+    expect($(".nemo-credits").textContent).toBe("42 credits");
+  });
+  it("exports default { render } for anywidget", () => {
+    expect(widget.render).toBe(render);
+  });
+});
+
+describe("prompt", () => {
+  it("sends a chip's text as a prompt", () => {
+    const chip = $$(".nemo-chip").find((b) => b.textContent.startsWith("generate a background music"));
+    chip.click();
+    expect(model.sent.at(-1).content).toEqual({
+      kind: "prompt",
+      text: "generate a background music track that matches the mood of my video",
+    });
+    expect($$(".nemo-chip").map((b) => b.textContent)).toContain("export 1080p MP4");
+  });
+  it("sends on Enter, keeps Shift+Enter for a new line", () => {
+    const box = $(".nemo-prompt");
+    box.value = "show tracks";
+    box.dispatchEvent(new KeyboardEvent("keydown", { key: "Enter", shiftKey: true, bubbles: true }));
+    expect(model.kinds()).not.toContain("prompt");
+    box.dispatchEvent(new KeyboardEvent("keydown", { key: "Enter", bubbles: true }));
+    expect(model.sent.at(-1).content).toEqual({ kind: "prompt", text: "show tracks" });
+    expect(box.value).toBe("");
+    expect(box.getAttribute("aria-label")).toBe("Message to the agent");
+  });
+  it("streams replies and the still-working line", () => {
+    model.set("messages", [{ role: "user", text: "hi" }, { role: "agent", text: "Hel" }]);
+    model.set("working", "⏳ Still working...");
+    expect($$(".nemo-msg").map((p) => p.textContent)).toEqual(["hi", "Hel"]);
+    expect($(".nemo-working").textContent).toBe("⏳ Still working...");
+    model.set("messages", [{ role: "user", text: "hi" }, { role: "agent", text: "Hello" }]);
+    expect($(".nemo-msg-agent").textContent).toBe("Hello");
+  });
+});
+
+function chooseFiles(files) {
+  const input = $(".nemo-file-input");
+  Object.defineProperty(input, "files", { value: files, configurable: true });
+  input.dispatchEvent(new Event("change"));
+}
+
+describe("upload", () => {
+  it("refuses an unsupported or too large file before sending anything", () => {
+    expect(checkFile({ name: "a.txt", size: 1 }, model.get("formats"), 10).fix).toContain("mp4");
+    expect(checkFile({ name: "a.mp4", size: 11 }, model.get("formats"), 10).fix).toContain("Trim or compress");
+    chooseFiles([new File(["x"], "notes.txt")]);
+    expect(model.kinds()).not.toContain("upload-start");
+    expect($(".nemo-error").textContent).toContain("notes.txt: this file type is not supported.");
+    expect($(".nemo-error").textContent).toContain("Supported formats: mp4");
+  });
+
+  it("sends chunks with a window, follows acknowledgements and commits the batch", async () => {
+    chooseFiles([new File(["0123456789"], "clip.mp4")]); // 10 bytes, 4-byte chunks, window 2
+    const start = model.sent.find((m) => m.content.kind === "upload-start").content;
+    expect(start).toMatchObject({ name: "clip.mp4", size: 10 });
+    const id = start.id;
+    model.kernel({ kind: "upload-ready", id });
+    await settle();
+    let chunks = model.sent.filter((m) => m.content.kind === "upload-chunk");
+    expect(chunks.map((c) => c.content.seq)).toEqual([0, 1]); // window of two in flight
+    expect(new TextDecoder().decode(chunks[0].buffers[0])).toBe("0123");
+    expect(chunks[0].content.sha256).toMatch(/^[0-9a-f]{64}$/);
+    model.kernel({ kind: "upload-ack", id, seq: 0, received: 4 });
+    await settle();
+    chunks = model.sent.filter((m) => m.content.kind === "upload-chunk");
+    expect(chunks.map((c) => c.content.seq)).toEqual([0, 1, 2]);
+    expect($(".nemo-transfer progress").value).toBeCloseTo(0.4);
+    model.kernel({ kind: "upload-ack", id, seq: 1, received: 8 });
+    model.kernel({ kind: "upload-ack", id, seq: 2, received: 10 });
+    model.kernel({ kind: "upload-done", id, sha256: "x" });
+    expect(model.sent.at(-1).content).toEqual({ kind: "upload-commit", ids: [id] });
+    expect($(".nemo-transfer").dataset.state).toBe("done");
+  });
+
+  it("can be cancelled", async () => {
+    chooseFiles([new File(["0123456789"], "clip.mp4")]);
+    const id = model.sent.find((m) => m.content.kind === "upload-start").content.id;
+    $(".nemo-transfer button").click();
+    expect(model.sent.at(-1).content).toEqual({ kind: "upload-cancel", id });
+    model.kernel({ kind: "upload-ready", id });
+    await settle();
+    expect(model.kinds()).not.toContain("upload-chunk");
+  });
+
+  it("opens the file chooser from the keyboard", () => {
+    const input = $(".nemo-file-input");
+    const click = vi.spyOn(input, "click");
+    $(".nemo-drop").dispatchEvent(new KeyboardEvent("keydown", { key: "Enter", bubbles: true }));
+    expect(click).toHaveBeenCalled();
+  });
+});
+
+function pushBlob(key, mime, bytes, id = "b1") {
+  const view = viewId();
+  model.kernel({ kind: "blob-start", view, id, key, name: `${key}.bin`, mime, size: bytes.length });
+  model.kernel({ kind: "blob-chunk", view, id, seq: 0 }, [new DataView(bytes.buffer)]);
+  model.kernel({ kind: "blob-end", view, id, sha256: "ignored" });
+}
+
+describe("media, music and export", () => {
+  it("lists uploads with a thumbnail and duration", () => {
+    model.set("media", [{ key: "thumb-1", name: "beach.mp4", type: "video", duration: 75, width: 320, height: 240, thumb: true }]);
+    expect($(".nemo-media-facts").textContent).toBe("video · 1:15 · 320×240");
+    pushBlob("thumb-1", "image/jpeg", new Uint8Array([0xff, 0xd8]));
+    expect($(".nemo-thumb").getAttribute("src")).toMatch(/^blob:/);
+    expect($(".nemo-thumb").getAttribute("alt")).toBe("First frame of beach.mp4");
+    expect(model.sent.at(-1).content).toMatchObject({ kind: "blob-ack", seq: 0 });
+  });
+
+  it("plays the generated music", () => {
+    model.set("music", { label: "Acoustic · 96 BPM", key: "music" });
+    pushBlob("music", "audio/wav", new Uint8Array([82, 73, 70, 70]));
+    expect($(".nemo-music audio").getAttribute("src")).toMatch(/^blob:/);
+  });
+
+  it("ignores blobs meant for another view and incomplete ones", () => {
+    model.kernel({ kind: "blob-start", view: "other", id: "z", key: "music", mime: "audio/wav", size: 1 });
+    expect(model.kinds()).not.toContain("blob-ack");
+    const view = viewId();
+    model.set("music", { label: "x", key: "music" });
+    model.kernel({ kind: "blob-start", view, id: "b2", key: "music", name: "m", mime: "audio/wav", size: 5 });
+    model.kernel({ kind: "blob-end", view, id: "b2", sha256: "" });
+    expect($(".nemo-music audio")).toBeNull();
+  });
+
+  it("export ends in a video player and a download link", () => {
+    $(".nemo-export").click();
+    expect(model.sent.at(-1).content).toEqual({ kind: "export" });
+    model.set("exported", { name: "out.mp4", size_bytes: 2048, duration_s: 3, resolution: "1920x1080", key: "export" });
+    expect($(".nemo-result").textContent).toContain("loading the preview");
+    pushBlob("export", "video/mp4", new Uint8Array(2048));
+    expect($(".nemo-video").getAttribute("src")).toMatch(/^blob:/);
+    const link = $(".nemo-download");
+    expect(link.getAttribute("download")).toBe("out.mp4");
+    expect(link.textContent).toBe("Download out.mp4 (1920x1080, 2 KB)");
+  });
+
+  it("shows render progress", () => {
+    model.set("activity", { stage: "render", fraction: 0.5 });
+    expect($(".nemo-activity").textContent).toBe("Rendering 50%");
+  });
+});
+
+describe("timeline", () => {
+  const timeline = {
+    duration_ms: 10000,
+    summary: "Timeline (3 tracks): …",
+    tracks: [
+      { kind: "video", name: "Video", segments: [{ start_ms: 0, duration_ms: 10000, label: "beach.mp4", volume: 1, kind: "video" }] },
+      { kind: "audio", name: "BGM", segments: [{ start_ms: 2500, duration_ms: 5000, label: "Lo-fi", volume: 0.35, kind: "audio" }] },
+      { kind: "text", name: "Title", segments: [{ start_ms: 0, duration_ms: 3000, label: "Hi", volume: 1, kind: "text" }] },
+    ],
+  };
+
+  it("draws lanes with segments to scale, labels, volume and a ruler", () => {
+    model.set("timeline", timeline);
+    expect($$(".nemo-lane").map((l) => l.dataset.kind)).toEqual(["video", "audio", "text"]);
+    const music = $(".nemo-lane[data-kind=audio] .nemo-segment");
+    expect(music.style.left).toBe("25%");
+    expect(music.style.width).toBe("50%");
+    expect(music.textContent).toBe("Lo-fi35%");
+    expect(music.getAttribute("aria-label")).toBe("BGM: Lo-fi, 2.5 to 7.5 seconds, volume 35%");
+    expect($(".nemo-lane[data-kind=text] .nemo-segment-volume")).toBeNull();
+    expect($$(".nemo-tick").map((t) => t.textContent)).toEqual(["0:00", "0:01", "0:02", "0:03", "0:04", "0:05", "0:06", "0:07", "0:08", "0:09", "0:10"]);
+  });
+
+  it("says so when empty", () => {
+    const box = document.createElement("div");
+    drawTimeline(box, { duration_ms: 0, tracks: [] });
+    expect(box.textContent).toBe("The timeline is empty.");
+    expect(formatDuration(61)).toBe("1:01");
+  });
+});
+
+describe("errors and cleanup", () => {
+  it("shows an error with its fix and link, and can dismiss it", () => {
+    model.set("error", {
+      message: "No credits left.",
+      fix: "Register to get more credits: https://nemovideo.com/register?bind=anon_1",
+      link: "https://nemovideo.com/register?bind=anon_1",
+    });
+    expect($("[role=alert] strong").textContent).toBe("No credits left.");
+    expect($("[role=alert] a").getAttribute("href")).toBe("https://nemovideo.com/register?bind=anon_1");
+    $(".nemo-dismiss").click();
+    expect(model.sent.at(-1).content).toEqual({ kind: "dismiss-error" });
+  });
+
+  it("the cleanup function removes the view and its listeners", () => {
+    expect(model.listeners()).toBeGreaterThan(0);
+    cleanup();
+    cleanup = null;
+    expect(el.children.length).toBe(0);
+    expect(model.listeners()).toBe(0);
+    expect(model.sent.at(-1).content).toEqual({ kind: "bye", view: viewId() });
+  });
+});
