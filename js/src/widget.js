@@ -294,7 +294,7 @@ function newId(prefix) {
   return `${prefix}-${counter}-${random}`;
 }
 
-export function render({ model, el }) {
+function render({ model, el }) {
   const view = newId("view");
   const uploads = new Map();
   const cleanups = [];
@@ -344,7 +344,7 @@ export function render({ model, el }) {
   const form = h("form", { class: "nemo-form" }, prompt, sendButton);
   const timeline = h("div", { class: "nemo-timeline", role: "group", "aria-label": "Timeline preview" });
   const music = h("div", { class: "nemo-music" });
-  const exportButton = h("button", { type: "button", class: "nemo-export", text: "Export 1080p MP4" });
+  const exportButton = h("button", { type: "button", class: "nemo-export", text: "Export 1080p MP4", "aria-label": "Export the timeline as a 1080p MP4" });
   const result = h("div", { class: "nemo-result" });
   root.append(
     header,
@@ -419,7 +419,7 @@ export function render({ model, el }) {
     const blob = receiver.urls.get("music");
     music.replaceChildren();
     if (!info.label) return;
-    music.append(h("p", { text: `🎵 ${info.label}` }));
+    music.append(h("p", { text: `♪ ${info.label}` }));
     if (blob) music.append(h("audio", { controls: true, src: blob.url, "aria-label": `Generated music: ${info.label}` }));
   };
   const drawResult = () => {

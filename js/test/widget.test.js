@@ -1,7 +1,9 @@
 // @vitest-environment jsdom
 // The view against a fake model: what a user sees and what the view sends to the kernel.
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import widget, { checkFile, drawTimeline, formatDuration, render } from "../src/widget.js";
+import widget, { checkFile, drawTimeline, formatDuration } from "../src/widget.js";
+
+const { render } = widget;
 
 class FakeModel {
   constructor(state) {
@@ -93,8 +95,9 @@ describe("header", () => {
     model.set("credits", 42);
     expect($(".nemo-credits").textContent).toBe("42 credits");
   });
-  it("exports default { render } for anywidget", () => {
-    expect(widget.render).toBe(render);
+  it("exports default { render } for anywidget, returning a cleanup function", () => {
+    expect(typeof widget.render).toBe("function");
+    expect(typeof cleanup).toBe("function");
   });
 });
 
