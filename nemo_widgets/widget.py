@@ -134,6 +134,7 @@ class NemoWidget(anywidget.AnyWidget):
         self._ids = itertools.count(1)
         self._music_hash: str | None = None
         self._jobs = 0
+        self._credit_tickets = self._credit_shown = 0
         self.on_msg(self._on_message)
         self._spawn(self._connect())
 
@@ -356,7 +357,7 @@ class NemoWidget(anywidget.AnyWidget):
         elif result.after is not None:
             self.timeline = timeline_view(result.after)
         if result.balance is not None:
-            self.credits = result.balance.available
+            self._set_credits(result.balance.available, self._credit_ticket())
         else:
             await self._refresh_credits()
         if result.export is not None:
@@ -447,13 +448,25 @@ class NemoWidget(anywidget.AnyWidget):
             self.backend = f"local engine · {where}" if backend and backend.local else where
 
     async def _refresh_credits(self, strict: bool = False) -> None:
+        ticket = self._credit_ticket()
         try:
             balance = await self._work.call(self.conversation.aio.credits())
         except NemoError:
             if strict:
                 raise
             return
-        self._work.in_view(lambda: setattr(self, "credits", balance.available))
+        self._work.in_view(lambda: self._set_credits(balance.available, ticket))
+
+    def _credit_ticket(self) -> int:
+        """A number taken before reading the balance: a slow answer (a task the kernel held
+        back while a cell ran) must not overwrite a newer one."""
+        self._credit_tickets += 1
+        return self._credit_tickets
+
+    def _set_credits(self, available: int, ticket: int) -> None:
+        if ticket > self._credit_shown:
+            self._credit_shown = ticket
+            self.credits = available
 
     # --- bytes to the browser ----------------------------------------------------------------
     def _publish(self, source: BlobSource) -> None:
