@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, NoReturn
 
 COMMANDS = ("connect", "upload", "status", "tracks", "credits", "history", "export", "widget",
-            "sessions", "plot", "help")
+            "sessions", "plot", "last", "help")
 
 
 class MagicUsageError(Exception):
@@ -72,23 +72,25 @@ class LineCommand:
     backend: str | None = None
 
 
-def split(line: str) -> list[str]:
+def split(line: str, namespace: Mapping[str, Any] | None = None) -> list[str]:
+    """The words of ``line`` (shell quoting), each with its ``{name}`` fields filled in."""
     try:
-        return shlex.split(line, posix=True)
+        words = shlex.split(line, posix=True)
     except ValueError as exc:
         raise MagicUsageError(f"Could not read the options ({exc}): check the quotes.") from exc
+    return [interpolate(w, namespace) for w in words] if namespace is not None else words
 
 
-def parse_cell_line(line: str) -> CellOptions:
+def parse_cell_line(line: str, namespace: Mapping[str, Any] | None = None) -> CellOptions:
     """The options of ``%%nemo [--upload PATH…] [--export [PATH]] [--session NAME] …``."""
-    parsed = _cell_parser().parse_args(split(line))
+    parsed = _cell_parser().parse_args(split(line, namespace))
     return CellOptions(upload=list(parsed.upload), export=parsed.export, quiet=parsed.quiet,
                        session=parsed.session, backend=parsed.backend)
 
 
-def parse_line(line: str) -> LineCommand:
+def parse_line(line: str, namespace: Mapping[str, Any] | None = None) -> LineCommand:
     """``%nemo COMMAND [ARGS…] [--session NAME] [--backend B]``."""
-    words = split(line)
+    words = split(line, namespace)
     if not words:
         return LineCommand("help")
     name = words[0].lower()
@@ -156,6 +158,7 @@ HELP = """\
 %nemo export [PATH]               render the timeline to an MP4
 %nemo widget                      the chat widget on this session
 %nemo sessions                    the named sessions (DataFrame)
+%nemo last                        the session's latest %%nemo result (result = %nemo last)
 %nemo help                        this text
 Line commands take --session NAME and --backend B too. Settings: %config NemoMagics
 (backend, export_dir, language, auto_export, quiet, show_tools)."""

@@ -17,12 +17,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from IPython.core.magic import Magics, line_cell_magic, magics_class
+from IPython.core.magic import Magics, line_cell_magic, magics_class, no_var_expand
 from traitlets import Bool, Unicode
 
 from nemo_widgets import views
 from nemo_widgets._magic_args import (
     HELP,
+    CellOptions,
     LineCommand,
     MagicUsageError,
     interpolate,
@@ -51,6 +52,8 @@ class NamedSession:
     name: str
     backend: str
     conversation: Conversation
+    last: NemoResult | None = None
+    """The latest ``%%nemo`` result of this session (``%nemo last``)."""
 
 
 @magics_class
@@ -75,13 +78,18 @@ class NemoMagics(Magics):
 
     # --- the magic ------------------------------------------------------------------------------
     @line_cell_magic  # type: ignore[untyped-decorator]
+    @no_var_expand  # type: ignore[untyped-decorator]
     def nemo(self, line: str, cell: str | None = None) -> Any:
         """``%%nemo [--upload PATH…] [--export [PATH]] [--session NAME] [--backend B]
-        [--quiet]``: the cell is the prompt. ``%nemo COMMAND``: see ``%nemo help``."""
+        [--quiet]``: the cell is the prompt. ``%nemo COMMAND``: see ``%nemo help``.
+
+        ``{name}`` is replaced in the options too, after they are split, so a path with
+        spaces stays one argument (IPython's own ``$name`` expansion is turned off)."""
+        namespace = self.shell.user_ns if self.shell is not None else {}
         try:
             if cell is None:
-                return self._line(parse_line(line))
-            return self._cell(line, cell)
+                return self._line(parse_line(line, namespace))
+            return self._cell(parse_cell_line(line, namespace), cell)
         except MagicUsageError as exc:
             _say_error(str(exc))
         except NemoError as exc:
@@ -125,8 +133,7 @@ class NemoMagics(Magics):
         self._sessions.clear()
 
     # --- %%nemo ---------------------------------------------------------------------------------
-    def _cell(self, line: str, cell: str) -> NemoResult | None:
-        options = parse_cell_line(line)
+    def _cell(self, options: CellOptions, cell: str) -> NemoResult | None:
         namespace = self.shell.user_ns if self.shell is not None else {}
         prompt = interpolate(cell, namespace).strip()
         if not prompt and not options.upload and options.export is None:
@@ -164,7 +171,8 @@ class NemoMagics(Magics):
         if live is not None:
             balance = result.balance or conv.ledger.last_balance
             live.finish(result, f"{balance.available} credits left" if balance else None)
-        return NemoResult(result, state, named.name, exported, export_error)
+        named.last = NemoResult(result, state, named.name, exported, export_error)
+        return named.last
 
     # --- %nemo COMMAND --------------------------------------------------------------------------
     def _line(self, command: LineCommand) -> Any:
@@ -260,6 +268,12 @@ class NemoMagics(Magics):
                 "install nemo-widgets with its default dependencies (anywidget).") from exc
         named = self.conversation(command.session, command.backend)
         return NemoWidget(conversation=named.conversation)
+
+    def _cmd_last(self, command: LineCommand) -> NemoResult:
+        named = self.conversation(command.session, command.backend)
+        if named.last is None:
+            raise MagicUsageError(f"The session {named.name!r} has no %%nemo result yet.")
+        return named.last
 
     def _cmd_sessions(self, _command: LineCommand) -> pd.DataFrame:
         import pandas as pd

@@ -138,6 +138,7 @@ def plot_timeline(source: TimelineSource, ax: Axes | None = None) -> Axes:
 def plot_credits(ledger: CreditLedger | pd.DataFrame, ax: Axes | None = None) -> Axes:
     """Available (and reserved) credits over time, each charged action marked and named."""
     import matplotlib.pyplot as plt
+    import pandas as pd
 
     frame = credits_frame(ledger) if isinstance(ledger, CreditLedger) else ledger
     if ax is None:
@@ -153,8 +154,7 @@ def plot_credits(ledger: CreditLedger | pd.DataFrame, ax: Axes | None = None) ->
     for step, (action, delta, available) in enumerate(
             zip(frame["action"], frame["delta"], frame["available"], strict=True)):
         if action != "balance":
-            note = f"{action} ({int(delta):+d})" if delta == delta and delta is not None \
-                else action
+            note = action if pd.isna(delta) else f"{action} ({int(delta):+d})"
             ax.annotate(note, (step, available), textcoords="offset points", xytext=(0, 7),
                         ha="center", fontsize=8)
     ax.set_xticks(steps, [t.strftime("%H:%M:%S") for t in frame["time"]], rotation=30,

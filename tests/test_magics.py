@@ -12,6 +12,7 @@ import pytest
 from IPython.testing.globalipapp import start_ipython
 from IPython.utils.capture import capture_output
 
+from nemo_widgets._magic_args import interpolate
 from nemo_widgets._magic_result import NemoResult
 from tests.media_factory import make_audio, make_video
 
@@ -101,6 +102,7 @@ def test_cell_interpolates_streams_and_returns_a_result(ip, media, shared_engine
     assert "BPM" in html and "Timeline (2 tracks)" in html and "<table" in html
     assert result.summary in result._repr_markdown_() and result.summary in repr(result)
     no_secret(*shown, html, repr(result))
+    assert ip.run_line_magic("nemo", "last --session stream") is result
 
 
 def test_routing_skips_the_agent(ip, media, tmp_path):
@@ -215,6 +217,7 @@ def test_widget_command_gives_a_widget_or_says_why_not(ip):
     (None, "frob", "Unknown command 'frob'"),
     (None, 'upload "unclosed', "check the quotes"),
     (None, "connect a b", "Usage: %nemo connect"),
+    (None, "last --session nothing-yet", "has no %%nemo result yet"),
 ])
 def test_errors_are_readable_messages(ip, media, line, cell, expected):
     ip.user_ns["notes"] = media["notes"]
@@ -244,3 +247,25 @@ def test_an_error_in_the_turn_is_in_the_result(ip):
     assert "Fix: Upload a video" in repr(result)
     assert "⚠" in result._repr_html_() and result.export is None
     no_secret(*texts(cap), cap.stderr)
+
+
+def test_variables_fill_options_and_paths_with_spaces_stay_whole(ip, media, tmp_path):
+    spaced = tmp_path / "my clips" / "beach two.mp4"
+    spaced.parent.mkdir()
+    spaced.write_bytes(media["clip"].read_bytes())
+    ip.user_ns.update(spaced=spaced, name="spaces")
+    with capture_output() as cap:
+        ip.run_line_magic("nemo", "upload {spaced} --session {name}")
+    assert "Uploaded beach two.mp4 (video" in cap.stdout, cap.stderr
+
+
+def test_interpolation_rules():
+    class Clip:
+        name = "beach.mp4"
+
+    namespace = {"n": 3, "clip": Clip(), "rate": 0.3456, "word": "hi"}
+    assert interpolate("{n} {clip.name} {rate:.0%} {word!r}", namespace) == \
+        "3 beach.mp4 35% 'hi'"
+    assert interpolate("{missing} {clip.nope} {} {0} {{n}} {n:zz}", namespace) == \
+        "{missing} {clip.nope} {} {0} {n} {n:zz}"
+    assert interpolate('json {"a": 1}', namespace) == 'json {"a": 1}'

@@ -81,6 +81,9 @@ def test_credits_plot_marks_each_charged_action():
     assert list(ax.lines[0].get_ydata()) == [100, 100, 80, 80]
     assert "80 available" in ax.get_title()
     assert views.plot_credits(CreditLedger()).get_title().startswith("Credits: no balance")
+    first_a_charge = CreditLedger()
+    first_a_charge.record(Balance(80, 0, 80), kind="charge", action="turn")
+    assert [t.get_text() for t in views.plot_credits(first_a_charge).texts] == ["turn"]
 
 
 def test_music_frame_and_media_urls():
