@@ -4,6 +4,7 @@ errors shown as readable messages."""
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
 
 import av
@@ -198,13 +199,15 @@ def test_line_commands(ip, media, tmp_path, shared_engine):
     no_secret(cap.stdout, repr(credits), repr(history))
 
 
-def test_widget_command_gives_a_widget_or_says_why_not(ip):
+def test_widget_command_gives_a_widget_on_the_same_session_or_says_why_not(ip):
     with capture_output() as cap:
         shown = ip.run_line_magic("nemo", "widget --session lines")
-    if shown is None:
-        assert "The widget is not available here" in cap.stderr
+    if importlib.util.find_spec("nemo_widgets.widget") is None:
+        assert shown is None and "The widget is not available here" in cap.stderr
     else:
+        magic = ip.magics_manager.registry["NemoMagics"]
         assert type(shown).__name__ == "NemoWidget"
+        assert shown.conversation is magic.conversation("lines").conversation
     assert "Traceback" not in cap.stderr
 
 
