@@ -21,6 +21,10 @@ if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
 
 
+_SUMMARY_ROUTES = ("agent", "status", "export")
+"""Answers after which the timeline summary is worth a line (not credits or uploads)."""
+
+
 class NemoResult:
     """One ``%%nemo`` cell's outcome: ``.text``, ``.timeline``, ``.tracks``, ``.export``."""
 
@@ -94,7 +98,8 @@ class NemoResult:
             out.append(("error", error.message))
             if error.fix:
                 out.append(("fix", error.fix))
-        if self.summary:
+        if (self.summary and self.turn.route in _SUMMARY_ROUTES
+                and self.summary not in self.text):
             out.append(("summary", self.summary))
         if self.export is not None:
             out.append(("export", f"Exported {self.export}"))

@@ -167,6 +167,8 @@ class NemoMagics(Magics):
                 exported = conv.export(options.export or None, on_progress=_sink(live))
             except NemoError as exc:
                 export_error = exc
+            else:
+                _drop_export_hint(result)
         state = _read_state(conv)
         if live is not None:
             balance = result.balance or conv.ledger.last_balance
@@ -307,6 +309,14 @@ def _read_state(conv: Conversation) -> SessionState | None:
         return conv.state()
     except NemoError:
         return None
+
+
+def _drop_export_hint(result: TurnResult) -> None:
+    """After ``--export`` did it, the agent's "run `%nemo export`" is no longer advice."""
+    if "export" in result.suggestions:
+        result.suggestions.remove("export")
+        kept = [p for p in result.text.split("\n\n") if GUI_WORDS["export"] not in p]
+        result.text = "\n\n".join(kept)
 
 
 def _sink(live: LiveArea | None) -> Any:

@@ -116,6 +116,8 @@ def test_routing_skips_the_agent(ip, media, tmp_path):
     assert credits.turn.route == "credits" and "credits available" in credits.text
     assert status.turn.route == "status" and "Uploads: song.mp3" in status.text
     assert not any(r.turn.tool_calls for r in (uploaded, credits, status))
+    assert "Timeline (" not in repr(credits), "a balance needs no timeline under it"
+    assert repr(status).count("Timeline (") == 1, "the summary is shown once"
 
 
 def test_export_option_and_export_route_make_1080p_mp4s_with_audio(ip, media, tmp_path):
@@ -123,12 +125,17 @@ def test_export_option_and_export_route_make_1080p_mp4s_with_audio(ip, media, tm
     target = tmp_path / "out" / "cell.mp4"
     target.parent.mkdir()
     with capture_output() as cap:
-        result = ip.run_cell_magic("nemo", f"--session exp --upload {{clip}} --export {target}",
-                                   "put my video on the timeline")
+        ip.run_cell_magic("nemo", "--session exp --upload {clip} --quiet",
+                          "put my video on the timeline")
+        result = ip.run_cell_magic("nemo", f"--session exp --export {target}",
+                                   'add a title "Cell" for the first 2 seconds')
     assert result.ok, result.text
+    assert "export" in result.turn.agent_text.lower(), "the agent points at Export"
+
     assert result.export is not None and result.export.path == target
     assert probe(target) == (1920, 1080, True)
     assert f"Exported {target}" in result._repr_markdown_()
+    assert "%nemo export" not in result.text, "no advice to do what --export just did"
     assert any("render" in t for t in texts(cap)), "the render's progress is shown"
     # "export" as a prompt goes straight to the export workflow, into export_dir.
     ip.run_line_magic("config", f"NemoMagics.export_dir = {str(tmp_path)!r}")
