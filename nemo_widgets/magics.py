@@ -99,6 +99,9 @@ class NemoMagics(Magics):
                        "Check the path (relative paths start from the notebook's folder).")
         except (OSError, ValueError) as exc:
             _say_error(str(exc))
+        except KeyboardInterrupt:
+            _say_error("Interrupted.", "A message already sent is not sent again: check "
+                       "`%nemo status` before asking again.")
         return None
 
     # --- sessions -------------------------------------------------------------------------------

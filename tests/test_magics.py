@@ -279,3 +279,15 @@ def test_interpolation_rules():
     assert interpolate("{missing} {clip.nope} {} {0} {{n}} {n:zz}", namespace) == \
         "{missing} {clip.nope} {} {0} {n} {n:zz}"
     assert interpolate('json {"a": 1}', namespace) == 'json {"a": 1}'
+
+
+def test_an_interrupt_is_told_not_traced(ip):
+    class Stop:
+        def __format__(self, spec):
+            raise KeyboardInterrupt  # what a kernel interrupt raises mid-cell
+
+    ip.user_ns["stop"] = Stop()
+    with capture_output() as cap:
+        returned = ip.run_cell_magic("nemo", "--session interrupted", "make {stop} music")
+    assert returned is None
+    assert cap.stderr.startswith("nemo: Interrupted.") and "%nemo status" in cap.stderr
