@@ -90,7 +90,7 @@ export class Upload {
     this.error = null;
     this.startedAt = 0;
     this.transferMs = null;
-    this.pumping = false;
+    this.chain = Promise.resolve();
   }
 
   start() {
@@ -118,36 +118,40 @@ export class Upload {
     this.onChange(this);
   }
 
-  async pump() {
-    if (this.pumping) return;
-    this.pumping = true;
-    try {
-      while (this.state === "sending" && this.inFlight < this.window && this.sent < this.file.size) {
-        const start = this.sent;
-        const end = Math.min(start + this.chunkBytes, this.file.size);
-        this.sent = end;
-        this.inFlight += 1;
-        const seq = this.nextSeq++;
-        const bytes = await this.file.slice(start, end).arrayBuffer();
-        const sha256 = await sha256Hex(bytes);
-        if (this.state !== "sending") return;
-        this.model.send({ kind: "upload-chunk", id: this.id, seq, sha256 }, undefined, [bytes]);
-      }
-      if (this.state === "sending" && this.file.size === 0 && this.nextSeq === 0) {
-        this.nextSeq = 1;
-        this.inFlight = 1;
-        this.model.send({ kind: "upload-chunk", id: this.id, seq: 0, sha256: null }, undefined, [
-          new ArrayBuffer(0),
-        ]);
-      }
-    } catch (error) {
-      this.state = "error";
-      this.error = { message: `${this.file.name}: the file could not be read (${error}).`, fix: "Choose the file again." };
-      this.model.send({ kind: "upload-cancel", id: this.id });
-      this.onChange(this);
-    } finally {
-      this.pumping = false;
+  pump() {
+    // Reads (and hashes) of the chunks in the window run at the same time; sends stay in
+    // order through one promise chain, since the kernel appends chunks in sequence.
+    while (this.state === "sending" && this.inFlight < this.window && this.sent < this.file.size) {
+      const start = this.sent;
+      const end = Math.min(start + this.chunkBytes, this.file.size);
+      this.sent = end;
+      this.inFlight += 1;
+      const seq = this.nextSeq++;
+      const ready = this.file
+        .slice(start, end)
+        .arrayBuffer()
+        .then(async (bytes) => [bytes, await sha256Hex(bytes)]);
+      this.chain = this.chain
+        .then(async () => {
+          const [bytes, sha256] = await ready;
+          if (this.state !== "sending") return;
+          this.model.send({ kind: "upload-chunk", id: this.id, seq, sha256 }, undefined, [bytes]);
+        })
+        .catch((error) => this.fail(error));
     }
+    if (this.state === "sending" && this.file.size === 0 && this.nextSeq === 0) {
+      this.nextSeq = 1;
+      this.inFlight = 1;
+      this.model.send({ kind: "upload-chunk", id: this.id, seq: 0, sha256: null }, undefined, [new ArrayBuffer(0)]);
+    }
+  }
+
+  fail(error) {
+    if (this.state !== "sending") return;
+    this.state = "error";
+    this.error = { message: `${this.file.name}: the file could not be read (${error}).`, fix: "Choose the file again." };
+    this.model.send({ kind: "upload-cancel", id: this.id });
+    this.onChange(this);
   }
 
   cancel() {
@@ -460,11 +464,13 @@ function render({ model, el }) {
     if (e.message) errors.append(errorNode(e, () => model.send({ kind: "dismiss-error" })));
     for (const up of uploads.values()) if (up.error) errors.append(errorNode(up.error));
   };
+  const shown = new Map(); // upload id → the state its row was drawn with
   const drawTransfers = () => {
     transfers.replaceChildren(
       ...[...uploads.values()]
         .map((up) => {
-          const row = h("li", { class: "nemo-transfer", "data-state": up.state, "data-transfer-ms": up.transferMs === null ? null : String(Math.round(up.transferMs)) });
+          shown.set(up.id, up.state);
+          const row = h("li", { class: "nemo-transfer", "data-id": up.id, "data-state": up.state, "data-transfer-ms": up.transferMs === null ? null : String(Math.round(up.transferMs)) });
           row.append(h("span", { text: up.file.name }), h("progress", { max: "1", value: String(up.fraction), "aria-label": `Upload of ${up.file.name}` }), h("span", { class: "nemo-transfer-state", text: up.state === "sending" ? `${Math.round(up.fraction * 100)}%` : up.state }));
           if (up.state === "sending" || up.state === "waiting") {
             row.append(h("button", { type: "button", "aria-label": `Cancel the upload of ${up.file.name}`, text: "Cancel", onclick: () => up.cancel() }));
@@ -477,7 +483,14 @@ function render({ model, el }) {
   // uploads
   let batch = [];
   const onUploadChange = (up) => {
-    drawTransfers();
+    const row = transfers.querySelector(`[data-id="${up.id}"]`);
+    if (row && shown.get(up.id) === up.state && up.state === "sending") {
+      // an acknowledgement: move the bar only (no redraw per chunk)
+      row.querySelector("progress").value = up.fraction;
+      row.querySelector(".nemo-transfer-state").textContent = `${Math.round(up.fraction * 100)}%`;
+    } else {
+      drawTransfers();
+    }
     if (up.error) drawErrors();
     const open = batch.filter((u) => u.state === "waiting" || u.state === "sending");
     if (!open.length && batch.length) {
