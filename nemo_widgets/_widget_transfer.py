@@ -16,7 +16,7 @@ import hashlib
 import re
 import shutil
 import tempfile
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -140,11 +140,14 @@ class OutgoingAcks:
         """Called by the message handler, from whatever thread delivers messages."""
         self.loop.call_soon_threadsafe(self.queue.put_nowait, seq)
 
+    def stop(self) -> None:
+        """The view went away (``bye``): the transfer ends at its next wait."""
+        self.ack(-1)
+
 
 async def push_blob(source: BlobSource, view: str, transfer_id: str, send: Send,
                     acks: OutgoingAcks, *, chunk_bytes: int = CHUNK_BYTES,
-                    window: int = WINDOW, ack_timeout_s: float = ACK_TIMEOUT_S,
-                    pause: Callable[[], Awaitable[None]] | None = None) -> bool:
+                    window: int = WINDOW, ack_timeout_s: float = ACK_TIMEOUT_S) -> bool:
     """Send ``source`` to ``view`` in acknowledged chunks; False if the view stopped answering."""
     size = source.size
     digest = hashlib.sha256()
@@ -153,24 +156,27 @@ async def push_blob(source: BlobSource, view: str, transfer_id: str, send: Send,
     in_flight = 0
     for seq, piece in enumerate(source.chunks(chunk_bytes)):
         while in_flight >= window:
-            try:
-                await asyncio.wait_for(acks.queue.get(), ack_timeout_s)
-            except asyncio.TimeoutError:
+            if not await _acknowledged(acks, ack_timeout_s):
                 send({"kind": "blob-cancel", "view": view, "id": transfer_id}, [])
                 return False
             in_flight -= 1
         digest.update(piece)
         send({"kind": "blob-chunk", "view": view, "id": transfer_id, "seq": seq}, [piece])
         in_flight += 1
-        if pause is not None:
-            await pause()
     while in_flight:
-        try:
-            await asyncio.wait_for(acks.queue.get(), ack_timeout_s)
-        except asyncio.TimeoutError:
+        if not await _acknowledged(acks, ack_timeout_s):
             send({"kind": "blob-cancel", "view": view, "id": transfer_id}, [])
             return False
         in_flight -= 1
     send({"kind": "blob-end", "view": view, "id": transfer_id, "sha256": digest.hexdigest()},
          [])
     return True
+
+
+async def _acknowledged(acks: OutgoingAcks, timeout_s: float) -> bool:
+    """One acknowledgement; False when none came in time or the view said goodbye."""
+    try:
+        seq = await asyncio.wait_for(acks.queue.get(), timeout_s)
+    except asyncio.TimeoutError:
+        return False
+    return seq >= 0

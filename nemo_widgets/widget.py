@@ -218,7 +218,11 @@ class NemoWidget(anywidget.AnyWidget):
             for source in list(self._blobs.values()):
                 self._spawn(self._push(source, view))
         elif kind == "bye":
-            self._views.discard(str(content.get("view")))
+            view = str(content.get("view"))
+            self._views.discard(view)
+            for (target, _transfer), acks in list(self._acks.items()):
+                if target == view:
+                    acks.stop()
         elif kind == "dismiss-error":
             self.error = {}
 

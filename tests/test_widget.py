@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from pathlib import Path
 from typing import Any
 
@@ -25,8 +26,8 @@ class FakeView:
     """The browser side of the chunk protocol: acknowledges and assembles pushed blobs,
     records every message the kernel sent."""
 
-    def __init__(self, widget: NemoWidget, view: str = "view-1") -> None:
-        self.widget, self.view = widget, view
+    def __init__(self, widget: NemoWidget, view: str = "view-1", acking: bool = True) -> None:
+        self.widget, self.view, self.acking = widget, view, acking
         self.sent: list[dict[str, Any]] = []
         self.blobs: dict[str, bytes] = {}
         self._parts: dict[str, dict[str, Any]] = {}
@@ -44,8 +45,9 @@ class FakeView:
             self._parts[transfer] = {**content, "data": bytearray()}
         elif kind == "blob-chunk":
             self._parts[transfer]["data"] += bytes(buffers[0])  # type: ignore[index]
-            self.post({"kind": "blob-ack", "view": self.view, "id": transfer,
-                       "seq": content["seq"]})
+            if self.acking:
+                    self.post({"kind": "blob-ack", "view": self.view, "id": transfer,
+                           "seq": content["seq"]})
         elif kind == "blob-end":
             entry = self._parts.pop(transfer)
             assert hashlib.sha256(entry["data"]).hexdigest() == content["sha256"]
@@ -213,3 +215,36 @@ def test_errors_inside_message_handlers_are_shown(widget):
     view = FakeView(widget)
     view.post({"kind": "upload-start", "id": "u4", "name": "a.mp4", "size": "not a number"})
     assert widget.error["message"].startswith("ValueError")
+
+
+def test_no_credits_shows_the_registration_link(start_engine, clip, tmp_path):
+    engine = start_engine(anonymous_credits=3)
+    client = NemoClient(engine.url, settings=ClientSettings(config_dir=tmp_path / "cfg", **FAST))
+    w = NemoWidget(conversation=client.conversation())
+    w.wait_idle()
+    view = FakeView(w)
+    view.upload(clip.name, clip.read_bytes())
+    view.post({"kind": "upload-commit", "ids": ["u1"]})
+    view.post({"kind": "prompt", "text": MUSIC})
+    w.wait_idle()
+    assert w.credits == 3
+    assert w.error["link"].startswith("https://nemovideo.com/register?bind=anon_")
+    assert w.error["link"] in w.error["fix"] and w.status == "ready"
+    w.close()
+    client.close()
+
+
+def test_a_closed_view_stops_its_transfers(widget, clip, tmp_path):
+    widget.chunk_bytes = 512  # a thumbnail is several chunks
+    widget.upload(clip)
+    view = FakeView(widget, "view-gone", acking=False)
+    view.post({"kind": "hello", "view": view.view})
+    for _ in range(500):
+        if sum(m["kind"] == "blob-chunk" for m in view.sent) >= widget.window:
+            break
+        time.sleep(0.01)
+    view.post({"kind": "bye", "view": view.view})
+    widget.wait_idle(timeout=30)
+    kinds = [m["kind"] for m in view.sent]
+    assert kinds.count("blob-chunk") == widget.window, "never more than the window unanswered"
+    assert kinds[-1] == "blob-cancel" and "blob-end" not in kinds
