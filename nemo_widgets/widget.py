@@ -16,6 +16,7 @@ Scripted use, from a cell::
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import os
 import re
@@ -124,7 +125,7 @@ class NemoWidget(anywidget.AnyWidget):
         self.conversation: Conversation = conversation
         """The sync conversation behind the view (the same one the magics can use)."""
         conversation.set_notice_handler(lambda text: self._work.in_view(
-            lambda: self._say("notice", text)))
+            lambda: self._notice(text)))
         self._folder = Path(tempfile.mkdtemp(prefix="nemo-widget-"))
         self._incoming: dict[str, IncomingFile] = {}
         self._received: dict[str, IncomingFile] = {}
@@ -339,7 +340,7 @@ class NemoWidget(anywidget.AnyWidget):
                 isinstance(event, Notice) and event.kind == "progress"):
             self.working = STILL_WORKING
         elif isinstance(event, Notice):
-            self._say("notice", event.text)
+            self._notice(event.text)
         elif isinstance(event, ProgressEvent):
             self._progress(event.stage, event.fraction)
         elif isinstance(event, ErrorEvent):
@@ -390,18 +391,29 @@ class NemoWidget(anywidget.AnyWidget):
     def _say(self, role: str, text: str) -> None:
         self.messages = [*self.messages, {"role": role, "text": text[:MAX_TEXT]}][-MAX_MESSAGES:]
 
+    def _notice(self, text: str) -> None:
+        """A client notice, once: it may come both as a turn's event and through the
+        conversation's notice handler."""
+        if not any(m["role"] == "notice" and m["text"] == text for m in self.messages[-4:]):
+            self._say("notice", text)
+
     def _set_reply(self, text: str) -> None:
+        """The reply of the current turn: the agent message after the last user message."""
         messages = list(self.messages)
-        if messages and messages[-1]["role"] == "agent":
-            messages[-1] = {"role": "agent", "text": text[:MAX_TEXT]}
-            self.messages = messages
-        else:
-            self._say("agent", text)
+        users = [i for i, m in enumerate(messages) if m["role"] == "user"]
+        start = users[-1] + 1 if users else 0
+        for index in range(start, len(messages)):
+            if messages[index]["role"] == "agent":
+                messages[index] = {"role": "agent", "text": text[:MAX_TEXT]}
+                self.messages = messages
+                return
+        self._say("agent", text)
 
     def _append_reply(self, piece: str) -> None:
-        last = self.messages[-1] if self.messages else {}
-        self._set_reply(str(last.get("text", "")) + piece if last.get("role") == "agent"
-                        else piece)
+        users = [i for i, m in enumerate(self.messages) if m["role"] == "user"]
+        replies = [m for m in self.messages[users[-1] + 1 if users else 0:]
+                   if m["role"] == "agent"]
+        self._set_reply((str(replies[0]["text"]) if replies else "") + piece)
 
     def _progress(self, stage: str, fraction: float) -> None:
         self.activity = {"stage": stage, "fraction": round(max(0.0, min(1.0, fraction)), 3)}
@@ -480,8 +492,6 @@ class NemoWidget(anywidget.AnyWidget):
             self._spawn(self._push(source, view))
 
     async def _push(self, source: BlobSource, view: str) -> None:
-        import asyncio
-
         transfer = f"b{next(self._ids)}"
         acks = OutgoingAcks(asyncio.get_running_loop())
         self._acks[(view, transfer)] = acks
