@@ -485,9 +485,15 @@ function render({ model, el }) {
   const onUploadChange = (up) => {
     const row = transfers.querySelector(`[data-id="${up.id}"]`);
     if (row && shown.get(up.id) === up.state && up.state === "sending") {
-      // an acknowledgement: move the bar only (no redraw per chunk)
-      row.querySelector("progress").value = up.fraction;
-      row.querySelector(".nemo-transfer-state").textContent = `${Math.round(up.fraction * 100)}%`;
+      // an acknowledgement: move the bar only, at most once a frame (no redraw per chunk)
+      if (!row.pendingFrame) {
+        row.pendingFrame = true;
+        requestAnimationFrame(() => {
+          row.pendingFrame = false;
+          row.querySelector("progress").value = up.fraction;
+          row.querySelector(".nemo-transfer-state").textContent = `${Math.round(up.fraction * 100)}%`;
+        });
+      }
     } else {
       drawTransfers();
     }

@@ -162,7 +162,9 @@ describe("upload", () => {
     await settle();
     chunks = model.sent.filter((m) => m.content.kind === "upload-chunk");
     expect(chunks.map((c) => c.content.seq)).toEqual([0, 1, 2]);
+    await new Promise((resolve) => requestAnimationFrame(resolve)); // the bar moves once a frame
     expect($(".nemo-transfer progress").value).toBeCloseTo(0.4);
+    expect($(".nemo-transfer-state").textContent).toBe("40%");
     model.kernel({ kind: "upload-ack", id, seq: 1, received: 8 });
     model.kernel({ kind: "upload-ack", id, seq: 2, received: 10 });
     model.kernel({ kind: "upload-done", id, sha256: "x" });
