@@ -163,7 +163,9 @@ def test_tokens_are_redacted_from_messages_and_reprs():
 # --- routing and GUI translation ------------------------------------------------------------
 @pytest.mark.parametrize(("message", "kind"), [
     ("export", "export"), ("Export the video please", "export"), ("render it", "export"),
-    ("导出视频", "export"), ("请导出", "export"), ("how many credits do I have left?", "credits"),
+    ("导出视频", "export"), ("请导出", "export"), ("export 1080p MP4", "export"),
+    ("Export as an HD MP4 file", "export"), ("export in 4K", "agent"), ("1080p", "agent"),
+    ("how many credits do I have left?", "credits"),
     ("check my balance", "credits"), ("我还有多少积分？", "credits"), ("status", "status"),
     ("what's the status", "status"), ("查看状态", "status"), ("upload beach.mp4", "upload"),
     ("上传 clip.mov", "upload"), ("add a title and export it", "agent"),

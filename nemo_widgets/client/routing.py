@@ -35,6 +35,11 @@ _CJK_FILLER = ("请", "帮我", "帮忙", "帮", "我的", "我们", "我", "的
                "现在", "查看", "看看", "看", "显示", "查询", "查", "还有", "多少", "剩余",
                "剩下", "当前", "吧", "吗", "呢", "把", "给", "个", "文件", "一个")
 
+# What an export request may say about the format without needing the agent: the render is
+# always a 1080p H.264/AAC MP4, so "export 1080p MP4" is the plain export call.
+_EXPORT_FORMAT_WORDS = frozenset({"1080p", "1080", "mp4", "hd", "full-hd", "fullhd", "h.264",
+                                  "h264", "as", "an", "high", "quality", "file", "video"})
+
 _PATH_LIKE = re.compile(r"^(?:https?://\S+|\S*[/\\]\S*|\S+\.[A-Za-z0-9]{2,5})$")
 _CJK = re.compile(r"[\u3400-\u9fff]")
 
@@ -73,7 +78,9 @@ def route(message: str) -> Route:
         return Route("upload", tuple(targets))
     if targets or not words:
         return Route("agent")
-    for kind in ("export", "credits", "status"):
+    if words & ROUTE_WORDS["export"] and words <= ROUTE_WORDS["export"] | _EXPORT_FORMAT_WORDS:
+        return Route("export")
+    for kind in ("credits", "status"):
         if words <= ROUTE_WORDS[kind]:
             return Route(kind)
     return Route("agent")
