@@ -40,7 +40,22 @@ class LiveArea:
         self.activity: list[str] = []
         self._progress: dict[str, int] = {}
         self.updates = 0
+        self.finished = False
         self._handle: Any = display(self._bundle(), raw=True, display_id=True)
+
+    def __enter__(self) -> LiveArea:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 _trace: object) -> None:
+        """A cell that fails or is interrupted must not leave "⏳ …" above its error: the area
+        ends as one line saying it stopped (the error itself is shown by the magic)."""
+        if kind is None or self.finished:
+            return
+        why = "interrupted" if issubclass(kind, KeyboardInterrupt) else "stopped by an error"
+        self.finished = True
+        self.updates += 1
+        self._handle.update(self._bundle(f"✗ {self.title}: {why}"), raw=True)
 
     def _bundle(self, footer: str | None = None) -> dict[str, str]:
         body = self.text or self._partial
@@ -107,5 +122,6 @@ class LiveArea:
             if note:
                 parts.append(note)
             footer = f"{mark} " + " · ".join(parts)
+        self.finished = True
         self.updates += 1
         self._handle.update(self._bundle(footer), raw=True)

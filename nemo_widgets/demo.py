@@ -21,7 +21,6 @@ from nemo_widgets.engine.media import ffmpeg_exe
 MUSIC_PROMPT = "generate a background music track that matches the mood of my video"
 SONG_PROMPT = ('Put my video on the timeline, use my song as background music at 40%, '
                'fade it out, and add a title "Made with nemo-widgets" for the first 3 seconds')
-DEFAULT_PROMPT = MUSIC_PROMPT
 
 # Shot boundaries of the made-up clip (seconds), its length, and the colours of its shots.
 _CUTS = (2.0, 3.5, 5.0, 7.0, 8.5)

@@ -148,34 +148,35 @@ class NemoMagics(Magics):
         quiet = options.quiet or self.quiet
         title = _shorten(prompt or "upload / export", 70)
         live = None if quiet else LiveArea(f"[{named.name}] {title}", show_tools=self.show_tools)
-        uploads: list[UploadedFile] = []
-        if options.upload:
-            uploads = conv.upload(*options.upload, on_progress=_bytes_sink(live, "upload"))
-        if prompt:
-            turn = conv.send(prompt)
-            for event in turn:
-                if live is not None:
-                    live.on_event(event)
-            result = turn.result
-        else:
-            result = TurnResult(message="", route="upload" if uploads else "export",
-                                session_id=conv.session_id)
-        if uploads:
-            result.uploads = [*uploads, *result.uploads]
-            if not prompt:
-                result.text = "Uploaded " + "; ".join(str(u) for u in uploads) + "."
-        exported, export_error = None, None
-        if options.export is not None and result.error is None and result.export is None:
-            try:
-                exported = conv.export(options.export or None, on_progress=_sink(live))
-            except NemoError as exc:
-                export_error = exc
+        with live if live is not None else contextlib.nullcontext():
+            uploads: list[UploadedFile] = []
+            if options.upload:
+                uploads = conv.upload(*options.upload, on_progress=_bytes_sink(live, "upload"))
+            if prompt:
+                turn = conv.send(prompt)
+                for event in turn:
+                    if live is not None:
+                        live.on_event(event)
+                result = turn.result
             else:
-                _drop_export_hint(result)
-        state = _read_state(conv)
-        if live is not None:
-            balance = result.balance or conv.ledger.last_balance
-            live.finish(result, f"{balance.available} credits left" if balance else None)
+                result = TurnResult(message="", route="upload" if uploads else "export",
+                                    session_id=conv.session_id)
+            if uploads:
+                result.uploads = [*uploads, *result.uploads]
+                if not prompt:
+                    result.text = "Uploaded " + "; ".join(str(u) for u in uploads) + "."
+            exported, export_error = None, None
+            if options.export is not None and result.error is None and result.export is None:
+                try:
+                    exported = conv.export(options.export or None, on_progress=_sink(live))
+                except NemoError as exc:
+                    export_error = exc
+                else:
+                    _drop_export_hint(result)
+            state = _read_state(conv)
+            if live is not None:
+                balance = result.balance or conv.ledger.last_balance
+                live.finish(result, f"{balance.available} credits left" if balance else None)
         named.last = NemoResult(result, state, named.name, exported, export_error)
         return named.last
 
@@ -205,9 +206,10 @@ class NemoMagics(Magics):
             raise MagicUsageError("Usage: %nemo upload PATH… (files or URLs)")
         conv = self.conversation(command.session, command.backend).conversation
         live = None if self.quiet else LiveArea("upload", show_tools=False)
-        uploaded = conv.upload(*command.args, on_progress=_bytes_sink(live, "upload"))
-        if live is not None:
-            live.finish(None, f"uploaded {len(uploaded)} file(s)")
+        with live if live is not None else contextlib.nullcontext():
+            uploaded = conv.upload(*command.args, on_progress=_bytes_sink(live, "upload"))
+            if live is not None:
+                live.finish(None, f"uploaded {len(uploaded)} file(s)")
         for item in uploaded:
             print(f"Uploaded {item}")
 
@@ -256,12 +258,13 @@ class NemoMagics(Magics):
         named = self.conversation(command.session, command.backend)
         conv = named.conversation
         live = None if self.quiet else LiveArea(f"[{named.name}] export", show_tools=False)
-        exported: ExportResult = conv.export(command.args[0] if command.args else None,
-                                             on_progress=_sink(live))
-        result = TurnResult(message="export", route="export", text=f"Exported {exported}.",
-                            export=exported, session_id=conv.session_id)
-        if live is not None:
-            live.finish(None, f"exported {exported.path.name}")
+        with live if live is not None else contextlib.nullcontext():
+            exported: ExportResult = conv.export(command.args[0] if command.args else None,
+                                                 on_progress=_sink(live))
+            result = TurnResult(message="export", route="export", text=f"Exported {exported}.",
+                                export=exported, session_id=conv.session_id)
+            if live is not None:
+                live.finish(None, f"exported {exported.path.name}")
         return NemoResult(result, _read_state(conv), named.name, exported)
 
     def _cmd_widget(self, command: LineCommand) -> Any:

@@ -238,6 +238,8 @@ def test_errors_are_readable_messages(ip, media, line, cell, expected):
             returned = ip.run_cell_magic("nemo", line, cell)
     assert returned is None
     assert cap.stderr.startswith("nemo: ") and expected in cap.stderr, cap.stderr
+    if cap.outputs:  # a live area was opened before the error: it says it stopped
+        assert texts(cap)[-1].startswith("✗ ") and "stopped by an error" in texts(cap)[-1]
     no_secret(cap.stdout, cap.stderr)
 
 
