@@ -36,7 +36,8 @@ class WidgetLoop:
         self.blocking = False
         """True while a sync method (``w.ask`` from a cell) holds the kernel's thread."""
 
-    def _on_task_loop(self) -> bool:
+    def on_task_loop(self) -> bool:
+        """True when called from the thread running the widget's task loop."""
         try:
             return asyncio.get_running_loop() is self.loop
         except RuntimeError:
@@ -45,7 +46,7 @@ class WidgetLoop:
     def spawn(self, coroutine: Coroutine[Any, Any, Any]) -> None:
         """Run ``coroutine`` as a task of the widget; an exception goes to ``on_error``."""
         guarded = self._guard(coroutine)
-        if self._on_task_loop():
+        if self.on_task_loop():
             task = self.loop.create_task(guarded)
             self._pending.add(task)
             task.add_done_callback(self._pending.discard)
@@ -75,7 +76,7 @@ class WidgetLoop:
 
     def in_view(self, action: Callable[[], None]) -> None:
         """Apply a view update on the thread that owns the widget's traits."""
-        if self.blocking or self._on_task_loop() or self.loop is self.client.loop:
+        if self.blocking or self.on_task_loop() or self.loop is self.client.loop:
             action()
         else:
             self.loop.call_soon_threadsafe(action)
@@ -85,7 +86,7 @@ class WidgetLoop:
 
     def wait_idle(self, timeout: float = 120.0) -> None:
         """Wait for every task, from a thread other than the task loop's (scripts, tests)."""
-        if self._on_task_loop():
+        if self.on_task_loop():
             raise RuntimeError("wait_idle cannot block the loop it waits for.")
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

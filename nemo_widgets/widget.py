@@ -17,12 +17,13 @@ Scripted use, from a cell::
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import os
 import re
 import shutil
 import tempfile
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -136,6 +137,7 @@ class NemoWidget(anywidget.AnyWidget):
         self._music_hash: str | None = None
         self._jobs = 0
         self._credit_tickets = self._credit_shown = 0
+        self._turn_lock: asyncio.Lock | None = None
         self.on_msg(self._on_message)
         self._spawn(self._connect())
 
@@ -153,11 +155,36 @@ class NemoWidget(anywidget.AnyWidget):
     def ask(self, text: str) -> TurnResult:
         """Send one message; the view streams the reply and then refreshes the timeline,
         the credits, the music and (for an export) the video player."""
-        with self._blocking():
+        with self._holding_turns(), self._blocking():
             self._start_turn(text)
             result = self.conversation.ask(text, on_event=self._on_event)
             self._work.run(self._finish_turn(result))
         return result
+
+    @contextlib.contextmanager
+    def _holding_turns(self) -> Iterator[None]:
+        """Hold the turn lock for a sync ``ask``, so a turn the view started meanwhile does
+        not take this one's reply slot (or give it its own).
+
+        From another thread (scripts) the lock is taken on the task loop and waited for. From
+        a cell the task loop is this very thread and cannot run while ``ask`` blocks: a view
+        turn in progress could never finish, so ``ask`` refuses instead of waiting forever.
+        """
+        loop = self._work.loop
+        if self._work.on_task_loop():
+            if self._turn_lock is not None and self._turn_lock.locked():
+                raise NemoError("A message sent from the view is still being answered.",
+                                fix="Wait for its reply, then run the cell again.")
+            yield  # nothing else runs on this loop until ask returns
+            return
+        async def acquire() -> None:
+            await self._turns().acquire()
+
+        asyncio.run_coroutine_threadsafe(acquire(), loop).result()
+        try:
+            yield
+        finally:
+            loop.call_soon_threadsafe(self._turns().release)
 
     def export(self, path: str | os.PathLike[str] | None = None) -> ExportResult:
         """Render the timeline to ``path`` (default: a new file in the working folder); the
@@ -285,22 +312,38 @@ class NemoWidget(anywidget.AnyWidget):
             await self._refresh_credits()
 
     # --- turns -----------------------------------------------------------------------------------
+    def _turns(self) -> asyncio.Lock:
+        """The lock that runs turns one after another, made on first use (on the task loop).
+
+        A turn writes its reply into the slot after the last user message, so a second turn
+        must not add its prompt until the first one's reply is final; the conversation's own
+        lock is taken too late for that (after ``_start_turn``).
+        """
+        if self._turn_lock is None:
+            self._turn_lock = asyncio.Lock()
+        return self._turn_lock
+
     async def _turn(self, text: str) -> None:
         """One message from the view, as a task: events are streamed into the view."""
         with self._job():
-            self._start_turn(text)
+            async with self._turns():
+                await self._turn_held(text)
 
-            async def open_turn() -> Any:
-                return self.conversation.aio.send(text)
+    async def _turn_held(self, text: str) -> None:
+        """The body of ``_turn``, with the turn lock held."""
+        self._start_turn(text)
 
-            turn = await self._work.call(open_turn())
-            while True:
-                try:
-                    event = await self._work.call(turn.__anext__())
-                except StopAsyncIteration:
-                    break
-                self._on_event(event)
-            await self._finish_turn(turn.result)
+        async def open_turn() -> Any:
+            return self.conversation.aio.send(text)
+
+        turn = await self._work.call(open_turn())
+        while True:
+            try:
+                event = await self._work.call(turn.__anext__())
+            except StopAsyncIteration:
+                break
+            self._on_event(event)
+        await self._finish_turn(turn.result)
 
     async def _export_task(self) -> None:
         """The Export button: render, fetch, then push the file to the video player."""

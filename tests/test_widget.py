@@ -248,3 +248,29 @@ def test_a_closed_view_stops_its_transfers(widget, clip, tmp_path):
     kinds = [m["kind"] for m in view.sent]
     assert kinds.count("blob-chunk") == widget.window, "never more than the window unanswered"
     assert kinds[-1] == "blob-cancel" and "blob-end" not in kinds
+
+
+def test_two_prompts_at_once_each_reply_under_its_own_prompt(widget, clip):
+    widget.upload(clip)
+    view = FakeView(widget)
+    view.post({"kind": "prompt", "text": MUSIC})
+    view.post({"kind": "prompt", "text": "show tracks"})
+    widget.wait_idle()
+    assert widget.error == {}, widget.error
+    roles = [m["role"] for m in widget.messages[-4:]]
+    assert roles == ["user", "agent", "user", "agent"], widget.messages
+    first, music, second, tracks = widget.messages[-4:]
+    assert first["text"] == MUSIC and "composed" in music["text"]
+    assert second["text"] == "show tracks" and "composed" not in tracks["text"]
+    assert tracks["text"] and tracks["text"] != "(no reply)"
+
+
+def test_ask_waits_for_a_turn_the_view_started(widget, clip):
+    widget.upload(clip)
+    view = FakeView(widget)
+    view.post({"kind": "prompt", "text": MUSIC})
+    result = widget.ask("show tracks")
+    widget.wait_idle()
+    first, music, second, tracks = widget.messages[-4:]
+    assert (first["text"], second["text"]) == (MUSIC, "show tracks")
+    assert "composed" in music["text"] and tracks["text"] == result.text
