@@ -23,6 +23,7 @@ import os
 import re
 import shutil
 import tempfile
+import weakref
 from collections.abc import Coroutine, Iterator
 from pathlib import Path
 from typing import Any
@@ -128,6 +129,9 @@ class NemoWidget(anywidget.AnyWidget):
         conversation.set_notice_handler(lambda text: self._work.in_view(
             lambda: self._notice(text)))
         self._folder = Path(tempfile.mkdtemp(prefix="nemo-widget-"))
+        self._drop_folder = weakref.finalize(self, shutil.rmtree, self._folder, True)
+        """Removes the temporary folder on ``close()``, or when the widget is collected
+        without one (a notebook that re-runs a cell drops the old widget unclosed)."""
         self._incoming: dict[str, IncomingFile] = {}
         self._received: dict[str, IncomingFile] = {}
         self._views: set[str] = set()
@@ -206,7 +210,7 @@ class NemoWidget(anywidget.AnyWidget):
         super().close()
         for incoming in [*self._incoming.values(), *self._received.values()]:
             incoming.discard()
-        shutil.rmtree(self._folder, ignore_errors=True)
+        self._drop_folder()
 
     # --- front-end messages ------------------------------------------------------------------
     def _on_message(self, _widget: Any, content: dict[str, Any], buffers: list[Any]) -> None:
@@ -297,17 +301,23 @@ class NemoWidget(anywidget.AnyWidget):
         with self._job():
             paths = [f.path for f in files]
             try:
-                uploaded = await self._work.call(self.conversation.aio.upload(
-                    *paths, on_progress=lambda done, total: self._work.in_view(
-                        lambda: self._progress("upload", done / total if total else 1.0))))
-            except NemoError as exc:
-                self._show_error(exc)
-                return
+                try:
+                    uploaded = await self._work.call(self.conversation.aio.upload(
+                        *paths, on_progress=lambda done, total: self._work.in_view(
+                            lambda: self._progress("upload", done / total if total else 1.0))))
+                except NemoError as exc:
+                    self._show_error(exc)
+                    return
+                finally:
+                    self._work.in_view(lambda: setattr(self, "activity", {}))
+                self._show_uploads(uploaded, paths)
             finally:
-                self._work.in_view(lambda: setattr(self, "activity", {}))
-            for upload_id in ids:
-                self._received.pop(upload_id, None)
-            self._show_uploads(uploaded, paths)
+                # The backend has the files (or refused them) and the thumbnails are made:
+                # the browser's copies are no longer needed, whatever happened.
+                for upload_id in ids:
+                    received = self._received.pop(upload_id, None)
+                    if received is not None:
+                        received.discard()
             self._say("notice", "Uploaded " + "; ".join(str(u) for u in uploaded) + ".")
             await self._refresh_credits()
 

@@ -274,3 +274,15 @@ def test_ask_waits_for_a_turn_the_view_started(widget, clip):
     first, music, second, tracks = widget.messages[-4:]
     assert (first["text"], second["text"]) == (MUSIC, "show tracks")
     assert "composed" in music["text"] and tracks["text"] == result.text
+
+
+def test_committed_uploads_leave_no_temporary_file(widget, clip):
+    view = FakeView(widget)
+    view.upload(clip.name, clip.read_bytes())
+    view.post({"kind": "upload-commit", "ids": ["u1"]})
+    widget.wait_idle()
+    assert widget.error == {} and widget.media[0]["thumb"]
+    assert not list(widget._folder.iterdir()), "the browser's copy was removed"
+    folder = widget._folder
+    widget.close()
+    assert not folder.exists()
