@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import anywidget
+import httpx
 import traitlets
 
 from nemo_widgets._widget_loop import WidgetLoop
@@ -435,7 +436,16 @@ class NemoWidget(anywidget.AnyWidget):
             return
         item = music[-1]
         target = self._folder / f"music-{next(self._ids)}.wav"
-        await self._work.call(fetch(str(item["url"]), target))
+        try:
+            await self._work.call(fetch(str(item["url"]), target))
+        except (httpx.HTTPError, OSError) as exc:
+            # The turn itself succeeded: its result must survive, and the error shown must
+            # not carry the URL (httpx puts it in every message).
+            target.unlink(missing_ok=True)
+            self.log.info("nemo widget: music not fetched: %s", type(exc).__name__)
+            self._show_error(NemoError("The generated music could not be downloaded.",
+                                       fix="Ask again to retry; the timeline already has it."))
+            return
         self._music_hash = str(item.get("hash"))
         self.music = {"label": str(item.get("label") or "Music"), "key": "music"}
         self._publish(BlobSource("music", "music.wav", "audio/wav", path=target))

@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from nemo_widgets.client import ClientSettings, NemoClient
@@ -286,3 +287,20 @@ def test_committed_uploads_leave_no_temporary_file(widget, clip):
     folder = widget._folder
     widget.close()
     assert not folder.exists()
+
+
+def test_music_that_cannot_be_fetched_keeps_the_turn(widget, clip, monkeypatch):
+    written: list[Path] = []
+
+    async def broken_fetch(url: str, target: Path) -> Path:
+        target.write_bytes(b"RIFF half")
+        written.append(target)
+        raise httpx.ConnectError(f"cannot reach {url}")
+
+    monkeypatch.setattr("nemo_widgets.widget.fetch", broken_fetch)
+    widget.upload(clip)
+    result = widget.ask(MUSIC)
+    assert result.ok and "composed" in widget.messages[-1]["text"]
+    assert written and not written[0].exists(), "the half-written file was removed"
+    assert widget.error["message"] and "http" not in json.dumps(widget.error)
+    assert widget.music == {}
