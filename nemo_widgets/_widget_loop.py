@@ -81,6 +81,21 @@ class WidgetLoop:
         else:
             self.loop.call_soon_threadsafe(action)
 
+    def cancel(self) -> None:
+        """Cancel every task still running (the widget was closed).
+
+        A future of ``run_coroutine_threadsafe`` passes its cancellation on to its task on
+        the task loop; a task is cancelled on its own loop's thread.
+        """
+        for pending in list(self._pending):
+            if isinstance(pending, asyncio.Task):
+                if self.on_task_loop():
+                    pending.cancel()
+                else:
+                    self.loop.call_soon_threadsafe(pending.cancel)
+            else:
+                pending.cancel()
+
     def busy(self) -> bool:
         return any(not p.done() for p in self._pending)
 

@@ -127,8 +127,8 @@ class NemoWidget(anywidget.AnyWidget):
                 gui_words={"export": "the Export button"})
         self.conversation: Conversation = conversation
         """The sync conversation behind the view (the same one the magics can use)."""
-        conversation.set_notice_handler(lambda text: self._work.in_view(
-            lambda: self._notice(text)))
+        self._notice_handler = lambda text: self._work.in_view(lambda: self._notice(text))
+        conversation.set_notice_handler(self._notice_handler)
         self._folder = Path(tempfile.mkdtemp(prefix="nemo-widget-"))
         self._drop_folder = weakref.finalize(self, shutil.rmtree, self._folder, True)
         """Removes the temporary folder on ``close()``, or when the widget is collected
@@ -207,7 +207,14 @@ class NemoWidget(anywidget.AnyWidget):
         return exported
 
     def close(self) -> None:
-        """Close the view and drop the temporary files of this widget."""
+        """Close the view, stop this widget's work and drop its temporary files.
+
+        The conversation may outlive the widget (the magics share it): its notices must stop
+        reaching a closed view, unless another widget took them over since.
+        """
+        if self.conversation.aio.on_notice is self._notice_handler:
+            self.conversation.set_notice_handler(None)
+        self._work.cancel()
         super().close()
         for incoming in [*self._incoming.values(), *self._received.values()]:
             incoming.discard()

@@ -304,3 +304,14 @@ def test_music_that_cannot_be_fetched_keeps_the_turn(widget, clip, monkeypatch):
     assert written and not written[0].exists(), "the half-written file was removed"
     assert widget.error["message"] and "http" not in json.dumps(widget.error)
     assert widget.music == {}
+
+
+def test_close_lets_go_of_the_conversation_and_stops_the_work(widget, clip):
+    widget.chunk_bytes = 512
+    widget.upload(clip)
+    view = FakeView(widget, "view-slow", acking=False)
+    view.post({"kind": "hello", "view": view.view})  # a push that waits for acknowledgements
+    assert widget.conversation.aio.on_notice is not None
+    widget.close()
+    widget.wait_idle(timeout=5)
+    assert widget.conversation.aio.on_notice is None
