@@ -25,13 +25,16 @@ T = TypeVar("T")
 class WidgetLoop:
     """The widget's task loop and the client's loop, with the hops between them."""
 
-    def __init__(self, on_error: Callable[[BaseException], None]) -> None:
+    def __init__(self, on_error: Callable[[BaseException], None],
+                 on_success: Callable[[], None] | None = None) -> None:
         self.client = LoopThread.shared()
         try:
             self.loop = asyncio.get_running_loop()
         except RuntimeError:
             self.loop = self.client.loop
         self._on_error = on_error
+        self._on_success = on_success
+        """Called after each client call that succeeded (the backend is there after all)."""
         self._pending: set[concurrent.futures.Future[Any] | asyncio.Task[Any]] = set()
         self.blocking = False
         """True while a sync method (``w.ask`` from a cell) holds the kernel's thread."""
@@ -66,9 +69,13 @@ class WidgetLoop:
     async def call(self, coroutine: Coroutine[Any, Any, T]) -> T:
         """Await a client coroutine on the client's loop, from whichever loop runs this."""
         if asyncio.get_running_loop() is self.client.loop:
-            return await coroutine
-        return await asyncio.wrap_future(
-            asyncio.run_coroutine_threadsafe(coroutine, self.client.loop))
+            result = await coroutine
+        else:
+            result = await asyncio.wrap_future(
+                asyncio.run_coroutine_threadsafe(coroutine, self.client.loop))
+        if self._on_success is not None:
+            self._on_success()
+        return result
 
     def run(self, coroutine: Coroutine[Any, Any, T]) -> T:
         """Block on a coroutine from sync code (the sync methods), run on the client's loop."""

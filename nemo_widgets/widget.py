@@ -121,7 +121,7 @@ class NemoWidget(anywidget.AnyWidget):
     def __init__(self, backend: str | None = None, *, conversation: Conversation | None = None,
                  **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self._work = WidgetLoop(self._show_error)
+        self._work = WidgetLoop(self._show_error, self._backend_answered)
         if conversation is None:
             conversation = NemoClient(backend).conversation(
                 gui_words={"export": "the Export button"})
@@ -521,7 +521,8 @@ class NemoWidget(anywidget.AnyWidget):
                                  path=exported.path))
 
     async def _connect(self) -> None:
-        with self._job(ready_after=True):
+        job = self._job()
+        with job:
             try:
                 await self._work.call(self.conversation.aio.client.connect())
                 backend = self.conversation.aio.client.backend
@@ -530,8 +531,15 @@ class NemoWidget(anywidget.AnyWidget):
                 self.status = "error"
                 self._show_error(exc)
                 return
+            job.ready_after = True  # not before: a failure of another kind is no "ready"
             where = backend.url if backend else ""
             self.backend = f"local engine · {where}" if backend and backend.local else where
+
+    def _backend_answered(self) -> None:
+        """A client call succeeded: an ``error`` status (a failed first connection) is over."""
+        if self.status == "error":
+            self._work.in_view(lambda: setattr(
+                self, "status", "busy" if self._jobs else "ready"))
 
     async def _refresh_credits(self, strict: bool = False) -> None:
         ticket = self._credit_ticket()

@@ -5,6 +5,7 @@ the chunk protocol; everything behind the widget is real."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import time
@@ -15,6 +16,7 @@ import httpx
 import pytest
 
 from nemo_widgets.client import ClientSettings, NemoClient
+from nemo_widgets.client.errors import NemoError
 from nemo_widgets.widget import NemoWidget
 from tests.media_factory import make_video
 
@@ -315,3 +317,37 @@ def test_close_lets_go_of_the_conversation_and_stops_the_work(widget, clip):
     widget.close()
     widget.wait_idle(timeout=5)
     assert widget.conversation.aio.on_notice is None
+
+
+def test_status_recovers_after_a_failed_first_connection(shared_engine, config_dir, monkeypatch):
+    """A prompt sent while connecting outlives the failed connection and then succeeds."""
+    client = NemoClient(shared_engine.url,
+                        settings=ClientSettings(config_dir=config_dir, **FAST))
+    conversation = client.conversation()
+    connect, state = conversation.aio.client.connect, conversation.aio.state
+    calls: list[int] = []
+    widgets: list[NemoWidget] = []
+
+    async def flaky_connect() -> Any:
+        calls.append(1)
+        if len(calls) == 1:
+            await asyncio.sleep(0.2)
+            raise NemoError("The backend is away.")
+        return await connect()
+
+    async def state_after_the_failure() -> Any:
+        for _ in range(250):
+            if widgets and widgets[0].status == "error":
+                break
+            await asyncio.sleep(0.02)
+        return await state()
+
+    monkeypatch.setattr(conversation.aio.client, "connect", flaky_connect)
+    monkeypatch.setattr(conversation.aio, "state", state_after_the_failure)
+    w = NemoWidget(conversation=conversation)
+    widgets.append(w)
+    FakeView(w).post({"kind": "prompt", "text": "credits"})
+    w.wait_idle()
+    assert w.status == "ready", (w.status, w.error)
+    w.close()
+    client.close()
