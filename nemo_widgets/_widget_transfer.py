@@ -44,6 +44,8 @@ def safe_name(name: str) -> str:
 
 def check_file(name: str, size: int, max_bytes: int) -> None:
     """Refuse, before any byte is sent, what the backend would refuse (4001 / 4002)."""
+    if size < 0:  # only a broken or hostile front end says so; the file would never finish
+        raise NemoError(f"{name}: {size} bytes is not a file size.", fix="Upload the file again.")
     extension = Path(name).suffix.lstrip(".").lower()
     if extension not in SUPPORTED_EXTENSIONS:
         raise UnsupportedFile(f"{name}: this file type is not supported.", code=4001)

@@ -273,6 +273,10 @@ class NemoWidget(anywidget.AnyWidget):
     def _start_upload(self, content: dict[str, Any]) -> None:
         upload_id = str(content.get("id"))
         name, size = str(content.get("name", "")), int(content.get("size", 0))
+        for table in (self._incoming, self._received):
+            superseded = table.pop(upload_id, None)
+            if superseded is not None:  # the same id again: its earlier file is abandoned
+                superseded.discard()
         try:
             check_file(name, size, self.max_bytes)
         except NemoError as exc:

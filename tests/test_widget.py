@@ -351,3 +351,21 @@ def test_status_recovers_after_a_failed_first_connection(shared_engine, config_d
     assert w.status == "ready", (w.status, w.error)
     w.close()
     client.close()
+
+
+def test_a_repeated_upload_id_drops_the_earlier_file(widget):
+    view = FakeView(widget)
+    view.post({"kind": "upload-start", "id": "u5", "name": "a.mp4", "size": 16})
+    view.post({"kind": "upload-chunk", "id": "u5", "seq": 0}, [b"x" * 8])
+    first = widget._incoming["u5"]
+    view.post({"kind": "upload-start", "id": "u5", "name": "b.mp4", "size": 8})
+    assert first._file.closed and not first.folder.exists()
+    assert [p.name for p in widget._folder.iterdir()] == [widget._incoming["u5"].folder.name]
+
+
+def test_a_negative_size_is_refused(widget):
+    view = FakeView(widget)
+    view.post({"kind": "upload-start", "id": "u6", "name": "a.mp4", "size": -5})
+    [answer] = view.answers("u6")
+    assert answer["kind"] == "upload-error" and "u6" not in widget._incoming
+    assert not list(widget._folder.iterdir())
