@@ -103,9 +103,6 @@ class WidgetLoop:
             else:
                 pending.cancel()
 
-    def busy(self) -> bool:
-        return any(not p.done() for p in self._pending)
-
     def wait_idle(self, timeout: float = 120.0) -> None:
         """Wait for every task, from a thread other than the task loop's (scripts, tests)."""
         if self.on_task_loop():
