@@ -1,5 +1,5 @@
-"""What the widget's view shows, made small on the kernel side: thumbnails, the timeline as
-lanes, and generated music fetched from the backend.
+"""What the widget's view shows, made small on the kernel side: thumbnails and the timeline
+as lanes.
 
 The view draws from plain JSON (a trait) and from bytes pushed in chunks; nothing here holds a
 token, and every picture is shrunk before it travels.
@@ -11,8 +11,6 @@ import logging
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
-
-import httpx
 
 from nemo_widgets.timeline import KIND_BY_TRACK, Timeline
 
@@ -60,15 +58,3 @@ def timeline_view(timeline: Timeline | None) -> dict[str, Any]:
         })
     end = max([timeline.duration_ms, *[t.end_ms for t in timeline.tracks]], default=0)
     return {"duration_ms": end, "tracks": tracks, "summary": timeline.summary()}
-
-
-async def fetch(url: str, target: Path) -> Path:
-    """Stream a public media URL (the engine's /media, or a CDN) to ``target``; no token is
-    sent, as for render URLs."""
-    async with httpx.AsyncClient(timeout=60, follow_redirects=True) as http, \
-            http.stream("GET", url) as answer:
-        answer.raise_for_status()
-        with target.open("wb") as handle:
-            async for piece in answer.aiter_bytes(1024 * 1024):
-                handle.write(piece)
-    return target

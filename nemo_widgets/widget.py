@@ -29,11 +29,10 @@ from pathlib import Path
 from typing import Any
 
 import anywidget
-import httpx
 import traitlets
 
 from nemo_widgets._widget_loop import WidgetLoop
-from nemo_widgets._widget_media import fetch, thumbnail, timeline_view
+from nemo_widgets._widget_media import thumbnail, timeline_view
 from nemo_widgets._widget_transfer import (
     CHUNK_BYTES,
     WINDOW,
@@ -448,11 +447,11 @@ class NemoWidget(anywidget.AnyWidget):
         item = music[-1]
         target = self._folder / f"music-{next(self._ids)}.wav"
         try:
-            await self._work.call(fetch(str(item["url"]), target))
-        except (httpx.HTTPError, OSError) as exc:
+            await self._work.call(self.conversation.aio.client.save_url(str(item["url"]),
+                                                                        target))
+        except (NemoError, OSError) as exc:
             # The turn itself succeeded: its result must survive, and the error shown must
-            # not carry the URL (httpx puts it in every message).
-            target.unlink(missing_ok=True)
+            # not carry the URL.
             self.log.info("nemo widget: music not fetched: %s", type(exc).__name__)
             self._show_error(NemoError("The generated music could not be downloaded.",
                                        fix="Ask again to retry; the timeline already has it."))

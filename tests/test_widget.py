@@ -12,7 +12,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from nemo_widgets.client import ClientSettings, NemoClient
@@ -291,21 +290,17 @@ def test_committed_uploads_leave_no_temporary_file(widget, clip):
     assert not folder.exists()
 
 
-def test_music_that_cannot_be_fetched_keeps_the_turn(widget, clip, monkeypatch):
-    written: list[Path] = []
-
-    async def broken_fetch(url: str, target: Path) -> Path:
-        target.write_bytes(b"RIFF half")
-        written.append(target)
-        raise httpx.ConnectError(f"cannot reach {url}")
-
-    monkeypatch.setattr("nemo_widgets.widget.fetch", broken_fetch)
+def test_music_that_cannot_be_fetched_keeps_the_turn(widget, clip, tmp_path):
     widget.upload(clip)
+    # Where the widget keeps fetched music is now a plain file: the download cannot land.
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("")
+    widget._folder = blocked
     result = widget.ask(MUSIC)
     assert result.ok and "composed" in widget.messages[-1]["text"]
-    assert written and not written[0].exists(), "the half-written file was removed"
     assert widget.error["message"] and "http" not in json.dumps(widget.error)
     assert widget.music == {}
+    assert blocked.read_text() == "", "nothing half-written"
 
 
 def test_close_lets_go_of_the_conversation_and_stops_the_work(widget, clip):

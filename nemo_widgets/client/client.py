@@ -197,6 +197,12 @@ class AsyncNemoClient:
         return await export_mod.export_draft(transport, draft, Path(output),
                                              session_id=session_id, on_progress=on_progress)
 
+    async def save_url(self, url: str, output: str | os.PathLike[str]) -> Path:
+        """Download a media URL the backend gave (a generated track's ``url``) to ``output``,
+        streamed, with the client's timeouts and the token only for the backend's own host."""
+        transport = await self.connect()
+        return await export_mod.save_url(transport, url, Path(output))
+
     async def claim_token(self, task_id: str, session_id: str) -> str:
         """A ``clm_…`` token that binds this anonymous work to an account on the web."""
         transport = await self.connect()

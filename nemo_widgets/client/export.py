@@ -125,18 +125,33 @@ async def download(transport: Transport, job: RenderJob, output: Path, *,
     output.parent.mkdir(parents=True, exist_ok=True)
     partial = output.with_name(output.name + ".part")
     fallback = protocol.PATH_RENDER_DOWNLOAD.format(render_id=job.id)
+    if job.url:
+        try:
+            return await save_url(transport, job.url, output, on_progress=on_progress)
+        except NemoError as exc:
+            log.info("render URL failed (%s); using the download fallback", exc.message)
     try:
-        if job.url:
-            try:
-                async with transport.fetch(job.url) as response:
-                    await _save(response, partial, transport.settings.chunk_bytes, on_progress)
-                os.replace(partial, output)
-                return output
-            except NemoError as exc:
-                log.info("render URL failed (%s); using the download fallback", exc.message)
         async with transport.stream("GET", fallback,
                                     timeout=httpx.Timeout(transport.settings.timeout_s)
                                     ) as response:
+            await _save(response, partial, transport.settings.chunk_bytes, on_progress)
+        os.replace(partial, output)
+        return output
+    finally:
+        with contextlib.suppress(OSError):
+            partial.unlink(missing_ok=True)
+
+
+async def save_url(transport: Transport, url: str, output: Path, *,
+                   on_progress: RenderProgress | None = None) -> Path:
+    """Stream an absolute media URL (a render, a generated track) to ``output`` through a
+    ``.part`` file, so a reader never sees half a file and a failure leaves nothing behind.
+    The token goes only to the backend's own origin (``Transport.fetch``)."""
+    output = output.expanduser()
+    output.parent.mkdir(parents=True, exist_ok=True)
+    partial = output.with_name(output.name + ".part")
+    try:
+        async with transport.fetch(url) as response:
             await _save(response, partial, transport.settings.chunk_bytes, on_progress)
         os.replace(partial, output)
         return output
