@@ -28,6 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.upload import write_wav  # noqa: E402
 from nemo_widgets.engine.server import ensure_engine, stop_engine  # noqa: E402
 from nemo_widgets.engine.settings import EngineSettings  # noqa: E402
 from tests.browser_lab import (  # noqa: E402
@@ -64,19 +65,6 @@ async ([token, name]) => {
   return performance.now() - started;
 }
 """
-
-
-def write_wav(path: Path, size: int) -> None:
-    """Silence in a valid 48 kHz stereo 16-bit WAV of ``size`` bytes (the engine accepts it)."""
-    data = size - 44
-    header = (b"RIFF" + (36 + data).to_bytes(4, "little") + b"WAVEfmt "
-              + (16).to_bytes(4, "little") + (1).to_bytes(2, "little")
-              + (2).to_bytes(2, "little") + (48000).to_bytes(4, "little")
-              + (192000).to_bytes(4, "little") + (4).to_bytes(2, "little")
-              + (16).to_bytes(2, "little") + b"data" + data.to_bytes(4, "little"))
-    with path.open("wb") as handle:
-        handle.write(header)
-        handle.truncate(size)
 
 
 def main() -> None:
