@@ -151,8 +151,8 @@ def _describe(plan: Any, chinese: bool, volume: float, cuts_on_beat: tuple[int, 
                        "可以说“更欢快”“更舒缓”“换一首”“100 bpm”或“纯钢琴”。")
     text = (f"I composed a {length} {plan.style} track for your video: "
             f"{plan.tempo_bpm:.0f} BPM in {plan.key} {plan.mode}. Why — {reasons}")
-    if total and "cuts land" not in reasons:
-        text += f" {hits} of {total} cuts land on a beat."
+    # The cut count is already in the tempo reason, which the planner keeps among the first
+    # three whenever the video has cuts.
     return text + (f" It is on the timeline as background music at {round(volume * 100)}%, "
                    "ending on the last frame. Say \"more upbeat\", \"calmer\", \"another "
                    "version\", \"100 bpm\" or \"piano only\" to change it.")
