@@ -120,8 +120,8 @@ def main() -> None:
     print(f"baseline: FFmpeg aevalsrc writes {args.seconds:.0f} s of stereo in {baseline:.2f} s "
           f"({args.seconds / baseline:.0f}x real time); composed music costs "
           f"{total / count / baseline:.1f}x that, on {args.cores} core(s)")
-    print("(wall-clock best of --reps; 'cpu s' counts both FFT threads; a busy machine "
-          "inflates wall time, not cpu time)")
+    print("(wall-clock best of --reps; 'cpu s' is the process's CPU time, every thread "
+          "counted; a busy machine inflates wall time, not cpu time)")
 
 
 if __name__ == "__main__":
