@@ -99,12 +99,43 @@ def test_music_length_tempo_beats_and_cuts(session):
 def test_stems_and_cue_are_kept(session):
     api, session_id, _ = session
     item = _music(api, session_id)
-    assert set(item["stem_urls"]) == {"drums", "bass", "harmony", "melody"} or \
-        set(item["stem_urls"]) >= {"harmony", "melody"}
-    for url in item["stem_urls"].values():
-        assert httpx.get(url).status_code == 200
+    assert set(item["stem_urls"]) == {"drums", "bass", "harmony", "melody"}
+    mix, _ = decode_audio(httpx.get(item["url"]).content)
+    total = np.zeros_like(mix)
+    for url in item["stem_urls"].values():  # rendered on this first download
+        answer = httpx.get(url, timeout=120)
+        assert answer.status_code == 200
+        stem, _ = decode_audio(answer.content)
+        assert stem.shape == mix.shape
+        total += stem
+    # four 24-bit roundings apart at most: the stems are the mix, taken apart
+    assert np.max(np.abs(total - mix)) < 1e-5
+    again = httpx.get(next(iter(item["stem_urls"].values())))
+    assert again.status_code == 200, "a stem once rendered is served again"
     cue = httpx.get(item["cue_url"]).json()
     assert cue["beats"] and cue["sections"]
+
+
+def test_stems_that_no_longer_match_the_mix_are_refused(shared_engine, tmp_path):
+    """A piece composed by an engine whose synthesis has changed since cannot have its stems
+    re-rendered: the engine says so instead of serving stems of a different mix."""
+    import json
+
+    video = make_cut_video(tmp_path / "clip.mp4", [1.5], 3.0)
+    api = shared_engine.api()
+    api.login()
+    session_id = api.new_session()
+    api.upload(session_id, video)
+    api.run(session_id, PROMPT)
+    item = _music(api, session_id)
+    recipe = shared_engine.home / "generated" / f"{item['hash']}-stems.json"
+    data = json.loads(recipe.read_text())
+    data["plan"]["seed"] += 1  # stands in for a changed engine: the recipe gives other audio
+    recipe.write_text(json.dumps(data))
+    answer = httpx.get(item["stem_urls"]["bass"], timeout=120)
+    assert answer.status_code == 404
+    assert "earlier version of the engine" in answer.text
+    assert not (shared_engine.home / "generated" / f"{item['hash']}-bass.wav").exists()
 
 
 def test_music_is_ducked_under_speech(session):

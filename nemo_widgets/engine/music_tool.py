@@ -3,8 +3,9 @@
 This is where the engine's pieces meet: ``analysis`` looks at what is on the timeline,
 ``music`` plans, composes and synthesises a track of exactly the timeline's length, and this
 module stores the mix as content-addressed media (so the render resolves it like an upload),
-keeps the stems and the cue file beside it as the session's ``generated_media``, and puts the
-mix on the background-music track at a volume that suits the source's own sound.
+keeps the cue file and the stems' recipe beside it as the session's ``generated_media`` (the
+stems themselves are rendered on first download, see ``stems``), and puts the mix on the
+background-music track at a volume that suits the source's own sound.
 """
 
 from __future__ import annotations
@@ -24,10 +25,9 @@ from nemo_widgets.engine.agent.tracks import bgm_tracks, ensure_bgm_track
 from nemo_widgets.engine.errors import EngineError
 from nemo_widgets.engine.media import MediaInfo, probe
 from nemo_widgets.engine.settings import EngineSettings
+from nemo_widgets.engine.stems import STEM_NAMES, save_recipe, stem_path
 from nemo_widgets.engine.store import Store
 from nemo_widgets.timeline import Segment, Timeline
-
-STEM_NAMES = ("drums", "bass", "harmony", "melody")
 
 
 @dataclass
@@ -101,18 +101,15 @@ def _store_mix(settings: EngineSettings, store: Store, audio: np.ndarray) -> tup
     return digest, info
 
 
-def _store_extras(settings: EngineSettings, digest: str, stems: dict[str, np.ndarray],
-                  cue: dict[str, Any]) -> tuple[dict[str, str], str]:
-    """Stems and the cue file beside the mix, served under ``/generated/``."""
+def _store_extras(settings: EngineSettings, digest: str, plan: dict[str, Any],
+                  speech: list[tuple[float, float]], cue: dict[str, Any]
+                  ) -> tuple[dict[str, str], str]:
+    """The cue file beside the mix, and the stems' URLs under ``/generated/``: the stems
+    themselves are rendered from a recipe on their first download (see ``stems``)."""
     folder = settings.home / "generated"
     folder.mkdir(parents=True, exist_ok=True)
-    paths: dict[str, str] = {}
-    for name in STEM_NAMES:
-        if name in stems:
-            target = folder / f"{digest}-{name}.wav"
-            if not target.exists():
-                _write_wav(target, stems[name])
-            paths[name] = f"/generated/{target.name}"
+    save_recipe(folder, digest, plan, speech)
+    paths = {name: f"/generated/{stem_path(folder, digest, name).name}" for name in STEM_NAMES}
     cue_path = folder / f"{digest}-cue.json"
     temp = cue_path.with_suffix(".tmp")
     temp.write_text(json.dumps(cue, indent=1))
@@ -183,7 +180,8 @@ def generate_music(settings: EngineSettings, store: Store, draft: dict[str, Any]
                            duck_under_speech=True)
     plan = result.plan
     digest, _info = _store_mix(settings, store, result.mix)
-    stems, cue_path = _store_extras(settings, digest, result.stems, result.cue)
+    speech = [(float(a), float(b)) for a, b in features.speech]
+    stems, cue_path = _store_extras(settings, digest, plan.to_dict(), speech, result.cue)
     label = f"{plan.style.title()} · {plan.tempo_bpm:.0f} BPM · {plan.key} {plan.mode}"
     volume = _music_volume(features.has_audio, bool(features.speech))
     new_draft = _place(draft, digest, label, volume)

@@ -21,7 +21,7 @@ from nemo_widgets.engine.music.effects import apply_gain, duck_gain, master_gain
 from nemo_widgets.engine.music.harmony import NOTE_NAMES
 from nemo_widgets.engine.music.model import SAMPLE_RATE, STEM_NAMES, MusicPlan, MusicResult
 from nemo_widgets.engine.music.planner import plan_music
-from nemo_widgets.engine.music.render import render_stems
+from nemo_widgets.engine.music.render import MIX, render_stems
 
 if TYPE_CHECKING:
     from nemo_widgets.engine.analysis import VideoFeatures
@@ -44,26 +44,36 @@ def generate(features: VideoFeatures, prompt: str, *, seed: int = 0, bpm: int | 
 
 def render_plan(plan: MusicPlan, *, speech: list[tuple[float, float]] | None = None
                 ) -> MusicResult:
-    """Render a plan (for instance one read back with ``MusicPlan.from_json``)."""
+    """Render a plan (for instance one read back with ``MusicPlan.from_json``).
+
+    Only the mix is rendered here; the stems follow on first use of ``MusicResult.stems``,
+    through the same master gain, so they add up to this mix.
+    """
     score = compose(plan)
-    raw, stats = render_stems(score, plan.duration_s, plan.seed)
-    n = round(plan.duration_s * SAMPLE_RATE)
-    bus = raw["drums"] + raw["bass"] + raw["harmony"] + raw["melody"]
+    buses, stats = render_stems(score, plan.duration_s, plan.seed, separate=False)
+    bus = buses.pop(MIX)
     gain = master_gain(bus, (plan.arousal + 1.0) / 2.0)
-    del bus
     if speech:
         gain *= duck_gain(speech, len(gain))
+    apply_gain(bus, gain)
+    mix = np.ascontiguousarray(bus.T)
+    del bus
+    cue = build_cue(plan, score, stats, bool(speech))
+    return MusicResult(plan=plan, mix=mix, cue=cue,
+                       stem_renderer=lambda: _render_separate(score, plan, gain))
+
+
+def _render_separate(score: Score, plan: MusicPlan, gain: npt.NDArray[np.float64]
+                     ) -> dict[str, npt.NDArray[np.float32]]:
+    """The four stems of a rendered piece, each through the mix's own master gain."""
+    raw, _stats = render_stems(score, plan.duration_s, plan.seed, separate=True)
     stems: dict[str, npt.NDArray[np.float32]] = {}
     for name in STEM_NAMES:  # one at a time: a long piece must not hold two copies of all
         stem = raw.pop(name)
         apply_gain(stem, gain)
         stems[name] = np.ascontiguousarray(stem.T)
         del stem
-    mix = np.zeros((n, 2), dtype=np.float32)
-    for name in STEM_NAMES:
-        mix += stems[name]
-    cue = build_cue(plan, score, stats, bool(speech))
-    return MusicResult(plan=plan, mix=mix, stems=stems, cue=cue)
+    return stems
 
 
 def build_cue(plan: MusicPlan, score: Score, stats: dict[str, int], ducked: bool

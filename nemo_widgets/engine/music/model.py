@@ -8,6 +8,7 @@ upbeat", "another one") can start from it without re-reading the video.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
@@ -81,12 +82,28 @@ class MusicResult:
     limiter, peak normalisation, end fades and speech ducking, all linked across the stems),
     applied identically to each stem, so ``sum(stems.values()) == mix`` up to float32 rounding.
     Drumless pieces still have a (silent) ``drums`` stem.
+
+    The stems are rendered on first access to ``stems`` (by ``stem_renderer``), not with the
+    mix: four separate reverbs cost about as much as the whole mix, and most pieces are only
+    ever heard as a mix.
     """
 
     plan: MusicPlan
     mix: npt.NDArray[np.float32]
-    stems: dict[str, npt.NDArray[np.float32]]
     cue: dict[str, Any]
+    stem_renderer: Callable[[], dict[str, npt.NDArray[np.float32]]] | None = field(
+        default=None, repr=False, compare=False)
+    _stems: dict[str, npt.NDArray[np.float32]] | None = field(
+        default=None, init=False, repr=False, compare=False)
+
+    @property
+    def stems(self) -> dict[str, npt.NDArray[np.float32]]:
+        """The four stems, rendered once on first access."""
+        if self._stems is None:
+            if self.stem_renderer is None:
+                raise ValueError("this result was made without its stems")
+            self._stems = self.stem_renderer()
+        return self._stems
 
     @property
     def sample_rate(self) -> int:

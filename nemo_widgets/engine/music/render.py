@@ -1,10 +1,15 @@
-"""render: the score becomes four stereo stems (drums, bass, harmony, melody).
+"""render: the score becomes a stereo mix bus, or four stereo stems (drums, bass, harmony,
+melody).
 
 Each distinct note — (instrument, pitch, loudness step) — is synthesised once, held for the
 longest duration any such note needs, and then every note is a slice of it with its own release
 applied at its own note-off, scaled to its exact velocity and added in place. Parts are panned,
-optionally low-passed (lo-fi) or kick-ducked (house), and sent to a per-stem reverb; the reverbs
-of all stems run as one FFT batch.
+optionally low-passed (lo-fi) or kick-ducked (house), and sent to a reverb.
+
+The reverb is linear, so the sum of the stems' own reverbs is the reverb of the sum of their
+sends: the mix needs one reverb (one forward and two inverse FFTs per block), the stems four
+(four and eight). The mix is therefore rendered on its own, and the stems only when someone
+asks for them — they then add up to the same mix, up to float rounding.
 """
 
 from __future__ import annotations
@@ -136,10 +141,18 @@ class NoteBank:
             out[lo:hi] += seg[lo - start:hi - start]
 
 
-def render_stems(score: Score, duration_s: float, seed: int) -> tuple[
-        dict[str, npt.NDArray[np.float32]], dict[str, int]]:
-    """The four dry+reverb stems, channel-first ``(2, n)`` float32, before the master bus;
-    plus statistics."""
+MIX = "mix"  # the one bus of a mix-only rendering
+
+
+def render_stems(score: Score, duration_s: float, seed: int, *, separate: bool = True
+                 ) -> tuple[dict[str, npt.NDArray[np.float32]], dict[str, int]]:
+    """The dry+reverb stems, channel-first ``(2, n)`` float32, before the master bus; plus
+    statistics.
+
+    ``separate`` gives the four ``STEM_NAMES`` stems, each with its own reverb; otherwise a
+    single ``MIX`` bus equal to their sum, at a fraction of the cost (see the module
+    docstring). The drum bus is soft-clipped on its own either way.
+    """
     style = score.style
     n = round(duration_s * SR)
     by_role: dict[str, list[Note]] = defaultdict(list)
@@ -152,7 +165,12 @@ def render_stems(score: Score, duration_s: float, seed: int) -> tuple[
         for note in notes:
             bank.require(voice, note)
     bank.render_all()
-    stems = {name: np.zeros((2, n), dtype=np.float32) for name in STEM_NAMES}
+    names = STEM_NAMES if separate else ("drums", MIX)
+
+    def bus_of(stem: str) -> str:
+        return stem if separate or stem == "drums" else MIX
+
+    buses = {name: np.zeros((2, n), dtype=np.float32) for name in names}
     sends: dict[str, npt.NDArray[np.float32]] = {}
     pump = None
     if style.sidechain_db > 0 and score.kicks:
@@ -171,18 +189,21 @@ def render_stems(score: Score, duration_s: float, seed: int) -> tuple[
             out = out * pump
         gain = level_gain(out, part.level)
         left, right = _pan(part.pan)
-        stem = stems[part.stem]
-        stem[0] += out * np.float32(gain * left)
-        stem[1] += out * np.float32(gain * right)
+        bus = buses[bus_of(part.stem)]
+        bus[0] += out * np.float32(gain * left)
+        bus[1] += out * np.float32(gain * right)
         if part.send > 0:
-            if part.stem not in sends:
-                sends[part.stem] = np.zeros(n, dtype=np.float32)
-            sends[part.stem] += out * np.float32(gain * part.send)
-    stems["drums"] = drum_bus_clip(stems["drums"], style.drum_clip_db)
+            send_name = part.stem if separate else MIX
+            if send_name not in sends:
+                sends[send_name] = np.zeros(n, dtype=np.float32)
+            sends[send_name] += out * np.float32(gain * part.send)
+    buses["drums"] = drum_bus_clip(buses["drums"], style.drum_clip_db)
     if style.crackle:  # texture, not percussion: with the drums muted it stays with the keys
-        target = stems["drums"] if score.drums else stems["harmony"]
+        target = buses["drums"] if score.drums else buses[bus_of("harmony")]
         target += (crackle(n, seed) * 0.6).astype(np.float32)[None, :]
-    wet_names = [name for name in STEM_NAMES if name in sends]
-    add_reverb([sends[w] for w in wet_names], [stems[w] for w in wet_names], style.reverb_s)
+    wet_names = [name for name in names if name in sends]
+    add_reverb([sends[w] for w in wet_names], [buses[w] for w in wet_names], style.reverb_s)
+    if not separate:
+        buses[MIX] += buses.pop("drums")
     stats = {"notes": len(score.notes), "distinct_notes": bank.rendered}
-    return stems, stats
+    return buses, stats

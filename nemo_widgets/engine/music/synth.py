@@ -79,28 +79,47 @@ def phase(freq: float | Signal, n: int, start: float = 0.0) -> Signal:
     return start + np.cumsum(np.asarray(freq, dtype=np.float64)) / SR
 
 
+def wrap(ph: AnyFloat) -> Signal:
+    """A phase in cycles brought into [0, 1): ``x - floor(x)``, several times cheaper in
+    numpy than ``x % 1.0`` (which handles signs and infinities that a phase never has)."""
+    return np.asarray(ph - np.floor(ph), dtype=np.float64)
+
+
+def sin_cycles(ph: AnyFloat) -> Signal:
+    """``sin(2π·ph)`` for a phase in cycles.
+
+    The phase is reduced to [−½, ½] in double precision first (a long note runs to hundreds
+    of thousands of cycles, far beyond float32's resolution), and only the sine itself is
+    taken in single precision, which numpy vectorises: about five times faster than a
+    float64 ``np.sin``, with errors (~1e-7) a hundred dB below anything audible."""
+    reduced = ph - np.rint(ph)
+    small = reduced.astype(np.float32)
+    small *= np.float32(TWO_PI)
+    return np.sin(small).astype(np.float64)
+
+
 def saw(ph: Signal, freq: float | Signal) -> Signal:
     """Band-limited sawtooth (PolyBLEP) from a running phase in cycles."""
-    t = ph % 1.0
+    t = wrap(ph)
     dt = np.asarray(freq, dtype=np.float64) / SR
     return 2.0 * t - 1.0 - _blep(t, dt)
 
 
 def square(ph: Signal, freq: float | Signal) -> Signal:
     """Band-limited square: two PolyBLEP steps per cycle."""
-    t = ph % 1.0
+    t = wrap(ph)
     dt = np.asarray(freq, dtype=np.float64) / SR
     naive = np.where(t < 0.5, 1.0, -1.0)
-    return naive + _blep(t, dt) - _blep((t + 0.5) % 1.0, dt)
+    return naive + _blep(t, dt) - _blep(wrap(t + 0.5), dt)
 
 
 def triangle(ph: Signal) -> Signal:
-    t = ph % 1.0
+    t = wrap(ph)
     return 4.0 * np.abs(t - 0.5) - 1.0
 
 
 def sine(ph: Signal) -> Signal:
-    return np.sin(TWO_PI * ph)
+    return sin_cycles(ph)
 
 
 def vibrato(freq: float, n: int, rate: float = 5.2, cents: float = 12.0,
@@ -108,7 +127,7 @@ def vibrato(freq: float, n: int, rate: float = 5.2, cents: float = 12.0,
     """Per-sample frequency with a vibrato that fades in after ``delay`` seconds."""
     t = times(n)
     depth = np.clip((t - delay) / 0.4, 0.0, 1.0) * cents
-    return freq * 2.0 ** (depth * np.sin(TWO_PI * rate * t) / 1200.0)
+    return freq * 2.0 ** (depth * sin_cycles(rate * t) / 1200.0)
 
 
 # --- envelopes and filters ---------------------------------------------------------------------
@@ -203,7 +222,7 @@ def warm_pad(pitch: int, vel: float, n: int) -> Signal:
     x = 0.6 * _detuned_saws(f, n, (-6.0, 5.0), ("warm", pitch))
     x += 0.5 * triangle(phase(f * 1.002, n, rng.uniform()))
     t = times(n)
-    cutoff = 700.0 + 500.0 * vel + 350.0 * np.sin(TWO_PI * 0.11 * t + rng.uniform(0, 6.28))
+    cutoff = 700.0 + 500.0 * vel + 350.0 * sin_cycles(0.11 * t + rng.uniform(0, 1))
     x = sweep(x, cutoff, (300.0, 600.0, 1200.0, 2400.0))
     return x * adsr(n, 1.4, 2.0, 0.85)
 
@@ -249,9 +268,11 @@ def epiano(pitch: int, vel: float, n: int) -> Signal:
     f = midi_hz(pitch)
     t = times(n)
     index = (0.4 + 2.2 * vel) * np.exp(-t / 0.22) + 0.25
-    carrier = np.sin(TWO_PI * f * t + index * np.sin(TWO_PI * f * t))
-    tine = np.sin(TWO_PI * f * 7.0 * t) * (0.12 * vel) * np.exp(-t / 0.03)
-    body = 0.5 * np.sin(TWO_PI * f * t)
+    cycles = f * t
+    body = sin_cycles(cycles)
+    carrier = sin_cycles(cycles + (index / TWO_PI) * body)
+    tine = sin_cycles(7.0 * cycles) * (0.12 * vel) * np.exp(-t / 0.03)
+    body *= 0.5
     tau = float(np.clip(2.6 * 2.0 ** (-(pitch - 60) / 24.0), 0.8, 5.0))
     return (0.6 * carrier + body + tine) * decay(n, tau, 0.002)
 
@@ -260,9 +281,9 @@ def vibes(pitch: int, vel: float, n: int) -> Signal:
     """Vibraphone: fundamental plus the 4th harmonic bar mode, with a motor tremolo."""
     f = midi_hz(pitch)
     t = times(n)
-    x = np.sin(TWO_PI * f * t) + 0.35 * vel * np.sin(TWO_PI * 4.0 * f * t) * np.exp(-t / 0.25)
-    x += 0.1 * np.sin(TWO_PI * 10.0 * f * t) * np.exp(-t / 0.02) if 10.0 * f < 18000 else 0.0
-    tremolo = 1.0 - 0.22 * (0.5 + 0.5 * np.sin(TWO_PI * 5.0 * t))
+    x = sin_cycles(f * t) + 0.35 * vel * sin_cycles(4.0 * f * t) * np.exp(-t / 0.25)
+    x += 0.1 * sin_cycles(10.0 * f * t) * np.exp(-t / 0.02) if 10.0 * f < 18000 else 0.0
+    tremolo = 1.0 - 0.22 * (0.5 + 0.5 * sin_cycles(5.0 * t))
     return x * tremolo * decay(n, 2.2, 0.001)
 
 
@@ -272,8 +293,8 @@ def bell(pitch: int, vel: float, n: int) -> Signal:
     f = midi_hz(pitch)
     t = times(n)
     index = (0.6 + 1.8 * vel) * np.exp(-t / 0.35)
-    x = np.sin(TWO_PI * f * t + index * np.sin(TWO_PI * 3.0 * f * t))
-    x += 0.25 * np.sin(TWO_PI * 2.76 * f * t) * np.exp(-t / 0.5)
+    x = sin_cycles(f * t + (index / TWO_PI) * sin_cycles(3.0 * f * t))
+    x += 0.25 * sin_cycles(2.76 * f * t) * np.exp(-t / 0.5)
     return x * decay(n, 2.8, 0.002)
 
 
@@ -391,9 +412,9 @@ def piano(pitch: int, vel: float, n: int) -> Signal:
         t = t_all[:m]
         env = 0.55 * np.exp(-t / (0.15 * tau)) + 0.45 * np.exp(-t / tau)
         ph = rng.uniform(0, 1)
-        wave = np.sin(TWO_PI * (fk * t + ph))
+        wave = sin_cycles(fk * t + ph)
         if k <= 3:  # a second, slightly detuned string: the slow beating of real unisons
-            wave = 0.5 * (wave + np.sin(TWO_PI * (fk * 1.0006 * t + ph)))
+            wave = 0.5 * (wave + sin_cycles(fk * 1.0006 * t + ph))
         out[:m] += amp * env * wave
     hammer_n = min(n, int(0.03 * SR))
     thump = rng.standard_normal(hammer_n) * np.exp(-t_all[:hammer_n] / 0.004)
@@ -407,7 +428,7 @@ def piano(pitch: int, vel: float, n: int) -> Signal:
 def sub_bass(pitch: int, vel: float, n: int) -> Signal:
     f = midi_hz(pitch)
     ph = phase(f, n)
-    x = np.sin(TWO_PI * ph) + 0.18 * np.sin(2 * TWO_PI * ph) + 0.06 * np.sin(3 * TWO_PI * ph)
+    x = sin_cycles(ph) + 0.18 * sin_cycles(2 * ph) + 0.06 * sin_cycles(3 * ph)
     return x * adsr(n, 0.006, 0.5, 0.85)
 
 
@@ -417,14 +438,14 @@ def bass_808(pitch: int, vel: float, n: int) -> Signal:
     f = midi_hz(pitch)
     t = times(n)
     freq = f * 2.0 ** ((3.0 * np.exp(-t / 0.03)) / 12.0)
-    x = np.sin(TWO_PI * phase(freq, n))
+    x = sin_cycles(phase(freq, n))
     x = soft_clip(x * (1.0 + 0.8 * vel), 1.8)
     return x * decay(n, 1.6, 0.003)
 
 
 def synth_bass(pitch: int, vel: float, n: int) -> Signal:
     f = midi_hz(pitch)
-    x = 0.6 * saw(phase(f, n), f) + 0.5 * np.sin(TWO_PI * phase(f, n))
+    x = 0.6 * saw(phase(f, n), f) + 0.5 * sin_cycles(phase(f, n))
     t = times(n)
     x = sweep(x, 220.0 + (900.0 + 900.0 * vel) * np.exp(-t / 0.09),
               (150.0, 300.0, 600.0, 1200.0, 2400.0))
@@ -433,7 +454,7 @@ def synth_bass(pitch: int, vel: float, n: int) -> Signal:
 
 def pick_bass(pitch: int, vel: float, n: int) -> Signal:
     f = midi_hz(pitch)
-    x = saw(phase(f, n), f) + 0.6 * np.sin(TWO_PI * phase(f, n))
+    x = saw(phase(f, n), f) + 0.6 * sin_cycles(phase(f, n))
     t = times(n)
     x = sweep(x, 300.0 + 1500.0 * vel * np.exp(-t / 0.12), (200.0, 400.0, 800.0, 1600.0, 3200.0))
     return soft_clip(x * decay(n, 1.4, 0.002), 1.5)
@@ -445,7 +466,7 @@ def upright(pitch: int, vel: float, n: int) -> Signal:
     t = times(n)
     out = np.zeros(n)
     for k, amp in ((1, 1.0), (2, 0.5), (3, 0.22), (4, 0.1)):
-        out += amp * np.sin(TWO_PI * k * f * t) * np.exp(-t / (1.1 / k ** 0.7))
+        out += amp * sin_cycles(k * f * t) * np.exp(-t / (1.1 / k ** 0.7))
     thump = note_rng("thump", pitch).standard_normal(n) * np.exp(-t / 0.01)
     out += 0.15 * vel * lowpass(thump, 500.0)
     return out * np.clip(t / 0.004, 0.0, 1.0) * 0.8
@@ -455,7 +476,7 @@ def round_bass(pitch: int, vel: float, n: int) -> Signal:
     """Soft electric bass: sine and triangle, low-passed, plucked envelope."""
     f = midi_hz(pitch)
     ph = phase(f, n)
-    x = lowpass(np.sin(TWO_PI * ph) + 0.35 * triangle(ph), 500.0 + 400.0 * vel)
+    x = lowpass(sin_cycles(ph) + 0.35 * triangle(ph), 500.0 + 400.0 * vel)
     return x * adsr(n, 0.004, 0.9, 0.55)
 
 

@@ -13,6 +13,7 @@ from fastapi.responses import FileResponse
 
 from nemo_widgets.engine.errors import NotFound
 from nemo_widgets.engine.routes.common import EngineDep
+from nemo_widgets.engine.stems import ensure_stem_file
 
 router = APIRouter(tags=["files"])
 
@@ -49,4 +50,8 @@ def render_file(name: str, engine: EngineDep) -> FileResponse:
 
 @router.get("/generated/{name}", response_model=None)
 def generated_file(name: str, engine: EngineDep) -> FileResponse:
+    """Cue files and stems of generated music; a stem is rendered on its first request (a
+    sync route: FastAPI runs it on a worker thread, so the server stays responsive)."""
+    if _GENERATED_NAME.match(name):
+        ensure_stem_file(engine.settings.home / "generated", name)
     return _serve("generated", name, _GENERATED_NAME, engine)
