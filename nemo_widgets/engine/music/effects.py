@@ -60,11 +60,13 @@ def impulse_response(rt60: float) -> npt.NDArray[np.float32]:
 
 
 def add_reverb(sends: list[npt.NDArray[np.float32]], outs: list[npt.NDArray[np.float32]],
-               rt60: float, block: int = 1 << 21) -> None:
+               rt60: float, block: int = 1 << 22) -> None:
     """Add the stereo reverb of each mono send into the matching ``(2, n)`` output.
 
     One FFT batch serves all sends; long pieces go block by block (overlap-add), so memory
-    stays bounded however long the video. Single precision: a reverb tail is far below where
+    stays bounded however long the video. A block of 2^22 samples (87 s) takes a minute-long
+    piece in one go: fewer, larger transforms waste less on the overlap than two half-size
+    ones (about 30 % less work for 60 s). Single precision: a reverb tail is far below where
     float32 rounding matters.
     """
     if not sends:

@@ -25,7 +25,7 @@ from nemo_widgets.engine.music.drums import DRUMS, crackle, riser
 from nemo_widgets.engine.music.effects import add_reverb, drum_bus_clip, sidechain_gain
 from nemo_widgets.engine.music.model import SAMPLE_RATE, STEM_NAMES
 from nemo_widgets.engine.music.styles import Part
-from nemo_widgets.engine.music.synth import INSTRUMENTS, lowpass
+from nemo_widgets.engine.music.synth import INSTRUMENTS, lowpass, lowpass32
 
 SR = SAMPLE_RATE
 VEL_STEPS = 6  # loudness steps that get their own rendering (timbre follows velocity)
@@ -184,7 +184,7 @@ def render_stems(score: Score, duration_s: float, seed: int, *, separate: bool =
             bank.place(voice, note, mono)
         out = mono
         if part.tone and style.tone_hz:
-            out = lowpass(out, style.tone_hz, 2).astype(np.float32)
+            out = lowpass32(out, style.tone_hz, 2)
         if part.sidechain and pump is not None:
             out = out * pump
         gain = level_gain(out, part.level)
@@ -200,7 +200,7 @@ def render_stems(score: Score, duration_s: float, seed: int, *, separate: bool =
     buses["drums"] = drum_bus_clip(buses["drums"], style.drum_clip_db)
     if style.crackle:  # texture, not percussion: with the drums muted it stays with the keys
         target = buses["drums"] if score.drums else buses[bus_of("harmony")]
-        target += (crackle(n, seed) * 0.6).astype(np.float32)[None, :]
+        target += (crackle(n, seed) * np.float32(0.6))[None, :]
     wet_names = [name for name in names if name in sends]
     add_reverb([sends[w] for w in wet_names], [buses[w] for w in wet_names], style.reverb_s)
     if not separate:

@@ -164,6 +164,14 @@ def lowpass(x: AnyFloat, cutoff: float, order: int = 2) -> Signal:
     return np.asarray(signal.sosfilt(_sos("lowpass", float(cutoff), order), x), dtype=np.float64)
 
 
+def lowpass32(x: npt.NDArray[np.float32], cutoff: float, order: int = 2
+              ) -> npt.NDArray[np.float32]:
+    """``lowpass`` in single precision, for whole-track buffers (the mix bus is float32):
+    no float64 copy of the track, and about half the filtering time."""
+    sos = _sos("lowpass", float(cutoff), order).astype(np.float32)
+    return np.asarray(signal.sosfilt(sos, x), dtype=np.float32)
+
+
 def highpass(x: AnyFloat, cutoff: float, order: int = 2) -> Signal:
     return np.asarray(signal.sosfilt(_sos("highpass", float(cutoff), order), x), dtype=np.float64)
 
