@@ -299,6 +299,28 @@ def test_sparse_decoding_skips_groups_without_a_change(tmp_path: Path) -> None:
     assert sparse.motion == pytest.approx(full.motion, abs=0.15)
 
 
+def test_sparse_decoding_stops_a_group_once_its_cut_is_found(tmp_path: Path) -> None:
+    """Key frames every 1.2 s (0, 1.2, 2.4, 3.6, 4.8). A cut early in a group, one on a key
+    frame, two in one group: each is found to the frame, and a group whose cut comes early is
+    not decoded past the frames that settle it."""
+    path = tmp_path / "groups.mp4"
+    size = f"size=320x180:rate={FPS}"
+    run_ffmpeg([*lavfi(f"testsrc2={size}", 1.32),
+                *lavfi(f"smptebars={size},scroll=horizontal=0.002", 2.28),
+                *lavfi(f"mandelbrot={size}", 0.32),
+                *lavfi(f"testsrc2={size},hflip", 0.40),
+                *lavfi(f"rgbtestsrc={size},scroll=vertical=0.01", 1.68),
+                "-filter_complex", "[0:v][1:v][2:v][3:v][4:v]concat=n=5:v=1:a=0,format=yuv420p[v]",
+                "-map", "[v]", *PHONE_X264, str(path)])
+    truth = [1.32, 3.60, 3.92, 4.32]
+    info = probe(path)
+    scan = scan_video(path, info, sparse=True)
+    # Without stopping early: 2 probe frames per group, then groups 1-4 whole (+1 key frame).
+    assert scan.mode == "sparse" and scan.frames < 10 + 4 * 30 + 1 - 20
+    assert_cuts(features(path, sparse=True).cuts, truth)
+    assert_cuts(features(path, sparse=False).cuts, truth)
+
+
 # --- colour and motion ---------------------------------------------------------------------------
 
 

@@ -5,16 +5,19 @@ hundred frames a second on two cores; everything else is small). Two strategies:
 
 * **full**: decode every frame once, in one pass. Exact and simple; used for small files,
   where it is cheap anyway.
-* **sparse**, for large files: pass 1 decodes each group of pictures' key frame and a short
-  *probe* (its first ~0.1 s: motion and colour samples) and reads, without decoding, every
-  packet's size. Pass 2 decodes in full only the groups where a cut may hide: the picture
-  changed between the probe and the next key frame, one packet is far bigger than the others
-  (an encoder spends intra bits on a new shot), the probe itself jumped, or the group is
-  longer than ``MAX_SPARSE_GOP`` (motion would be sampled too rarely). Phones write a key
-  frame every second or so, so a calm clip costs about a fifth of a full decode, plus one
-  group per cut, and every cut is still found to the exact frame inside a fully decoded run.
-  Files whose index shows key frames far apart (x264's default of 250 frames) are decoded in
-  full from the start: pass 2 would decode nearly everything anyway.
+* **sparse**, for large files: pass 1 decodes each group of pictures' key frame and the
+  packet after it (a *probe*: colour, and motion from the change between the two) and reads,
+  without decoding, every packet's size. Pass 2 decodes only the groups where a cut may hide:
+  the picture changed between the probe and the next key frame, one packet is far bigger than
+  the others (an encoder spends intra bits on a new shot), the probe itself jumped, or the
+  group is longer than ``MAX_SPARSE_GOP`` (motion would be sampled too rarely). It decodes such
+  a group from its key frame only until the cut is settled and the picture matches the next
+  key frame (the same test, from later in the group); a group whose next key frame may itself
+  be the cut is decoded through that key frame. Phones write a key frame every second or so,
+  so a calm clip costs about a tenth of a full decode, plus part of a group per cut, and every
+  cut is still found to the exact frame inside a decoded run. Files whose index shows key
+  frames far apart (x264's default of 250 frames) are decoded in full from the start: pass 2
+  would decode nearly everything anyway.
 
 Errors never escape as crashes: a packet that fails to decode, or a frame the decoder marks
 corrupt, ends the current run; the frames after it are skipped until the next key frame (the
@@ -44,7 +47,7 @@ from nemo_widgets.engine.analysis.frames import (
     make_thumb,
     palette_distance,
 )
-from nemo_widgets.engine.analysis.runs import MOTION_STEP, Run, RunBuilder
+from nemo_widgets.engine.analysis.runs import Run, RunBuilder
 from nemo_widgets.engine.media import MediaInfo
 
 log = logging.getLogger(__name__)
@@ -86,6 +89,7 @@ class _Gop:
     key_time: float
     key_size: int
     sizes: list[int] = field(default_factory=list)  # the other packets' sizes
+    times: list[float] = field(default_factory=list)  # and their times
     run: Run | None = None
 
 
@@ -253,27 +257,22 @@ def _sparse(reader: _Reader) -> list[Run]:
             gops[index].run = run
     flagged = [_needs_full_decode(gops, i) for i in range(len(gops))]
     runs = [g.run for g, flag in zip(gops, flagged, strict=True) if g.run is not None and not flag]
-    first = 0
-    while first < len(gops):
-        if not flagged[first]:
-            first += 1
+    index = 0
+    while index < len(gops):
+        if not flagged[index]:
+            index += 1
             continue
-        last = first
-        while last + 1 < len(gops) and flagged[last + 1]:
-            last += 1
-        stop = keys[last + 1] if last + 1 < len(keys) else math.inf
-        runs.extend(_decode_span(reader, keys[first], stop))
-        first = last + 1
-    log.debug("analysis: sparse scan decoded %d of %d groups in full",
-              sum(flagged), len(gops))
+        decoded, index = _decode_groups(reader, gops, flagged, index)
+        runs.extend(decoded)
+    log.debug("analysis: sparse scan decoded %d of %d groups", sum(flagged), len(gops))
     return runs
 
 
 def _pass_one(reader: _Reader) -> tuple[list[_Gop], list[Run]]:
     """Key frames and probes decoded, every packet's size read."""
-    # The key frame and the frames up to MOTION_STEP after it (a decode-order prefix is
-    # decodable on its own, and with B-frames it still covers the first display frames).
-    probe_packets = max(3, math.ceil(MOTION_STEP / reader.step - 1e-6) + 1)
+    # The key frame and the packet after it: two frames a frame or so apart, their change is
+    # the group's motion sample (every further probe packet costs as much as the key frame).
+    probe_packets = 2
     gops: list[_Gop] = []
     runs: list[Run] = []
     builder = RunBuilder(keep_ends=True)
@@ -290,6 +289,7 @@ def _pass_one(reader: _Reader) -> tuple[list[_Gop], list[Run]]:
                 sent = 0
             elif gops:
                 gops[-1].sizes.append(int(packet.size))
+                gops[-1].times.append(time if time is not None else gops[-1].key_time)
             frames = []
             if gops and sent < probe_packets:
                 frames = reader.decode(packet)
@@ -306,6 +306,14 @@ def _pass_one(reader: _Reader) -> tuple[list[_Gop], list[Run]]:
     return gops, [r for r in runs if r.times]
 
 
+def _spike_limit(gop: _Gop) -> float:
+    """Packet size above which a packet of ``gop`` may start a new shot (inf: too few to tell)."""
+    if len(gop.sizes) < 3:
+        return math.inf
+    typical = float(np.percentile(gop.sizes, 80))
+    return max(SPIKE_OF_TYPICAL * typical, SPIKE_OF_KEY * gop.key_size)
+
+
 def _needs_full_decode(gops: list[_Gop], index: int) -> bool:
     """Whether group ``index`` may hide a cut (or its motion needs more than a probe)."""
     gop = gops[index]
@@ -320,38 +328,68 @@ def _needs_full_decode(gops: list[_Gop], index: int) -> bool:
     nxt = following.run.first_thumb if following.run is not None else None
     if last is None or nxt is None:
         return True
-    if palette_distance(last, nxt) >= GOP_PALETTE or layout_distance(last, nxt) >= GOP_LAYOUT:
-        return True
-    if len(gop.sizes) >= 3:
-        typical = float(np.percentile(gop.sizes, 80))
-        if max(gop.sizes) >= max(SPIKE_OF_TYPICAL * typical, SPIKE_OF_KEY * gop.key_size):
-            return True
-    return False
+    return _differs(last, nxt) or max(gop.sizes, default=0) >= _spike_limit(gop)
 
 
-def _decode_span(reader: _Reader, start: float, stop: float) -> list[Run]:
-    """Every frame from the key frame at ``start`` up to and including the first at ``stop``."""
+def _differs(a: Thumb, b: Thumb) -> bool:
+    """Whether two pictures may belong to different shots (camera motion over a second stays
+    under both thresholds)."""
+    return palette_distance(a, b) >= GOP_PALETTE or layout_distance(a, b) >= GOP_LAYOUT
+
+
+def _may_stop(gops: list[_Gop], index: int, time: float, builder: RunBuilder) -> bool:
+    """Whether decoding group ``index`` may stop at the frame at ``time`` (the builder's last):
+    every candidate cut so far has been judged, no packet still to come is a spike, and the
+    picture already matches the next key frame. It is the test that lets the sparse scan skip
+    a whole group, applied from later in the group: after the cut, the rest is the new shot."""
+    if index + 1 >= len(gops) or not builder.settled:
+        return False
+    gop, following = gops[index], gops[index + 1]
+    nxt = following.run.first_thumb if following.run is not None else None
+    if nxt is None or following.key_time - gop.key_time > MAX_SPARSE_GOP:
+        return False
+    limit = _spike_limit(gop)
+    if any(size >= limit and at > time for at, size in zip(gop.times, gop.sizes, strict=True)):
+        return False
+    return not _differs(builder.last_thumb(), nxt)
+
+
+def _decode_groups(reader: _Reader, gops: list[_Gop], flagged: list[bool],
+                   first: int) -> tuple[list[Run], int]:
+    """Decode from the key frame of group ``first`` through the flagged groups after it, up to
+    and including the next unflagged key frame (a cut may fall on it), stopping a group early
+    where ``_may_stop`` allows. Returns the runs and the index of the group to look at next."""
     runs: list[Run] = []
     builder = RunBuilder()
+    keys = [g.key_time for g in gops]
+    start = keys[first]
     try:
         reader.seek(start)
     except _READ_ERRORS as exc:
         log.warning("analysis: cannot seek to %.3f s: %s", start, exc)
         reader.errors += 1
-        return runs
-    done = False
+        return runs, first + 1
+    half = 0.5 * reader.step
+    resume = len(gops)  # where to go on after this call; len(gops): the end
     for packet in reader.packets():
         for time, frame in reader.decode(packet):
-            if time < start - 0.5 * reader.step:
+            if time < start - half:
                 continue
             builder = _add(reader, builder, runs, time, frame)
-            if time >= stop - 0.5 * reader.step:
-                done = True
+            index = max(first, bisect.bisect_right(keys, time + half) - 1)
+            if index > first and not flagged[index]:
+                resume = index  # the unflagged key frame after the span closes it
                 break
-        if done or packet.size == 0:
-            break
+            if _may_stop(gops, index, time, builder):
+                resume = index + 1
+                break
+        else:
+            if packet.size == 0:
+                break
+            continue
+        break
     runs.append(builder.finish())
-    return runs
+    return runs, resume
 
 
 def still_thumb(path: Path) -> Thumb:

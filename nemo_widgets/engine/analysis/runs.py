@@ -38,6 +38,9 @@ CANDIDATE_RATIO = 2.0
 """...and that many times the recent typical change (so steady fast motion is not a candidate)."""
 PERSIST_AFTER = 2
 """A cut must still show this many frames later (so a one-frame flash is not a cut)."""
+MIN_MOTION_SPAN = 0.15 * MOTION_STEP
+"""Shortest span a motion sample may cover (scaled up to ``MOTION_STEP``): one frame at up to
+60 fps, so a sparse scan's probe of a key frame and the frame after it measures motion."""
 
 
 @dataclass
@@ -117,6 +120,18 @@ class RunBuilder:
     def __len__(self) -> int:
         return len(self._run.times)
 
+    @property
+    def settled(self) -> bool:
+        """Whether every candidate cut so far has been judged with the frames after it
+        (stopping here would not cut a candidate's evidence short)."""
+        return not self._pending and bool(self._run.times)
+
+    def last_thumb(self) -> Thumb:
+        """The last frame's thumbnail (made now if it has none yet, and kept)."""
+        if self._prev_thumb is None:
+            self._prev_thumb = make_thumb(self._prev_frame)
+        return self._prev_thumb
+
     def add(self, time: float, frame: Any) -> None:
         run = self._run
         if run.times and time <= run.times[-1]:
@@ -155,7 +170,7 @@ class RunBuilder:
         if self._sample_thumb is not None:
             start = run.colour[-2].time
             span = time - start
-            if 0.4 * MOTION_STEP <= span <= 3.0 * MOTION_STEP:
+            if MIN_MOTION_SPAN <= span <= 3.0 * MOTION_STEP:
                 change = luma_change(self._sample_thumb, thumb) * MOTION_STEP / span
                 run.motion.append(MotionSample(start, time, change))
         self._sample_thumb = thumb
@@ -164,7 +179,8 @@ class RunBuilder:
                                 (int(time / SAMPLE_STEP + 1e-6) + 1) * SAMPLE_STEP)
 
     def finish(self) -> Run:
-        """Close the run: settle the candidates near its end and keep its last thumbnail."""
+        """Close the run: settle the candidates near its end and keep its last thumbnail (with
+        ``keep_ends``, also as a colour and motion sample: a probe's last frame is its motion)."""
         run = self._run
         if self._pending and self._signatures:
             last = self._signatures[-1]
@@ -172,6 +188,9 @@ class RunBuilder:
                 cand.persistence = signature_diff(cand.before, last)
         self._pending = []
         if self._keep_ends and self._prev_frame is not None:
-            run.last_thumb = self._prev_thumb or make_thumb(self._prev_frame)
+            if self._prev_thumb is None:
+                self._prev_thumb = make_thumb(self._prev_frame)
+                self._sample(run.times[-1], self._prev_thumb)
+            run.last_thumb = self._prev_thumb
         self._prev_frame = None
         return run
