@@ -62,33 +62,42 @@ class Thumb:
 
 
 def thumb_from_rgb(rgb: NDArray[Any]) -> Thumb:
-    """Colour facts of an RGB picture (uint8 0..255 or float 0..1).
+    """Colour facts of an RGB picture (uint8 0..255 or float 0..1)."""
+    array = np.asarray(rgb)
+    scaled = array.astype(np.float32) / 255.0 if array.dtype == np.uint8 else array.astype(
+        np.float32)
+    return _thumb(scaled[..., 0], scaled[..., 1], scaled[..., 2])
+
+
+def _thumb(red: FloatArray, green: FloatArray, blue: FloatArray) -> Thumb:
+    """The thumbnail of three 0..1 channel grids of one shape.
 
     Saturation and warmth are ratios of sums over the picture, not means of per-pixel ratios:
     that keeps near-black pixels (whose hue is only noise) from deciding them. Warmth is
     ``(R - B) / max(R, G, B)``: +1 for orange and red, -1 for blue, 0 for greys and greens.
+    Channel by channel (not reductions along a last axis of 3, which numpy does slowly).
     """
-    array = np.asarray(rgb)
-    scaled = array.astype(np.float32) / 255.0 if array.dtype == np.uint8 else array.astype(
-        np.float32)
-    pixels = scaled.reshape(-1, 3)
-    top = pixels.max(axis=1)
-    bottom = pixels.min(axis=1)
+    top = np.maximum(np.maximum(red, green), blue)
+    bottom = np.minimum(np.minimum(red, green), blue)
     top_sum = float(top.sum())
-    luma = scaled @ _LUMA
-    levels = np.minimum((pixels * _HIST_LEVELS).astype(np.int32), _HIST_LEVELS - 1)
-    codes = (levels[:, 0] * _HIST_LEVELS + levels[:, 1]) * _HIST_LEVELS + levels[:, 2]
-    hist = np.bincount(codes, minlength=_HIST_LEVELS ** 3).astype(np.float32)
+    luma = _LUMA[0] * red + _LUMA[1] * green + _LUMA[2] * blue
+    codes = _level(red) * _HIST_LEVELS ** 2 + _level(green) * _HIST_LEVELS + _level(blue)
+    hist = np.bincount(codes.ravel(), minlength=_HIST_LEVELS ** 3).astype(np.float32)
     hist /= max(1.0, float(hist.sum()))
-    eps = 1e-3 * pixels.shape[0]
+    eps = 1e-3 * red.size
     return Thumb(
-        luma=luma.astype(np.float32),
+        luma=np.asarray(luma, dtype=np.float32),
         hist=hist,
-        rgb=scaled,
+        rgb=np.stack([red, green, blue], axis=-1),
         brightness=float(luma.mean()),
         saturation=float((top - bottom).sum() / (top_sum + eps)),
-        warmth=float((pixels[:, 0] - pixels[:, 2]).sum() / (top_sum + eps)),
+        warmth=float((red - blue).sum() / (top_sum + eps)),
     )
+
+
+def _level(channel: FloatArray) -> NDArray[np.intp]:
+    """Histogram level 0.._HIST_LEVELS-1 of each value of a 0..1 channel."""
+    return np.minimum((channel * _HIST_LEVELS).astype(np.intp), _HIST_LEVELS - 1)
 
 
 def make_thumb(frame: Any) -> Thumb:
@@ -106,7 +115,7 @@ def make_thumb(frame: Any) -> Thumb:
     else:
         u = v = np.full_like(y, 0.5)
     full_range = frame.format.name.startswith("yuvj") or _enum_value(frame.color_range) == 2
-    return thumb_from_rgb(_yuv_to_rgb(y, u, v, full_range, _matrix(frame)))
+    return _thumb(*_yuv_to_rgb(y, u, v, full_range, _matrix(frame)))
 
 
 def palette_distance(a: Thumb, b: Thumb) -> float:
@@ -160,8 +169,8 @@ def _matrix(frame: Any) -> tuple[float, float]:
 
 
 def _yuv_to_rgb(y: FloatArray, u: FloatArray, v: FloatArray, full_range: bool,
-                matrix: tuple[float, float]) -> FloatArray:
-    """RGB 0..1 from Y, U, V grids holding 0..1 code values."""
+                matrix: tuple[float, float]) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """R, G, B grids 0..1 from Y, U, V grids holding 0..1 code values."""
     if full_range:
         luma, cb, cr = y, u - 0.5, v - 0.5
     else:
@@ -171,8 +180,11 @@ def _yuv_to_rgb(y: FloatArray, u: FloatArray, v: FloatArray, full_range: bool,
     red = luma + 2.0 * (1.0 - kr) * cr
     blue = luma + 2.0 * (1.0 - kb) * cb
     green = (luma - kr * red - kb * blue) / (1.0 - kr - kb)
-    rgb = np.clip(np.stack([red, green, blue], axis=-1), 0.0, 1.0)
-    return np.asarray(rgb, dtype=np.float32)
+    return _unit(red), _unit(green), _unit(blue)
+
+
+def _unit(channel: FloatArray) -> FloatArray:
+    return np.asarray(np.clip(channel, 0.0, 1.0), dtype=np.float32)
 
 
 @functools.lru_cache(maxsize=64)
@@ -182,19 +194,30 @@ def _spread(size: int, count: int) -> NDArray[np.intp]:
 
 
 def _plane_grid(plane: Any, bits: int, rows: int, cols: int, density: int) -> FloatArray:
-    """A plane averaged onto rows×cols cells from density×density samples per cell, 0..1."""
+    """A plane averaged onto rows×cols cells from density×density samples per cell, 0..1.
+
+    The samples are summed as ``density²`` strided views of rows×cols (one per position in the
+    cell) into an integer accumulator: numpy adds strided views without copying them, where a
+    mean over a 4-d view of the samples would gather them into a temporary first (4× slower).
+    """
     dtype = np.dtype("<u2") if bits > 8 else np.dtype(np.uint8)
     height, width = int(plane.height), int(plane.width)
     stride = int(plane.line_size) // dtype.itemsize
     pixels = np.frombuffer(plane, dtype=dtype)[:height * stride].reshape(height, stride)
     n_rows, n_cols = density * rows, density * cols
     step_y, step_x = height // n_rows, width // n_cols
-    if step_y >= 1 and step_x >= 1:  # a strided view: no copy until the mean
+    if step_y >= 1 and step_x >= 1:  # strided views: no copy
         top = (height - step_y * n_rows + step_y) // 2
         left = (width - step_x * n_cols + step_x) // 2
-        picked = pixels[top:top + step_y * n_rows:step_y, left:left + step_x * n_cols:step_x]
-    else:
-        picked = pixels[np.ix_(_spread(height, n_rows), _spread(width, n_cols))]
+        end_y, end_x = top + step_y * n_rows, left + step_x * n_cols
+        total = np.zeros((rows, cols), dtype=np.uint32 if bits > 8 else np.uint16)
+        for dy in range(density):
+            band = pixels[top + dy * step_y:end_y:density * step_y]
+            for dx in range(density):
+                total += band[:, left + dx * step_x:end_x:density * step_x]
+        scale = np.float32(1.0 / (density * density * ((1 << bits) - 1)))
+        return np.asarray(total.astype(np.float32) * scale, dtype=np.float32)
+    picked = pixels[np.ix_(_spread(height, n_rows), _spread(width, n_cols))]
     cells = picked.reshape(rows, density, cols, density).mean(axis=(1, 3), dtype=np.float32)
     return np.asarray(cells / np.float32((1 << bits) - 1), dtype=np.float32)
 
