@@ -183,7 +183,7 @@ def _yuv_to_rgb(y: FloatArray, u: FloatArray, v: FloatArray, full_range: bool,
     return _unit(red), _unit(green), _unit(blue)
 
 
-def _unit(channel: FloatArray) -> FloatArray:
+def _unit(channel: NDArray[np.floating[Any]]) -> FloatArray:
     return np.asarray(np.clip(channel, 0.0, 1.0), dtype=np.float32)
 
 
@@ -214,7 +214,7 @@ def _plane_grid(plane: Any, bits: int, rows: int, cols: int, density: int) -> Fl
         for dy in range(density):
             band = pixels[top + dy * step_y:end_y:density * step_y]
             for dx in range(density):
-                total += band[:, left + dx * step_x:end_x:density * step_x]
+                np.add(total, band[:, left + dx * step_x:end_x:density * step_x], out=total)
         scale = np.float32(1.0 / (density * density * ((1 << bits) - 1)))
         return np.asarray(total.astype(np.float32) * scale, dtype=np.float32)
     picked = pixels[np.ix_(_spread(height, n_rows), _spread(width, n_cols))]
