@@ -64,6 +64,10 @@ SPIKE_OF_TYPICAL = 3.0
 SPIKE_OF_KEY = 0.15
 """A packet this big (over the group's 80th percentile, and of its key frame) may be a new
 shot: an encoder spends intra bits on a picture it cannot predict."""
+SPARSE_THREADS = 2
+"""Decoder threads for the sparse scan. Frame threads keep that many frames in flight, and
+every time pass 2 stops a group early the frames in flight are decoded for nothing; two
+threads fill two cores at a third less waste than FFmpeg's default (cores + 1)."""
 MAX_ERRORS = 50
 RESYNC_LIMIT = 2.0
 """After an error, frames are skipped until a key frame, or for at most this many seconds
@@ -200,6 +204,8 @@ def scan_video(path: Path, info: MediaInfo, *, sparse: bool | None = None) -> Pi
         interval = reader.key_interval()
         sparse = (count * info.width * info.height > SPARSE_MIN_WORK
                   and (interval is None or interval <= MAX_SPARSE_GOP))
+    if sparse:
+        reader.stream.codec_context.thread_count = SPARSE_THREADS
     try:
         runs = [run for run in (_sparse(reader) if sparse else _full(reader)) if run.times]
     finally:

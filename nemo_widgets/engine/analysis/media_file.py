@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 from nemo_widgets.engine.analysis.decode import scan_video, still_thumb
@@ -15,7 +16,7 @@ from nemo_widgets.engine.analysis.picture import (
     picture_curves,
     still_curves,
 )
-from nemo_widgets.engine.analysis.sound import scan_sound
+from nemo_widgets.engine.analysis.sound import SoundScan, scan_sound
 from nemo_widgets.engine.media import MediaInfo
 
 log = logging.getLogger(__name__)
@@ -39,6 +40,7 @@ def file_curves(path: Path, info: MediaInfo, *, sparse: bool | None = None) -> C
     failure: AnalysisError | None = None
     picture: PictureCurves
     mode = "none"
+    early = _sound_in_background(path, duration) if info.has_audio and duration > 0 else None
     if info.has_video:
         try:
             scan = scan_video(path, info, sparse=sparse)
@@ -52,7 +54,10 @@ def file_curves(path: Path, info: MediaInfo, *, sparse: bool | None = None) -> C
             mode = f"{scan.mode}, {scan.frames} frames, {scan.errors} errors"
     else:
         picture = blank_curves(duration)
-    sound = scan_sound(path, duration) if info.has_audio and duration > 0 else None
+    if early is not None:
+        sound = early.result()
+    else:
+        sound = scan_sound(path, duration) if info.has_audio and duration > 0 else None
     if failure is not None and sound is None:
         raise failure
     if duration <= 0:
@@ -71,6 +76,16 @@ def file_curves(path: Path, info: MediaInfo, *, sparse: bool | None = None) -> C
         speech=sound.speech if sound is not None else [],
         has_audio=sound is not None,
     )
+
+
+def _sound_in_background(path: Path, duration: float) -> Future[SoundScan | None]:
+    """Start reading the sound on a second thread, to overlap the picture scan: both spend most
+    of their time in FFmpeg without the GIL, and the picture scan leaves a core partly idle."""
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="analysis-sound")
+    try:
+        return pool.submit(scan_sound, path, duration)
+    finally:
+        pool.shutdown(wait=False)
 
 
 def _still(path: Path) -> Curves:
