@@ -12,8 +12,10 @@ source sound's level), ``speech`` (where it is speech), ``levels`` (decibels),
 ``media_file`` (one file), ``placement`` (a timeline), ``cache`` (per-file JSON),
 ``features`` (the result types), ``errors`` (``AnalysisError``).
 
-Speed: a 60 s 1080p30 phone clip (12 Mbit/s H.264, key frame every second) analyses in about
-2 s on two cores with the sparse scan, where decoding every frame takes 9-10 s; see
+Speed: a 60 s 1080p30 phone clip (12 Mbit/s H.264, key frame every second, eleven cuts)
+analyses with the sparse scan in about 3 CPU-seconds, a quarter of what decoding every frame
+costs (11-12), 1.8-3.3 s of wall clock on a two-core machine shared with other work. A clip
+with key frames 8 s apart is decoded in full, at about 1.2× the CPU of a bare decode. See
 ``benchmarks/analysis.py``.
 """
 
