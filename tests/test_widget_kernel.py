@@ -8,7 +8,7 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from tests.browser_lab import write_notebook
+from tests.browser_lab import CHECKOUT, write_notebook
 from tests.media_factory import make_video
 
 
@@ -18,6 +18,7 @@ def test_scripted_widget_in_a_kernel(start_engine, tmp_path, monkeypatch):
     clip = make_video(tmp_path / "walk.mp4", seconds=2.0)
     monkeypatch.setenv("NEMO_API_URL", engine.url)
     monkeypatch.setenv("NEMO_CONFIG_DIR", str(tmp_path / "cfg"))
+    monkeypatch.setenv("PYTHONPATH", str(CHECKOUT))  # the kernel imports this checkout
     path = write_notebook(tmp_path / "scripted.ipynb", [
         "from nemo_widgets.widget import NemoWidget\nw = NemoWidget()\nw",
         f"files = w.upload({str(clip)!r})\nprint(files[0].filename, files[0].duration)",

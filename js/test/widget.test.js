@@ -1,7 +1,7 @@
 // @vitest-environment jsdom
 // The view against a fake model: what a user sees and what the view sends to the kernel.
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import widget, { checkFile, drawTimeline, formatDuration } from "../src/widget.js";
+import widget, { Upload, checkFile, drawTimeline, formatDuration } from "../src/widget.js";
 
 const { render } = widget;
 
@@ -170,6 +170,37 @@ describe("upload", () => {
     model.kernel({ kind: "upload-done", id, sha256: "x" });
     expect(model.sent.at(-1).content).toEqual({ kind: "upload-commit", ids: [id] });
     expect($(".nemo-transfer").dataset.state).toBe("done");
+  });
+
+  it("reads the file in large slices, cut into standalone chunks read ahead of the window", async () => {
+    const file = new File(["abcdefghijklmnopqrst"], "clip.mp4"); // 20 bytes
+    const slices = [];
+    const slice = file.slice.bind(file);
+    file.slice = (start, end) => {
+      slices.push([start, end]);
+      return slice(start, end);
+    };
+    const sent = [];
+    const fake = { send: (content, _callbacks, buffers) => sent.push({ content, buffers }) };
+    const up = new Upload(fake, file, "u1", { chunkBytes: 4, window: 2, readBytes: 9, onChange: () => {} });
+    up.start();
+    up.handle({ kind: "upload-ready", id: "u1" });
+    await settle();
+    const chunks = () => sent.filter((m) => m.content.kind === "upload-chunk");
+    expect(chunks().map((c) => c.content.seq)).toEqual([0, 1]); // the window: two in flight
+    expect(slices).toEqual([[0, 8], [8, 16]]); // 9 rounds down to two whole chunks; 2 and 3 read ahead
+    for (let seq = 0; seq < 5; seq += 1) {
+      up.handle({ kind: "upload-ack", id: "u1", seq, received: Math.min(20, 4 * (seq + 1)) });
+      await settle();
+    }
+    expect(slices).toEqual([[0, 8], [8, 16], [16, 20]]);
+    const bodies = chunks().map((c) => c.buffers[0]);
+    expect(bodies.every((b) => b instanceof ArrayBuffer)).toBe(true); // not views of the slice
+    expect(bodies.map((b) => new TextDecoder().decode(b))).toEqual(["abcd", "efgh", "ijkl", "mnop", "qrst"]);
+    expect(chunks().map((c) => c.content.seq)).toEqual([0, 1, 2, 3, 4]);
+    up.handle({ kind: "upload-done", id: "u1", sha256: "x" });
+    expect(up.ahead).toEqual([]);
+    expect(up.read).toBe(null);
   });
 
   it("can be cancelled", async () => {
