@@ -321,6 +321,20 @@ def test_sparse_decoding_stops_a_group_once_its_cut_is_found(tmp_path: Path) -> 
     assert_cuts(features(path, sparse=False).cuts, truth)
 
 
+def test_sparse_decoding_does_not_stop_before_a_cut_its_probe_saw(tmp_path: Path) -> None:
+    """A cut just after a key frame and back to the first (still) shot before the next one: the
+    key frames match, but the probe saw the first cut (and the packet sizes show both), so the
+    group is decoded past them."""
+    path = tmp_path / "away_and_back.mp4"
+    size = f"size=320x180:rate={FPS}"
+    run_ffmpeg([*lavfi(f"smptehdbars={size}", 1.24),
+                *lavfi(f"testsrc2={size}", 0.56),
+                *lavfi(f"smptehdbars={size}", 1.2),
+                "-filter_complex", "[0:v][1:v][2:v]concat=n=3:v=1:a=0,format=yuv420p[v]",
+                "-map", "[v]", *PHONE_X264, str(path)])
+    assert_cuts(features(path, sparse=True).cuts, [1.24, 1.80])
+
+
 # --- colour and motion ---------------------------------------------------------------------------
 
 

@@ -351,6 +351,8 @@ def _may_stop(gops: list[_Gop], index: int, time: float, builder: RunBuilder) ->
     if index + 1 >= len(gops) or not builder.settled:
         return False
     gop, following = gops[index], gops[index + 1]
+    if gop.run is not None and time < gop.run.end:
+        return False  # not before the probe's end: a cut it saw may lead away and back
     nxt = following.run.first_thumb if following.run is not None else None
     if nxt is None or following.key_time - gop.key_time > MAX_SPARSE_GOP:
         return False
