@@ -65,9 +65,10 @@ SPIKE_OF_KEY = 0.15
 """A packet this big (over the group's 80th percentile, and of its key frame) may be a new
 shot: an encoder spends intra bits on a picture it cannot predict."""
 SPARSE_THREADS = 2
-"""Decoder threads for the sparse scan. Frame threads keep that many frames in flight, and
-every time pass 2 stops a group early the frames in flight are decoded for nothing; two
-threads fill two cores at a third less waste than FFmpeg's default (cores + 1)."""
+"""Decoder threads for the sparse scan. With N frame threads up to N - 1 frames are in flight
+past the one returned, and every time pass 2 stops a group early they were decoded for
+nothing; two threads still fill two cores, with half the waste of FFmpeg's default there
+(cores + 1 threads)."""
 MAX_ERRORS = 50
 RESYNC_LIMIT = 2.0
 """After an error, frames are skipped until a key frame, or for at most this many seconds
