@@ -26,8 +26,11 @@ from nemo_widgets.protocol import SUPPORTED_EXTENSIONS
 
 CHUNK_BYTES = 1024 * 1024
 """The size of one chunk (both directions)."""
-WINDOW = 4
-"""How many chunks may be unacknowledged at once."""
+WINDOW = 8
+"""How many chunks may be unacknowledged at once: 8 MiB in flight. Each 1 MiB chunk crosses
+JupyterLab, the server and the kernel (about 100 ms there and back on a busy two-core machine),
+so a window of 4 left the pipe idle between acknowledgements: a 200 MB upload measured ≈28 MB/s
+at 4, ≈33 MB/s at 8 and no more at 16."""
 ACK_TIMEOUT_S = 60.0
 """An outgoing transfer whose browser stops acknowledging for this long is abandoned."""
 

@@ -237,7 +237,7 @@ def test_no_credits_shows_the_registration_link(start_engine, clip, tmp_path):
 
 
 def test_a_closed_view_stops_its_transfers(widget, clip, tmp_path):
-    widget.chunk_bytes = 512  # a thumbnail is several chunks
+    widget.chunk_bytes = 256  # a thumbnail is more chunks than the window
     widget.upload(clip)
     view = FakeView(widget, "view-gone", acking=False)
     view.post({"kind": "hello", "view": view.view})
