@@ -74,6 +74,7 @@ export function asBytes(buffer) {
 }
 
 // --- upload: chunks with acknowledgements and a small window in flight --------------------------
+export const PROGRESS_MS = 200; // how often an upload's bar moves, at most
 export const READ_BYTES = 8 * 1024 * 1024;
 // The file is read in slices of this size and cut into chunks in memory: every `file.slice()`
 // read costs a blob registration and a round trip through the browser process (measured at
@@ -525,14 +526,16 @@ function render({ model, el }) {
   const onUploadChange = (up) => {
     const row = transfers.querySelector(`[data-id="${up.id}"]`);
     if (row && shown.get(up.id) === up.state && up.state === "sending") {
-      // an acknowledgement: move the bar only, at most once a frame (no redraw per chunk)
+      // An acknowledgement: move the bar only, a few times a second, in a frame. Acks come
+      // 30+ times a second, and each DOM change costs the page a style, layout and paint pass
+      // while it is busy sending.
       if (!row.pendingFrame) {
         row.pendingFrame = true;
-        requestAnimationFrame(() => {
+        setTimeout(() => requestAnimationFrame(() => {
           row.pendingFrame = false;
           row.querySelector("progress").value = up.fraction;
           row.querySelector(".nemo-transfer-state").textContent = `${Math.round(up.fraction * 100)}%`;
-        });
+        }), PROGRESS_MS);
       }
     } else {
       drawTransfers();

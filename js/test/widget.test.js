@@ -1,7 +1,7 @@
 // @vitest-environment jsdom
 // The view against a fake model: what a user sees and what the view sends to the kernel.
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import widget, { Upload, checkFile, drawTimeline, formatDuration } from "../src/widget.js";
+import widget, { PROGRESS_MS, Upload, checkFile, drawTimeline, formatDuration } from "../src/widget.js";
 
 const { render } = widget;
 
@@ -162,7 +162,9 @@ describe("upload", () => {
     await settle();
     chunks = model.sent.filter((m) => m.content.kind === "upload-chunk");
     expect(chunks.map((c) => c.content.seq)).toEqual([0, 1, 2]);
-    await new Promise((resolve) => requestAnimationFrame(resolve)); // the bar moves once a frame
+    expect($(".nemo-transfer progress").value).toBe(0); // not at every acknowledgement...
+    await new Promise((resolve) => setTimeout(resolve, PROGRESS_MS + 50));
+    await new Promise((resolve) => requestAnimationFrame(resolve)); // ...but a few times a second
     expect($(".nemo-transfer progress").value).toBeCloseTo(0.4);
     expect($(".nemo-transfer-state").textContent).toBe("40%");
     model.kernel({ kind: "upload-ack", id, seq: 1, received: 8 });
