@@ -10,7 +10,6 @@ background-music track at a volume that suits the source's own sound.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import zlib
@@ -23,7 +22,7 @@ import numpy as np
 from nemo_widgets.engine.agent.model import MusicRequest
 from nemo_widgets.engine.agent.tracks import bgm_tracks, ensure_bgm_track
 from nemo_widgets.engine.errors import EngineError
-from nemo_widgets.engine.media import MediaInfo, probe
+from nemo_widgets.engine.media import MediaInfo, file_sha256, probe
 from nemo_widgets.engine.settings import EngineSettings
 from nemo_widgets.engine.stems import STEM_NAMES, save_recipe, stem_path
 from nemo_widgets.engine.store import Store
@@ -78,19 +77,11 @@ def _write_wav(path: Path, audio: np.ndarray) -> None:
     write_wav(path, audio)
 
 
-def _file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _store_mix(settings: EngineSettings, store: Store, audio: np.ndarray) -> tuple[str, MediaInfo]:
     """Keep the mix as content-addressed media, like an upload."""
     temp = settings.tmp_dir / f"music-{os.getpid()}-{id(audio)}.wav"
     _write_wav(temp, audio)
-    digest = _file_sha256(temp)
+    digest = file_sha256(temp)
     info = probe(temp)
     final = settings.media_dir / f"{digest}.wav"
     if final.exists():

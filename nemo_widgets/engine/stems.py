@@ -10,7 +10,6 @@ the recipe is a file.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -19,8 +18,11 @@ from pathlib import Path
 from typing import Any
 
 from nemo_widgets.engine.errors import NotFound
+from nemo_widgets.engine.media import file_sha256
 
 STEM_NAMES = ("drums", "bass", "harmony", "melody")
+"""The music engine's stems (``music.STEM_NAMES``), not imported from there: that would load
+NumPy and SciPy when the engine starts."""
 _STEM_FILE = re.compile(r"^(?P<digest>[0-9a-f]{64})-(?P<stem>[a-z]+)\.wav$")
 _render_lock = threading.Lock()  # one stem rendering at a time: they are CPU- and memory-bound
 
@@ -77,7 +79,7 @@ def _render_and_write(folder: Path, digest: str, recipe: dict[str, Any]) -> None
     check = folder / f".{digest}-check.wav"
     try:
         write_wav(check, result.mix)
-        same = _sha256(check) == digest
+        same = file_sha256(check) == digest
     finally:
         check.unlink(missing_ok=True)
     if not same:
@@ -85,11 +87,3 @@ def _render_and_write(folder: Path, digest: str, recipe: dict[str, Any]) -> None
                        "earlier version of the engine. Generate the music again to get them.")
     for stem, audio in result.stems.items():
         write_wav(stem_path(folder, digest, stem), audio)
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()

@@ -21,7 +21,7 @@ from nemo_widgets.engine.music.effects import apply_gain, duck_gain, master_gain
 from nemo_widgets.engine.music.harmony import NOTE_NAMES
 from nemo_widgets.engine.music.model import SAMPLE_RATE, STEM_NAMES, MusicPlan, MusicResult
 from nemo_widgets.engine.music.planner import plan_music
-from nemo_widgets.engine.music.render import MIX, render_stems
+from nemo_widgets.engine.music.render import MIX, render_buses
 
 if TYPE_CHECKING:
     from nemo_widgets.engine.analysis import VideoFeatures
@@ -50,7 +50,7 @@ def render_plan(plan: MusicPlan, *, speech: list[tuple[float, float]] | None = N
     through the same master gain, so they add up to this mix.
     """
     score = compose(plan)
-    buses, stats = render_stems(score, plan.duration_s, plan.seed, separate=False)
+    buses, stats = render_buses(score, plan.duration_s, plan.seed, separate=False)
     bus = buses.pop(MIX)
     gain = master_gain(bus, (plan.arousal + 1.0) / 2.0)
     if speech:
@@ -66,7 +66,7 @@ def render_plan(plan: MusicPlan, *, speech: list[tuple[float, float]] | None = N
 def _render_separate(score: Score, plan: MusicPlan, gain: npt.NDArray[np.float64]
                      ) -> dict[str, npt.NDArray[np.float32]]:
     """The four stems of a rendered piece, each through the mix's own master gain."""
-    raw, _stats = render_stems(score, plan.duration_s, plan.seed, separate=True)
+    raw, _stats = render_buses(score, plan.duration_s, plan.seed, separate=True)
     stems: dict[str, npt.NDArray[np.float32]] = {}
     for name in STEM_NAMES:  # one at a time: a long piece must not hold two copies of all
         stem = raw.pop(name)

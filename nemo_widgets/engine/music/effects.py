@@ -121,6 +121,7 @@ def sidechain_gain(kicks: list[float], n: int, depth_db: float, period: float
 # --- master ------------------------------------------------------------------------------------
 
 TRUE_PEAK_HALF_TAPS = 8  # interpolation kernel: 16 taps per in-between point
+GROUP_BLOCKS = 64  # blocks read together by read_true_peaks (64 ms)
 
 
 @lru_cache(maxsize=1)
@@ -168,12 +169,10 @@ def true_peak_bound(sample_peaks: Signal) -> Signal:
     return np.asarray(near * gain, dtype=np.float64)
 
 
-def peak_blocks(x: npt.NDArray[np.floating[Any]], where: npt.NDArray[np.bool_] | None = None
-                ) -> Signal:
+def peak_blocks(x: npt.NDArray[np.floating[Any]]) -> Signal:
     """True-peak (4× oversampled) maximum of the stereo ``x`` (2, n) in each ``CONTROL``-sample
     block — what the limiter and the normaliser need, at 1/48 of the memory of a per-sample
-    envelope. With ``where`` (one flag per block), only the flagged blocks are oversampled
-    (in runs of ``GROUP_BLOCKS``); the others get their sample peak.
+    envelope.
 
     The samples themselves are one phase of the oversampled signal; only the three points in
     between each pair are interpolated, each by a 16-tap FIR (the approach of ITU-R BS.1770's
@@ -181,11 +180,14 @@ def peak_blocks(x: npt.NDArray[np.floating[Any]], where: npt.NDArray[np.bool_] |
     generic polyphase resampler with SciPy's default 20-tap phases, and it reads within
     ~0.05 dB of it.
     """
-    n = x.shape[1]
-    count = -(-n // CONTROL)
-    if where is None:
-        return _true_peaks(x, 0, count)
-    out = sample_peak_blocks(x)
+    return _true_peaks(x, 0, -(-x.shape[1] // CONTROL))
+
+
+def read_true_peaks(x: npt.NDArray[np.floating[Any]], peaks: Signal,
+                    where: npt.NDArray[np.bool_]) -> None:
+    """Replace, in the per-block ``peaks`` (sample peaks, say), the blocks flagged in ``where``
+    — and the rest of their ``GROUP_BLOCKS`` group — by their true peaks (``peak_blocks``)."""
+    count = len(peaks)
     groups = -(-count // GROUP_BLOCKS)
     wanted = np.zeros(groups * GROUP_BLOCKS, dtype=bool)
     wanted[:count] = where
@@ -194,11 +196,7 @@ def peak_blocks(x: npt.NDArray[np.floating[Any]], where: npt.NDArray[np.bool_] |
     for first_group, end_group in zip(edges[::2].tolist(), edges[1::2].tolist(), strict=True):
         first = first_group * GROUP_BLOCKS
         last = min(end_group * GROUP_BLOCKS, count)
-        out[first:last] = _true_peaks(x, first, last)
-    return out
-
-
-GROUP_BLOCKS = 64  # blocks oversampled together when only some are wanted (64 ms)
+        peaks[first:last] = _true_peaks(x, first, last)
 
 
 def _true_peaks(x: npt.NDArray[np.floating[Any]], first: int, last: int,
@@ -322,7 +320,8 @@ def master_gain(x: npt.NDArray[np.floating[Any]], intensity: float = 0.5) -> Sig
     bound = true_peak_bound(sample)
     floor = float(np.max(sample * gain)) * 10.0 ** (-shave_db / 20.0)
     exact = bound * gain >= floor
-    peaks = peak_blocks(x, exact)
+    peaks = sample.copy()
+    read_true_peaks(x, peaks, exact)
     y_peak = peaks * gain  # the compressor moves slowly: peaks scale with it
     ceiling = max(float(y_peak.max()) * 10.0 ** (-shave_db / 20.0), 1e-12)
     need = np.minimum(1.0, ceiling / np.maximum(y_peak, 1e-12))
@@ -347,7 +346,7 @@ def master_gain(x: npt.NDArray[np.floating[Any]], intensity: float = 0.5) -> Sig
     # (the limiter's release, the fades): read those exactly too
     unsure = ~exact & (bound * reach > top)
     if unsure.any():
-        peaks = np.maximum(peaks, peak_blocks(x, unsure))
+        read_true_peaks(x, peaks, unsure)
         top = float(np.max(peaks * reach))
     if top > 0.0:
         gain *= 10.0 ** ((TARGET_TRUE_PEAK_DB - 0.01) / 20.0) / top

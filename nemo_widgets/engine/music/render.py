@@ -144,9 +144,9 @@ class NoteBank:
 MIX = "mix"  # the one bus of a mix-only rendering
 
 
-def render_stems(score: Score, duration_s: float, seed: int, *, separate: bool = True
+def render_buses(score: Score, duration_s: float, seed: int, *, separate: bool = True
                  ) -> tuple[dict[str, npt.NDArray[np.float32]], dict[str, int]]:
-    """The dry+reverb stems, channel-first ``(2, n)`` float32, before the master bus; plus
+    """The dry+reverb buses, channel-first ``(2, n)`` float32, before the master bus; plus
     statistics.
 
     ``separate`` gives the four ``STEM_NAMES`` stems, each with its own reverb; otherwise a
