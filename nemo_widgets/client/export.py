@@ -18,6 +18,7 @@ import os
 import threading
 import time
 from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -121,25 +122,15 @@ async def follow(transport: Transport, render_id: str, *,
 async def download(transport: Transport, job: RenderJob, output: Path, *,
                    on_progress: RenderProgress | None = None) -> Path:
     """Stream the rendered file to ``output`` (via ``.part``), from its URL or the fallback."""
-    output = output.expanduser()
-    output.parent.mkdir(parents=True, exist_ok=True)
-    partial = output.with_name(output.name + ".part")
-    fallback = protocol.PATH_RENDER_DOWNLOAD.format(render_id=job.id)
     if job.url:
         try:
             return await save_url(transport, job.url, output, on_progress=on_progress)
         except NemoError as exc:
             log.info("render URL failed (%s); using the download fallback", exc.message)
-    try:
-        async with transport.stream("GET", fallback,
-                                    timeout=httpx.Timeout(transport.settings.timeout_s)
-                                    ) as response:
-            await _save(response, partial, transport.settings.chunk_bytes, on_progress)
-        os.replace(partial, output)
-        return output
-    finally:
-        with contextlib.suppress(OSError):
-            partial.unlink(missing_ok=True)
+    fallback = protocol.PATH_RENDER_DOWNLOAD.format(render_id=job.id)
+    stream = transport.stream("GET", fallback,
+                              timeout=httpx.Timeout(transport.settings.timeout_s))
+    return await _save_to(stream, output, transport.settings.chunk_bytes, on_progress)
 
 
 async def save_url(transport: Transport, url: str, output: Path, *,
@@ -147,12 +138,20 @@ async def save_url(transport: Transport, url: str, output: Path, *,
     """Stream an absolute media URL (a render, a generated track) to ``output`` through a
     ``.part`` file, so a reader never sees half a file and a failure leaves nothing behind.
     The token goes only to the backend's own origin (``Transport.fetch``)."""
+    return await _save_to(transport.fetch(url), output, transport.settings.chunk_bytes,
+                          on_progress)
+
+
+async def _save_to(stream: AbstractAsyncContextManager[httpx.Response], output: Path,
+                   chunk_bytes: int, on_progress: RenderProgress | None) -> Path:
+    """Write the response of ``stream`` to ``output`` through ``output.part``, renamed into
+    place only once complete; on any failure the partial file is removed."""
     output = output.expanduser()
     output.parent.mkdir(parents=True, exist_ok=True)
     partial = output.with_name(output.name + ".part")
     try:
-        async with transport.fetch(url) as response:
-            await _save(response, partial, transport.settings.chunk_bytes, on_progress)
+        async with stream as response:
+            await _save(response, partial, chunk_bytes, on_progress)
         os.replace(partial, output)
         return output
     finally:
