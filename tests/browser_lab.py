@@ -97,12 +97,7 @@ def jupyter_lab(root: Path, env: dict[str, str], log_path: Path) -> Iterator[Lab
                 time.sleep(0.3)
             yield Lab(url, token, root)
         finally:
-            process.terminate()
-            try:
-                process.wait(20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            _stop(process)
 
 
 @contextmanager
@@ -137,12 +132,17 @@ def chromium_debug_port(profile: Path, viewport: tuple[int, int] = (1280, 1400))
             time.sleep(0.1)
         yield int(active.read_text().split()[0])
     finally:
-        process.terminate()
-        try:
-            process.wait(20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        _stop(process)
+
+
+def _stop(process: subprocess.Popen[Any]) -> None:
+    """Ask a child process to end; kill it if it has not within 20 s."""
+    process.terminate()
+    try:
+        process.wait(20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 class DevToolsPage:
