@@ -92,6 +92,10 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def on_http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400:  # FastAPI could not parse the body
+            return JSONResponse(error_body(protocol.CODE_BAD_REQUEST, (
+                "The body is not valid JSON (or is nested too deeply to read); send the JSON "
+                "object the route documents in /openapi.json.")), status_code=400)
         return JSONResponse(error_body(exc.status_code, str(exc.detail)),
                             status_code=exc.status_code, headers=exc.headers)
 
