@@ -20,6 +20,7 @@ Like the synthesised voices, an ``Instrument`` here renders a note *held* for ``
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
@@ -89,11 +90,12 @@ def _read(wave: npt.NDArray[np.float32], zone: Zone, step: float, n: int
     return out
 
 
-def _envelope(zone: Zone, pitch: int, n: int, attack_floor: float) -> npt.NDArray[np.float32]:
+def _envelope(zone: Zone, pitch: int, n: int, attack_floor: float,
+              attack: float | None = None) -> npt.NDArray[np.float32]:
     """The zone's volume envelope up to note-off: linear attack, hold, then a decay that is
     linear in dB (96 dB per decay time, as SoundFont players do) down to the sustain level."""
     t = np.arange(n, dtype=np.float32) / np.float32(SR)
-    attack = max(zone.attack, attack_floor)
+    attack = max(zone.attack if attack is None else attack, attack_floor)
     decay = zone.decay * math.pow(2.0, zone.key_to_decay * (60 - pitch) / 1200.0)
     if decay > 0.0 and zone.sustain_db < 0.0:
         after = np.maximum(t - np.float32(attack + zone.hold), 0.0)
@@ -110,15 +112,16 @@ def _envelope(zone: Zone, pitch: int, n: int, attack_floor: float) -> npt.NDArra
 
 
 def play(lib: Library, zones: list[Zone], pitch: int, vel: float, n: int, *,
-         attack_floor: float = MIN_ATTACK_S) -> Signal:
-    """One held note of ``n`` samples at MIDI ``pitch`` and velocity ``vel`` (0..1)."""
+         attack_floor: float = MIN_ATTACK_S, attack: float | None = None) -> Signal:
+    """One held note of ``n`` samples at MIDI ``pitch`` and velocity ``vel`` (0..1);
+    ``attack`` (seconds) replaces the zones' own attack (a bowed section played short)."""
     out = np.zeros(n, dtype=np.float32)
     for zone in pick_zones(zones, pitch, vel):
         wave = lib.sample(zone.sample)
         shift = (pitch - zone.root) * zone.scale
         step = math.pow(2.0, shift / 12.0) * zone.rate / SR
         x = _read(wave, zone, step, n)
-        x *= _envelope(zone, pitch, n, attack_floor)
+        x *= _envelope(zone, pitch, n, attack_floor, attack)
         gain = 10.0 ** (zone.gain_db / 20.0)
         # SoundFont's default velocity → cutoff modulator: up to −2400 cents when soft
         fc = (zone.filter_hz or 20000.0) * math.pow(2.0, -2.0 * (1.0 - min(max(vel, 0.0), 1.0)))
@@ -137,24 +140,57 @@ def play(lib: Library, zones: list[Zone], pitch: int, vel: float, n: int, *,
     return out.astype(np.float64)
 
 
-@lru_cache(maxsize=None)
-def sampled(name: str) -> Instrument | None:
-    """The sampled instrument ``name`` (e.g. ``"steel_guitar"``) of the bank in use, as an
-    ``Instrument`` the renderer can play, or None when the bank does not have it."""
-    lib = library()
-    if lib is None or not lib.has(name):
+@dataclass(frozen=True)
+class Variant:
+    """A way to play a bank instrument: a chord of intervals sounded as one voice (a
+    distorted guitar must see the whole power chord), a replaced attack or release."""
+
+    base: str
+    chord: tuple[int, ...] = (0,)
+    attack: float | None = None
+    release: float | None = None
+
+
+# named variants; besides these, "s:<name>", "power:<name>" and "octave:<name>" are understood
+VARIANTS: dict[str, Variant] = {
+    "spiccato": Variant("strings_ensemble", attack=0.02, release=0.18),
+}
+_CHORDS = {"s": (0,), "power": (0, 7, 12), "octave": (0, 12)}
+
+
+def variant_of(name: str) -> Variant | None:
+    """What a sampled voice name means, or None for a name that is not a sampled voice."""
+    if name in VARIANTS:
+        return VARIANTS[name]
+    kind, sep, base = name.partition(":")
+    if not sep or kind not in _CHORDS:
         return None
-    zones = lib.zones[name]
+    return Variant(base, _CHORDS[kind])
+
+
+@lru_cache(maxsize=None)
+def voice(name: str) -> Instrument | None:
+    """The sampled voice ``name`` (e.g. ``"s:steel_guitar"``, ``"power:overdrive_guitar"``,
+    ``"spiccato"``) of the bank in use, as an ``Instrument`` the renderer can play, or None
+    when the bank does not have its instrument."""
+    var = variant_of(name)
+    lib = library()
+    if var is None or lib is None or not lib.has(var.base):
+        return None
+    zones = lib.zones[var.base]
     releases = sorted(z.release for z in zones)
-    release = min(max(releases[len(releases) // 2], 0.05), 1.5)
+    release = var.release or min(max(releases[len(releases) // 2], 0.05), 1.5)
     looped = any(z.loop is not None for z in zones)
+    weights = [1.0 / (1.0 + 0.35 * i) for i in range(len(var.chord))]
 
     def render(pitch: int, vel: float, n: int) -> Signal:
-        return play(lib, zones, pitch, vel, n)
+        out = np.zeros(n)
+        for interval, weight in zip(var.chord, weights, strict=True):
+            out += weight * play(lib, zones, pitch + interval, vel, n, attack=var.attack)
+        return out
 
     render.__doc__ = f"Sampled {name} ({lib.source})."
-    ring = None if looped else 8.0
-    return Instrument(render, release, ring=ring)
+    return Instrument(render, release, ring=None if looped else 8.0)
 
 
 def drum_voice(name: str) -> Instrument | None:
