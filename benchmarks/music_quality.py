@@ -102,12 +102,33 @@ def normalise(mix: Any, target: float = -14.0) -> Any:
     return np.asarray(mix, dtype=np.float64) * 10.0 ** ((target - lufs) / 20.0)
 
 
+def _batch_data(audio_file: str, n_frames: int, overlap: int) -> tuple[Any, Any]:
+    """musicnn's own input (``musicnn.extractor.batch_data``: log-compressed mel patches),
+    with one fix: it casts the mel power to float16 *before* ``log10(10000·x + 1)``, and under
+    NumPy 2's promotion rules ``10000·x`` then stays float16 and overflows to inf for any
+    mel power above 6.5 — every frame of a normally loud track — so every track got the same
+    tags. Here the logarithm is taken in float32 and the result cast to float16, as intended."""
+    import librosa
+    import numpy as np
+    from musicnn import configuration as config
+
+    audio, sr = librosa.load(audio_file, sr=config.SR)
+    rep = librosa.feature.melspectrogram(y=audio, sr=sr, hop_length=config.FFT_HOP,
+                                         n_fft=config.FFT_SIZE, n_mels=config.N_MELS).T
+    rep = np.log10(10000.0 * rep.astype(np.float32) + 1.0).astype(np.float16)
+    last = rep.shape[0] - n_frames + 1
+    batch = np.stack([rep[t:t + n_frames] for t in range(0, last, overlap)])
+    return batch, rep
+
+
 def tagger_top5(paths: list[Path]) -> dict[str, dict[str, list[str]]] | None:
     """musicnn's top five tags per file and model, or None when musicnn is not installed."""
     try:
+        from musicnn import extractor
         from musicnn.tagger import top_tags
     except Exception:  # noqa: BLE001 - TensorFlow fails in many ways when absent or broken
         return None
+    extractor.batch_data = _batch_data
     out: dict[str, dict[str, list[str]]] = {}
     for path in paths:
         out[str(path)] = {

@@ -127,7 +127,7 @@ def _biquad(kind: str, f0: float, gain_db: float, q: float = 0.707) -> npt.NDArr
 
 
 @lru_cache(maxsize=32)
-def eq_sos(eq: MixEQ) -> npt.NDArray[np.float32]:
+def eq_sos(eq: MixEQ) -> npt.NDArray[np.float64]:
     """The equaliser's sections: high-pass, low shelf, mid cut, presence, high shelf."""
     rows = [signal.butter(2, eq.highpass_hz, "highpass", fs=SR, output="sos")[0]]
     for kind, f0, gain, q in (("low", eq.low_shelf_hz, eq.low_db, 0.707),
@@ -136,14 +136,20 @@ def eq_sos(eq: MixEQ) -> npt.NDArray[np.float32]:
                               ("high", eq.high_shelf_hz, eq.high_db, 0.707)):
         if gain:
             rows.append(_biquad(kind, f0, gain, q))
-    return np.asarray(rows, dtype=np.float32)
+    return np.asarray(rows, dtype=np.float64)
 
 
 def equalise(x: npt.NDArray[np.float32], eq: MixEQ) -> None:
-    """Equalise the stereo bus ``x`` (2, n) in place (single precision, both channels in one
-    call). Linear, so equalising every stem equalises their sum."""
-    if x.shape[1]:
-        x[:] = signal.sosfilt(eq_sos(eq), x, axis=1)
+    """Equalise the stereo bus ``x`` (2, n) in place, both channels in one call. Linear, so
+    equalising every stem equalises their sum — in double precision: the 28 Hz high-pass and
+    the low shelf have poles close to the unit circle, where single-precision rounding in the
+    recursion grows to ~1e-3 and the stems would no longer add up to the mix."""
+    step = 1 << 20
+    zi = np.zeros((eq_sos(eq).shape[0], 2, 2))
+    for start in range(0, x.shape[1], step):  # chunks: no full-length float64 copy
+        y, zi = signal.sosfilt(eq_sos(eq), x[:, start:start + step].astype(np.float64),
+                               axis=1, zi=zi)
+        x[:, start:start + step] = y
 
 
 # --- sidechain ---------------------------------------------------------------------------------

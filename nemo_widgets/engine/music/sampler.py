@@ -29,7 +29,7 @@ import numpy.typing as npt
 from nemo_widgets.engine.music.bank import KIT_PIECES, PIECES, Library, kit_instrument, library
 from nemo_widgets.engine.music.model import SAMPLE_RATE
 from nemo_widgets.engine.music.soundfont import Zone
-from nemo_widgets.engine.music.synth import Instrument, Signal, lowpass, sweep
+from nemo_widgets.engine.music.synth import Instrument, Signal, lowpass32, sweep
 
 SR = SAMPLE_RATE
 MIN_ATTACK_S = 0.003  # pitched notes: no click, even from a sample that starts loud
@@ -94,14 +94,18 @@ def _envelope(zone: Zone, pitch: int, n: int, attack_floor: float,
               attack: float | None = None) -> npt.NDArray[np.float32]:
     """The zone's volume envelope up to note-off: linear attack, hold, then a decay that is
     linear in dB (96 dB per decay time, as SoundFont players do) down to the sustain level."""
-    t = np.arange(n, dtype=np.float32) / np.float32(SR)
     attack = max(zone.attack if attack is None else attack, attack_floor)
     decay = zone.decay * math.pow(2.0, zone.key_to_decay * (60 - pitch) / 1200.0)
-    if decay > 0.0 and zone.sustain_db < 0.0:
-        after = np.maximum(t - np.float32(attack + zone.hold), 0.0)
-        db = np.maximum(after * np.float32(-96.0 / decay), np.float32(max(zone.sustain_db,
-                                                                          -120.0)))
-        env = np.power(np.float32(10.0), db / np.float32(20.0))
+    sustain_db = max(zone.sustain_db, -120.0)
+    if decay > 0.0 and sustain_db < 0.0:
+        # the decay is computed only until it reaches the sustain level; then it is flat
+        begin = min(int((attack + zone.hold) * SR), n)
+        span = min(int(decay * (-sustain_db / 96.0) * SR) + 1, n - begin)
+        env = np.empty(n, dtype=np.float32)
+        env[:begin] = 1.0
+        db = np.arange(span, dtype=np.float32) * np.float32(-96.0 / (decay * SR))
+        env[begin:begin + span] = np.exp(db * np.float32(math.log(10.0) / 20.0))
+        env[begin + span:] = np.float32(10.0 ** (sustain_db / 20.0))
     else:
         level = 10.0 ** (min(zone.sustain_db, 0.0) / 20.0) if decay <= 0.0 else 1.0
         env = np.full(n, np.float32(level))
@@ -133,8 +137,8 @@ def play(lib: Library, zones: list[Zone], pitch: int, vel: float, n: int, *,
                                                                             1e-3)))
             cutoff = fc * np.power(2.0, zone.filter_env_cents * mod / 1200.0)
             out += np.asarray(sweep(x.astype(np.float64), cutoff) * gain, dtype=np.float32)
-        elif fc < 15000.0:
-            out += np.asarray(lowpass(x, fc) * gain, dtype=np.float32)
+        elif fc < 12000.0:
+            out += lowpass32(x, fc) * np.float32(gain)
         else:
             out += x * np.float32(gain)
     return out.astype(np.float64)
