@@ -76,6 +76,14 @@ def connect(host: Host, args: ConnectArgs) -> None:
           f"{balance}.")
 
 
+def backend_words(choice: str) -> str:
+    """A backend choice as shown in a table: local, cloud, a URL — or, for an address on this
+    machine, "this machine (port N)" (see ``where``)."""
+    if not choice.lower().startswith(("http://", "https://")):
+        return choice
+    return where(choice, local=False).removeprefix("an engine on ").removeprefix("the backend at ")
+
+
 def where(url: str, *, local: bool) -> str:
     """The backend in words. An address on this machine is said without its URL, which means
     nothing in a remote JupyterLab and must not end up in a saved notebook."""
@@ -213,7 +221,7 @@ def last(host: Host, args: LastArgs) -> NemoResult:
 def sessions(host: Host, _args: SessionsArgs) -> pd.DataFrame:
     import pandas as pd
 
-    rows = [{"name": s.name, "backend": s.backend,
+    rows = [{"name": s.name, "backend": backend_words(s.backend),
              "session_id": s.conversation.session_id,
              "turns": len(s.conversation.history),
              "last_message": (s.conversation.history[-1].message
