@@ -9,6 +9,7 @@ imported inside the functions: importing this module stays cheap.
 from __future__ import annotations
 
 import html
+import io
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -126,12 +127,21 @@ def media_url(item: Mapping[str, Any], base_url: str | None) -> str | None:
 # --- pictures -----------------------------------------------------------------------------------
 def timeline_figure(source: TimelineSource) -> Figure:
     """The timeline picture as a figure of its own, not registered with pyplot: returned as a
-    cell's value it is shown once, with no ``<Axes …>`` line above it."""
+    cell's value it is shown once (it draws itself as PNG, whatever the matplotlib backend),
+    with no ``<Axes …>`` line above it."""
     from matplotlib.figure import Figure
+
+    class PictureFigure(Figure):
+        """A figure that shows itself in a notebook without pyplot's help."""
+
+        def _repr_png_(self) -> bytes:
+            buffer = io.BytesIO()
+            self.savefig(buffer, format="png", dpi=100)
+            return buffer.getvalue()
 
     timeline = as_timeline(source)
     rows = len([t for t in timeline.tracks if t.segments])
-    figure = Figure(figsize=(9, 0.9 + 0.6 * max(1, rows)), layout="constrained")
+    figure = PictureFigure(figsize=(9, 0.9 + 0.6 * max(1, rows)), layout="constrained")
     plot_timeline(timeline, ax=figure.add_subplot())
     return figure
 

@@ -114,6 +114,7 @@ def test_timeline_figure_is_not_left_to_pyplot_and_uses_the_palette():
     before = plt.get_fignums()
     figure = views.timeline_figure(state())
     assert plt.get_fignums() == before, "shown once, as the cell's value"
+    assert figure._repr_png_().startswith(b"\x89PNG"), "it draws itself without pyplot"
     ax = figure.axes[0]
     fills = [to_hex(c.get_facecolor()[0]) for c in ax.collections]
     assert fills == [palette.KIND_COLOURS[k] for k in ("text", "music", "video", "video")]

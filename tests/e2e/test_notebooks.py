@@ -156,8 +156,11 @@ def test_magics_notebook(ran):
     # --export shows a player, with the file embedded; no advice to export again.
     exported = cell_outputs(book, "%%nemo --export")
     shown = json.dumps(exported)
-    assert "<video" in shown and "data:video/mp4;base64," in shown
-    assert shown.count("Exported ") == 1 and "%nemo export" not in shown
+    assert "<video" in shown and "data:video/mp4;base64," in shown and "%nemo export" not in shown
+    for output in exported:  # each representation (plain, markdown, HTML) says it once
+        for kind, text in output.get("data", {}).items():
+            assert text.count("Exported ") <= 1, kind
+    assert sum(o["data"].get("text/html", "").count("Exported ") for o in exported) == 1
     assert len(mime(book, "image/png")) == 2, "the timeline picture and the credits plot"
 
 

@@ -304,3 +304,27 @@ def test_an_interrupt_is_told_not_traced(ip):
         returned = ip.run_cell_magic("nemo", "--session interrupted", "make {stop} music")
     assert returned is None
     assert cap.stderr.startswith("nemo: Interrupted.") and "%nemo status" in cap.stderr
+
+
+def test_undo_and_redo_restore_the_timeline(ip, media):
+    ip.user_ns["clip"] = media["clip"]
+    with capture_output():
+        ip.run_cell_magic("nemo", "--session undo --upload {clip} --quiet",
+                          "put my video on the timeline")
+        titled = ip.run_cell_magic("nemo", "--session undo --quiet",
+                                   'add a title "Undo me" for the first second')
+        undone = ip.run_line_magic("nemo", "undo --session undo")
+        redone = ip.run_line_magic("nemo", "redo --session undo")
+    assert "Undo me" in titled.summary
+    assert undone.turn.message == "undo" and undone.ok, undone.text
+    assert "Undo me" not in undone.summary and "beach.mp4" in undone.summary
+    assert redone.turn.message == "redo" and "Undo me" in redone.summary
+
+
+def test_music_options_are_words_of_the_prompt(ip, media):
+    ip.user_ns["clip"] = media["clip"]
+    with capture_output():
+        result = ip.run_cell_magic("nemo", "--session opts --upload {clip} --quiet --tempo 96 "
+                                   "--seed 7", "generate a background music track")
+    assert result.turn.message == "generate a background music track, 96 BPM, seed 7"
+    assert result.ok and "96 BPM" in result.text, result.text
