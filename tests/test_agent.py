@@ -677,28 +677,6 @@ def test_segment_ids_stay_unique_over_many_turns() -> None:
 
 
 # --- 15. reply style ---------------------------------------------------------------------------
-def test_simple_edit_is_silent_every_third_turn(placed: dict[str, Any]) -> None:
-    silent = plan("mute the original audio", placed, turn_index=2)
-    assert silent.reply is None and silent.draft is not None and silent.charge == "edit"
-    assert names(silent) == ["set_volume"]
-    assert plan("mute the original audio", placed, turn_index=5).reply is None
-    assert plan("mute the original audio", placed, turn_index=3).reply == (
-        "Muted the original audio.")
-
-
-def test_multi_edits_and_failures_are_never_silent(placed: dict[str, Any]) -> None:
-    assert plan("mute the original audio and make it square", placed, turn_index=2).reply
-    assert plan("lower the music", placed, turn_index=2).reply
-
-
-def test_export_hint_after_edits_on_some_turns(placed: dict[str, Any]) -> None:
-    english = plan("mute the original audio", placed, turn_index=1).reply or ""
-    assert english.endswith("Click Export when you're ready.")
-    chinese = plan("静音原声", placed, turn_index=1).reply or ""
-    assert chinese.endswith("准备好后点击导出。")
-    assert "Export" not in (plan("show tracks", placed, turn_index=1).reply or "")
-
-
 @pytest.mark.parametrize(("message", "reply"), [
     ("export the video", "Click **Export** to render your 1080p MP4."),
     ("render it please", "Click **Export** to render your 1080p MP4."),

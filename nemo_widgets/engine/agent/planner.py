@@ -13,10 +13,8 @@ from typing import Any
 from nemo_widgets.engine.agent.edits import Edit, Workspace, apply_intent, visual_uploads
 from nemo_widgets.engine.agent.intents import (
     EDITING_INTENTS,
-    Describe,
     Export,
     GenerateMusic,
-    Help,
     Intent,
     PlaceMedia,
     SetCanvas,
@@ -41,11 +39,6 @@ from nemo_widgets.engine.agent.tracks import (
     video_segments,
 )
 from nemo_widgets.timeline import Timeline
-
-SILENT_EVERY, SILENT_AT = 3, 2
-"""A simple edit is silent on turns where ``turn_index % 3 == 2`` (about a third, as observed)."""
-EXPORT_HINT_EVERY, EXPORT_HINT_AT = 4, 1
-"""Replies after an edit end with the GUI's export hint when ``turn_index % 4 == 1``."""
 
 
 @dataclass
@@ -88,7 +81,7 @@ def plan_turn(message: str, draft: dict[str, Any] | None, media: list[MediaItem]
     return TurnPlan(
         actions=[action_for(step.edit, step) for step in steps if step.edit is not None],
         draft=workspace.timeline.to_draft() if changed else None,
-        reply=compose_reply(steps, reading, reply_lang, turn_index, changed),
+        reply=compose_reply(steps, reading, reply_lang),
         charge="music" if music is not None else "edit" if changed else None,
         needs_music=music,
     )
@@ -242,20 +235,11 @@ def music_request(message: str, steps: list[Step]) -> MusicRequest | None:
 
 
 # --- replying ----------------------------------------------------------------------------------
-def is_silent(steps: list[Step], reading: Reading, turn_index: int) -> bool:
-    """A single successful edit says nothing on some turns, like the real backend."""
-    if turn_index % SILENT_EVERY != SILENT_AT or len(steps) != 1 or reading.skipped:
-        return False
-    step = steps[0]
-    quiet_kind = not isinstance(step.intent, (GenerateMusic, Describe, Export, Help))
-    return quiet_kind and step.edit is not None and step.edit.ok and step.changed
+def compose_reply(steps: list[Step], reading: Reading, language: Language) -> str:
+    """One sentence per step (a bullet each when there are several), in the user's language.
 
-
-def compose_reply(steps: list[Step], reading: Reading, language: Language, turn_index: int,
-                  changed: bool) -> str | None:
-    """One sentence per step (a bullet each when there are several), in the user's language."""
-    if is_silent(steps, reading, turn_index):
-        return None
+    (The cloud's habits — silent edits, "Click Export" hints — are the engine's emulation
+    profile's business, not the agent's: see ``engine.emulation.quirks``.)"""
     lines = [step_text(step, language) for step in steps]
     if reading.skipped:
         lines.append(skipped(reading.skipped, language))
@@ -265,11 +249,6 @@ def compose_reply(steps: list[Step], reading: Reading, language: Language, turn_
         reply = "\n\n".join(lines)
     else:
         reply = "\n".join(f"- {line}" for line in lines)
-    wants_export = any(isinstance(step.intent, Export) for step in steps)
-    asks_music = any(isinstance(step.intent, GenerateMusic) for step in steps)
-    hint_turn = turn_index % EXPORT_HINT_EVERY == EXPORT_HINT_AT
-    if changed and hint_turn and not wants_export and not asks_music:
-        reply += "\n\n" + phrase("click_export", language)
     return reply
 
 

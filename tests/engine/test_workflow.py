@@ -113,9 +113,8 @@ def test_render_ids_are_unique_and_unknown_ids_fail_cleanly(shared_engine, clips
     empty = api.render("render_empty", {"t": [], "d": 0, "m": {}})
     assert empty.status_code == 400 and "nothing to render" in empty.json()["message"]
     ghost = dict(draft, t=[{"tt": 0, "sg": [dict(draft["t"][0]["sg"][0], source="0" * 64)]}])
-    assert api.render("render_ghost", ghost).status_code == 200
-    job, _ = wait_for_render(api, "render_ghost")
-    assert job["status"] == "failed" and job["error"]
+    refused = api.render("render_ghost", ghost)
+    assert refused.status_code == 422 and "not yours" in refused.json()["message"]
     assert wait_for_render(api, "render_dup")[0]["status"] == "completed"
 
 
