@@ -508,6 +508,7 @@ def request_music(intent: GenerateMusic) -> Edit:
         args["variation"] = intent.variation
     if intent.bpm is not None:
         args["bpm"] = intent.bpm
+    args.update(intent.options.as_args())
     values: dict[str, Any] = {}
     if intent.variation is not None:
         values["variation"] = Term(intent.variation)

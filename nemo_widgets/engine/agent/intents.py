@@ -6,8 +6,10 @@ the timeline. Keeping the two apart lets each be tested and extended alone.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal, TypeAlias
+
+from nemo_widgets.engine.agent.music_words import MusicOptions
 
 VolumeTarget = Literal["original", "bgm"]
 FadeTarget = Literal["auto", "bgm", "video", "text"]
@@ -107,11 +109,13 @@ class Describe:
 
 @dataclass(frozen=True)
 class GenerateMusic:
-    """Ask the music tool for a new track (or a variation of the last one)."""
+    """Ask the music tool for a new track (or a variation of the last one), with the options
+    the words stated (sections, seed, tempo, style, length, how many)."""
 
     prompt: str
     variation: str | None = None
     bpm: int | None = None
+    options: MusicOptions = field(default_factory=MusicOptions)
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ knowing anything about how the instructions were understood.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 
@@ -39,11 +39,28 @@ class MusicRequest:
 
     ``variation`` names a follow-up tweak of the previous track (``more_upbeat``, ``calmer``,
     ``another``, ``bpm``, ``piano_only``) so that the music engine can keep everything else.
+    The other fields are what the words said (CONTRACTS §1); their defaults mean "not said":
+
+    - ``sections``: ``{"start_s": float, "end_s": float | None, "shape": str}`` each, shape one
+      of ``calm build drop hit quiet full``; a negative ``start_s`` counts back from the end
+      (``-1`` with ``hit``/``drop``: at the very end); ``"under": "speech"`` on a quiet section
+      means "under the speech" (``music_words.sections_under_speech`` places it).
+    - ``seed``: the seed asked for ("seed 7"); None lets the music tool choose (and keep the
+      previous one for a follow-up such as a new length).
+    - ``bpm``: the tempo asked for; ``style``: a style name (``lofi``, ``jazz``…) or the word said.
+    - ``duration_s``: the music's own length ("make the music 15 seconds long"): the music is
+      re-planned to that length with a composed ending; the video is left alone.
+    - ``count``: how many versions to make ("give me three options" → 3; at most 5).
     """
 
     prompt: str
-    variation: str | None
-    bpm: int | None
+    variation: str | None = None
+    bpm: int | None = None
+    sections: list[dict[str, Any]] = field(default_factory=list)
+    seed: int | None = None
+    style: str | None = None
+    duration_s: float | None = None
+    count: int = 1
 
 
 @dataclass

@@ -21,14 +21,16 @@ from nemo_widgets.engine.agent.intents import (
     PlaceMedia,
     SetCanvas,
     SetVolume,
+    Trim,
 )
+from nemo_widgets.engine.agent.language import Language, reply_language
 from nemo_widgets.engine.agent.model import MediaItem, MusicRequest, ToolAction, TurnPlan
+from nemo_widgets.engine.agent.music_words import is_bare_length, options_in
 from nemo_widgets.engine.agent.phrasing import (
-    Language,
     MaskedText,
     is_pleasantry,
     mask_quotes,
-    reply_language,
+    normalize,
     split_pieces,
     strip_filler,
 )
@@ -55,6 +57,7 @@ class Reading:
     intents: list[Intent] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     pleasantries: int = 0
+    texts: list[str] = field(default_factory=list)  # the words behind each intent
 
 
 @dataclass(frozen=True)
@@ -75,7 +78,7 @@ def plan_turn(message: str, draft: dict[str, Any] | None, media: list[MediaItem]
     """
     masked = mask_quotes(message)
     reply_lang = reply_language(masked.text, language)
-    reading = read_message(masked, media)
+    reading = gather_music(read_message(masked, media), masked)
     if not reading.intents:
         return answer_without_intents(reading, reply_lang)
     timeline = starting_timeline(draft, media)
@@ -116,7 +119,7 @@ class MessageReader:
         self.reading = Reading()
         self._masked = masked
         self._audio_filenames = audio_filenames
-        self._texts: list[str] = []  # the text behind each intent, for gluing
+        self._texts = self.reading.texts  # the text behind each intent, for gluing
 
     def take(self, separator: str, raw_piece: str) -> None:
         """Read the next piece of the message (``separator`` is what preceded it)."""
@@ -154,6 +157,37 @@ class MessageReader:
             return False
         self._texts[-1], self.reading.intents[-1] = text, intent
         return True
+
+
+def gather_music(reading: Reading, masked: MaskedText) -> Reading:
+    """One music request per message, carrying every option the whole message states.
+
+    Options are often said in their own clauses ("…, seed 7, 96 BPM, 30 seconds long", the
+    suffix the CLI and the magics add), and sections across clauses ("calm for the first 10
+    seconds, then build up"), so they are read over the whole message. In a message that asks
+    for music, a bare "30 seconds long" is the music's length, not a trim of the video.
+    """
+    asks = [i for i in reading.intents if isinstance(i, GenerateMusic)]
+    if not asks:
+        return reading
+    text = normalize(masked.text)
+    options = options_in(text)
+    variation = next((a.variation for a in asks if a.variation not in (None, "bpm")),
+                     "bpm" if any(a.variation == "bpm" for a in asks) else None)
+    music: GenerateMusic | None = GenerateMusic(
+        prompt=masked.restore(masked.text), variation=variation, bpm=options.bpm,
+        options=options)
+    kept = Reading(skipped=reading.skipped, pleasantries=reading.pleasantries)
+    for intent, words in zip(reading.intents, reading.texts, strict=True):
+        if isinstance(intent, GenerateMusic):
+            if music is not None:
+                kept.intents.append(music)
+                kept.texts.append(words)
+            music = None
+        elif not (isinstance(intent, Trim) and is_bare_length(normalize(words))):
+            kept.intents.append(intent)
+            kept.texts.append(words)
+    return kept
 
 
 def combined(previous: Intent, new: Intent) -> Intent | None:
@@ -238,7 +272,10 @@ def music_request(message: str, steps: list[Step]) -> MusicRequest | None:
     if not asks:
         return None
     last = asks[-1]
-    return MusicRequest(prompt=message, variation=last.variation, bpm=last.bpm)
+    options = last.options
+    return MusicRequest(prompt=message, variation=last.variation, bpm=last.bpm,
+                        sections=[dict(s) for s in options.sections], seed=options.seed,
+                        style=options.style, duration_s=options.duration_s, count=options.count)
 
 
 # --- replying ----------------------------------------------------------------------------------

@@ -3,10 +3,12 @@
 Each rule (``rules_text``, ``rules_audio``, ``rules_timeline``) looks for one family of
 instructions, in English and Chinese. They run in a fixed order and the first answer wins: the
 order settles the overlaps between families. Titles come first (their words may say anything);
-fades before music ("fade in the music"); trims before volumes ("keep the first 10 seconds" is
-not "keep the original audio"); an uploaded song before volumes ("add the mp3 as bgm at 20%");
-volumes before removals ("remove the original sound" mutes the clips); generated music after
-all music edits ("lower the music" is an edit); placing the uploads last.
+fades before music ("fade in the music"); music options (sections, seed, style, length) before
+trims, volumes and removals ("calm for the first 10 seconds", "a drop at 0:20"); trims before
+volumes ("keep the first 10 seconds" is not "keep the original audio"); an uploaded song
+before volumes ("add the mp3 as bgm at 20%"); volumes before removals ("remove the original
+sound" mutes the clips); generated music after all music edits ("lower the music" is an edit);
+placing the uploads last.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from nemo_widgets.engine.agent.intents import Intent
 from nemo_widgets.engine.agent.rules_audio import (
     recognize_fade,
     recognize_generate_music,
+    recognize_music_options,
     recognize_uploaded_music,
     recognize_volume,
 )
@@ -38,6 +41,7 @@ RECOGNIZERS: tuple[Recognizer, ...] = (
     recognize_export,
     recognize_describe,
     recognize_fade,
+    recognize_music_options,
     recognize_image_seconds,
     recognize_trim,
     recognize_uploaded_music,

@@ -6,8 +6,8 @@ client translates into actions, and the capability list given when a request is 
 
 from __future__ import annotations
 
+from nemo_widgets.engine.agent.language import Language
 from nemo_widgets.engine.agent.notes import Note, NoteValue, Term
-from nemo_widgets.engine.agent.phrasing import Language
 
 TEMPLATES: dict[str, tuple[str, str]] = {
     "placed": ("Put {files} on the video track, back to back (0-{end}s), each clip with its own "
