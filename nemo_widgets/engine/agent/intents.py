@@ -17,6 +17,7 @@ TextKind = Literal["title", "text"]
 Position = Literal["top", "center", "bottom"]
 TrimMode = Literal["keep_first", "cut_first", "cut_last"]
 TrackRef = Literal["bgm", "title", "text", "video", "audio"]
+HistoryKind = Literal["undo", "redo", "use_music"]
 
 
 @dataclass(frozen=True)
@@ -119,6 +120,15 @@ class GenerateMusic:
 
 
 @dataclass(frozen=True)
+class History:
+    """Step through the session's history: ``undo``, ``redo``, or ``use_music`` (go back to the
+    music ``version``, 1-based). The engine keeps the history, so it carries these out."""
+
+    kind: HistoryKind
+    version: int | None = None
+
+
+@dataclass(frozen=True)
 class Export:
     """The user wants the video file: rendering is a GUI action, so the reply points there."""
 
@@ -129,7 +139,7 @@ class Help:
 
 
 Intent: TypeAlias = (PlaceMedia | SetVolume | UseUploadedMusic | Fade | AddText | RemoveTrack | Trim
-                      | SetCanvas | Describe | GenerateMusic | Export | Help)
+                      | SetCanvas | Describe | GenerateMusic | Export | Help | History)
 
 EDITING_INTENTS = (PlaceMedia, SetVolume, UseUploadedMusic, Fade, AddText, RemoveTrack, Trim,
                    SetCanvas, GenerateMusic)

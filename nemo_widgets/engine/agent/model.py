@@ -64,12 +64,28 @@ class MusicRequest:
 
 
 @dataclass
+class HistoryRequest:
+    """Undo, redo or use an earlier music version (CONTRACTS §3): the engine, which keeps the
+    session's draft history and its music versions, carries it out.
+
+    ``kind`` is ``"undo"``, ``"redo"`` or ``"use_music"``; ``args`` is ``{"version": N}``
+    (1-based, in the order the versions were made) for ``use_music``, else ``{}``. After doing
+    it (or finding there is nothing to do), the engine words the outcome with
+    ``replies.history_done``.
+    """
+
+    kind: str
+    args: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
 class TurnPlan:
     """Everything one user message leads to.
 
     ``draft`` is None when nothing changed; ``reply`` is None for a silent edit (the client then
     diffs the draft, as it must with the real backend); ``charge`` is ``"edit"`` when the draft
-    changed, ``"music"`` when music was requested, else None.
+    changed, ``"music"`` when music was requested, else None. ``history`` is set when the user
+    asked to undo, redo or use an earlier music version: the plan then changes nothing itself.
     """
 
     actions: list[ToolAction]
@@ -77,3 +93,4 @@ class TurnPlan:
     reply: str | None
     charge: str | None
     needs_music: MusicRequest | None
+    history: HistoryRequest | None = None

@@ -17,6 +17,7 @@ from nemo_widgets.engine.agent.intents import (
     Export,
     GenerateMusic,
     Help,
+    History,
     Intent,
     PlaceMedia,
     SetCanvas,
@@ -24,8 +25,15 @@ from nemo_widgets.engine.agent.intents import (
     Trim,
 )
 from nemo_widgets.engine.agent.language import Language, reply_language
-from nemo_widgets.engine.agent.model import MediaItem, MusicRequest, ToolAction, TurnPlan
+from nemo_widgets.engine.agent.model import (
+    HistoryRequest,
+    MediaItem,
+    MusicRequest,
+    ToolAction,
+    TurnPlan,
+)
 from nemo_widgets.engine.agent.music_words import is_bare_length, options_in
+from nemo_widgets.engine.agent.notes import Note
 from nemo_widgets.engine.agent.phrasing import (
     MaskedText,
     is_pleasantry,
@@ -35,7 +43,14 @@ from nemo_widgets.engine.agent.phrasing import (
     strip_filler,
 )
 from nemo_widgets.engine.agent.recognizers import Clause, understand
-from nemo_widgets.engine.agent.replies import capabilities, phrase, render, skipped
+from nemo_widgets.engine.agent.replies import (
+    capabilities,
+    history_done,
+    phrase,
+    quoted,
+    render,
+    skipped,
+)
 from nemo_widgets.engine.agent.tracks import (
     SegmentIds,
     fill_meta_defaults,
@@ -81,6 +96,9 @@ def plan_turn(message: str, draft: dict[str, Any] | None, media: list[MediaItem]
     reading = gather_music(read_message(masked, media), masked)
     if not reading.intents:
         return answer_without_intents(reading, reply_lang)
+    history = next((i for i in reading.intents if isinstance(i, History)), None)
+    if history is not None:
+        return history_plan(history, reading, masked, reply_lang)
     timeline = starting_timeline(draft, media)
     workspace = Workspace(timeline, list(media),
                           SegmentIds(timeline, f"{seed}|{turn_index}|{message}"))
@@ -215,6 +233,28 @@ def answer_without_intents(reading: Reading, language: Language) -> TurnPlan:
     else:
         reply = capabilities(language, understood=False)
     return TurnPlan(actions=[], draft=None, reply=reply, charge=None, needs_music=None)
+
+
+def history_plan(history: History, reading: Reading, masked: MaskedText,
+                 language: Language) -> TurnPlan:
+    """Undo, redo or "use version N": the engine carries it out, one step at a time.
+
+    The reply is what the engine says when it succeeds; it words other outcomes with
+    ``replies.history_done``. Other instructions in the same message are not applied to a
+    draft that is about to change: the reply asks for them again.
+    """
+    args: dict[str, Any] = {} if history.version is None else {"version": history.version}
+    reply = history_done(history.kind, language, version=history.version).headline
+    others = [masked.restore(text) for intent, text in zip(reading.intents, reading.texts,
+                                                           strict=True) if intent != history]
+    if others:
+        reply += "\n" + render(Note("history_alone", {"pieces": quoted(others, language)}),
+                                language)
+    result = {"status": "pending", "message": history_done(history.kind, "en",
+                                                            version=history.version).headline}
+    return TurnPlan(actions=[ToolAction(history.kind, args, result)], draft=None, reply=reply,
+                    charge=None, needs_music=None,
+                    history=HistoryRequest(kind=history.kind, args=dict(args)))
 
 
 # --- doing -------------------------------------------------------------------------------------

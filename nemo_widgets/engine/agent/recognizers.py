@@ -2,7 +2,8 @@
 
 Each rule (``rules_text``, ``rules_audio``, ``rules_timeline``) looks for one family of
 instructions, in English and Chinese. They run in a fixed order and the first answer wins: the
-order settles the overlaps between families. Titles come first (their words may say anything);
+order settles the overlaps between families. Undo, redo and "use version N" come first (they
+must be the whole clause); titles next (their words may say anything);
 fades before music ("fade in the music"); music options (sections, seed, style, length) before
 trims, volumes and removals ("calm for the first 10 seconds", "a drop at 0:20"); trims before
 volumes ("keep the first 10 seconds" is not "keep the original audio"); an uploaded song
@@ -22,6 +23,7 @@ from nemo_widgets.engine.agent.rules_audio import (
     recognize_uploaded_music,
     recognize_volume,
 )
+from nemo_widgets.engine.agent.rules_history import recognize_history
 from nemo_widgets.engine.agent.rules_text import recognize_text
 from nemo_widgets.engine.agent.rules_timeline import (
     recognize_canvas,
@@ -36,6 +38,7 @@ from nemo_widgets.engine.agent.rules_timeline import (
 )
 
 RECOGNIZERS: tuple[Recognizer, ...] = (
+    recognize_history,
     recognize_text,
     recognize_help,
     recognize_export,

@@ -6,8 +6,30 @@ client translates into actions, and the capability list given when a request is 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from nemo_widgets.engine.agent.language import Language
 from nemo_widgets.engine.agent.notes import Note, NoteValue, Term
+
+
+@dataclass(frozen=True)
+class Reply:
+    """Words for the user: one plain sentence first, then details, and the reasons folded.
+
+    ``headline`` is one sentence in ``language``; ``details`` are further lines shown under it
+    (the steps of a multi-step turn, the tracks when the user asked for them); ``reasons`` say
+    why, for a "Why?" fold — the turn runner sends them as a separate part, never inline.
+    """
+
+    headline: str
+    details: tuple[str, ...] = ()
+    reasons: tuple[str, ...] = ()
+    language: Language = "en"
+
+    @property
+    def text(self) -> str:
+        """The headline and the details, as the message's text (reasons are kept apart)."""
+        return "\n".join([self.headline, *self.details])
 
 TEMPLATES: dict[str, tuple[str, str]] = {
     "placed": ("Put {files} on the video track, back to back (0-{end}s), each clip with its own "
@@ -93,6 +115,18 @@ TEMPLATES: dict[str, tuple[str, str]] = {
     "pleasantry": ("You're welcome! Tell me what to change next, or click **Export** when you're "
                    "ready.", "不客气！告诉我下一步要改什么，或者准备好后点击**导出**。"),
     "help_intro": ("Here is what I can do:", "我可以："),
+    "undo": ("Undid the last change.", "已撤销上一步。"),
+    "undo_nothing": ("There is nothing to undo yet.", "还没有可以撤销的操作。"),
+    "redo": ("Redid the change you undid.", "已重做刚才撤销的操作。"),
+    "redo_nothing": ("There is nothing to redo.", "没有可以重做的操作。"),
+    "use_music": ("Switched the background music to version {version}.",
+                  "背景音乐已换成第{version}个版本。"),
+    "use_music_missing": ("There is no music version {version}: this session has {count}.",
+                          "没有第{version}个音乐版本：目前共有{count}个。"),
+    "use_music_none": ("There is no music yet: ask me to generate some first.",
+                       "还没有生成过音乐：请先让我生成音乐。"),
+    "history_alone": ("I left out {pieces}: say it again once this is done.",
+                      "我先跳过了{pieces}：完成后请再说一次。"),
     "unknown_intro": ("I can't do that here. Here is what I can do:", "这个我做不到。我可以："),
 }
 
@@ -176,10 +210,28 @@ def capabilities(language: Language, *, understood: bool) -> str:
     return f"{intro}\n{bullets}"
 
 
+def quoted(pieces: list[str], language: Language) -> str:
+    """The user's own words quoted back: "a", "b" or “a”、“b”."""
+    if language == "en":
+        return ", ".join(f'"{piece}"' for piece in pieces)
+    return "、".join(f"“{piece}”" for piece in pieces)
+
+
 def skipped(pieces: list[str], language: Language) -> str:
     """Which parts of the message were not understood (quoted back to the user)."""
-    if language == "en":
-        quoted = ", ".join(f'"{piece}"' for piece in pieces)
+    return render(Note("skipped", {"pieces": quoted(pieces, language)}), language)
+
+
+def history_done(kind: str, language: Language, *, done: bool = True, version: int | None = None,
+                 versions: int = 0) -> Reply:
+    """What an undo, a redo or a "use music version N" did, for the engine that carries it out.
+
+    ``kind`` is the ``HistoryRequest``'s; ``done`` is False when there was nothing to undo or
+    redo, or no such music version (``versions`` is then how many the session has).
+    """
+    if kind == "use_music":
+        key = "use_music" if done else "use_music_missing" if versions else "use_music_none"
     else:
-        quoted = "、".join(f"“{piece}”" for piece in pieces)
-    return render(Note("skipped", {"pieces": quoted}), language)
+        key = kind if done else f"{kind}_nothing"
+    note = Note(key, {"version": str(version or 0), "count": str(versions)})
+    return Reply(headline=render(note, language), language=language)

@@ -204,6 +204,7 @@ _VARIATIONS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("another", re.compile(
         r"\banother\b|\bdifferent (?:one|1|version|track|song|take)\b|\btry again\b"
         r"|\bregenerate\b|\b(?:one|1) more\b|\bnew version\b"
+        r"|\bredo the (?:music|song|track|bgm|soundtrack)\b"
         r"|换一首|来一首|另一个|另一首|换一个|重新生成|再生成|换个|别的版本|来一个|再来")),
     ("more_upbeat", re.compile(
         r"\bmore (?:upbeat|energetic|energy|lively|exciting|fun|happy|uplifting|dynamic)\b"
