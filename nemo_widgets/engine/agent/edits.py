@@ -515,6 +515,9 @@ def request_music(intent: GenerateMusic) -> Edit:
     key = "music_variation" if intent.variation else "music_requested"
     if intent.bpm is not None:
         values["bpm"] = str(intent.bpm)
+    if intent.options.duration_s is not None and intent.variation is None:
+        key = "music_length"
+        values["seconds"] = seconds_text(to_ms(intent.options.duration_s))
     return Edit("generate_music", args, Note(key, values))
 
 

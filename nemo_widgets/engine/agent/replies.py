@@ -102,6 +102,9 @@ TEMPLATES: dict[str, tuple[str, str]] = {
     "music_variation": ("Music generation is handled by the music tool: it will make a new "
                         "version ({variation}).",
                         "背景音乐由音乐工具生成：它会生成一个新版本（{variation}）。"),
+    "music_length": ("Music generation is handled by the music tool: it will compose the music to "
+                     "{seconds}s with its own ending, and leave the video as it is.",
+                     "背景音乐由音乐工具生成：它会把音乐重新创作为{seconds}秒并带完整结尾，视频保持不变。"),
     "described": ("{summary}\n\n{tracks}\n\nCanvas {width}×{height} ({ratio}), {fit}; "
                   "length {length}s.",
                   "{summary}\n\n{tracks}\n\n画布{width}×{height}（{ratio}），{fit}；时长{length}秒。"),

@@ -107,3 +107,40 @@ def test_speech_intervals_place_the_quiet_sections() -> None:
         {"start_s": 1.0, "end_s": 2.5, "shape": "quiet"},
         {"start_s": 6.0, "end_s": 8.0, "shape": "quiet"}]
     assert sections_under_speech(UNDER_SPEECH, []) == []
+
+
+# --- the music's own length (issue 14 item 7) ------------------------------------------------
+def generated_music(draft: dict[str, Any], length_ms: int, **extra: Any) -> dict[str, Any]:
+    """The draft with a generated track on the BGM track, as the music tool places it."""
+    bgm = {"tt": 1, "name": "BGM", "role": "bgm", "sg": [dict(
+        {"id": "sg_music_1", "kind": "audio", "source": "f" * 64, "label": "Lofi · 84 BPM",
+         "start_ms": 0, "duration_ms": length_ms, "volume": 0.5, "generated": True}, **extra)]}
+    return dict(draft, t=[*draft["t"], bgm])
+
+
+@pytest.mark.parametrize(("message", "seconds"), [
+    ("make the music 6 seconds long", 6.0), ("shorten the music to 6 seconds", 6.0),
+    ("cut the music to 6 seconds", 6.0), ("the music should be 6 seconds", 6.0),
+    ("把音乐改成6秒", 6.0), ("音乐时长改为6秒", 6.0), ("make the song 1 minute long", 60.0),
+])
+def test_music_length_is_a_music_request_that_leaves_the_video_alone(
+        placed: dict[str, Any], message: str, seconds: float) -> None:
+    result = plan(message, generated_music(placed, 10000))
+    assert result.needs_music is not None, result.reply
+    assert result.needs_music.duration_s == seconds
+    assert result.needs_music.variation is None and result.needs_music.seed is None  # kept
+    assert names(result) == ["generate_music"] and result.draft is None
+    assert "video" in (result.reply or "") or "视频" in (result.reply or "")
+    assert names(plan("make the video 6 seconds long", placed)) == ["trim"]
+
+
+def test_music_of_an_asked_length_is_never_stretched(placed: dict[str, Any]) -> None:
+    draft = generated_music(placed, 6000, keep_length=True)
+    draft = edited("add a title 'Hi'", draft)
+    bgm = next(t for t in draft["t"] if t.get("role") == "bgm")
+    assert bgm["sg"][0]["duration_ms"] == 6000 and not bgm["sg"][0].get("loop")
+    assert draft["d"] == 10000  # the video is untouched
+    shorter = edited("trim to 4 seconds", draft)
+    assert next(t for t in shorter["t"] if t.get("role") == "bgm")["sg"][0]["duration_ms"] == 4000
+    stretched = edited("add a title 'Hi'", generated_music(placed, 6000))
+    assert next(t for t in stretched["t"] if t.get("role") == "bgm")["sg"][0]["loop"] is True
