@@ -23,11 +23,13 @@ class Clause:
     norm: str
     masked: MaskedText
     audio_filenames: tuple[str, ...]
+    visual_filenames: tuple[str, ...] = ()
 
     @classmethod
-    def read(cls, raw: str, masked: MaskedText, audio_filenames: tuple[str, ...]) -> Clause:
-        """A clause from one piece of the masked message."""
-        return cls(raw, normalize(raw), masked, audio_filenames)
+    def read(cls, raw: str, masked: MaskedText, audio_filenames: tuple[str, ...],
+             visual_filenames: tuple[str, ...] = ()) -> Clause:
+        """A clause from one piece of the masked message (with the session's upload names)."""
+        return cls(raw, normalize(raw), masked, audio_filenames, visual_filenames)
 
     def has(self, pattern: re.Pattern[str]) -> bool:
         """Whether the normalised clause contains ``pattern``."""

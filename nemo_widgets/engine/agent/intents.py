@@ -18,6 +18,7 @@ Position = Literal["top", "center", "bottom"]
 TrimMode = Literal["keep_first", "cut_first", "cut_last"]
 TrackRef = Literal["bgm", "title", "text", "video", "audio"]
 HistoryKind = Literal["undo", "redo", "use_music"]
+UploadAction = Literal["add", "replace", "swap", "remove", "keep_only", "clear"]
 
 
 @dataclass(frozen=True)
@@ -129,6 +130,22 @@ class History:
 
 
 @dataclass(frozen=True)
+class TargetUploads:
+    """Work on named uploads among several (batch in one session).
+
+    ``add`` puts ``files`` on the video track (at the end, or ``after``/``before`` another
+    upload); ``replace`` makes ``files`` the whole video ("use X", "replace the video with X");
+    ``swap`` puts ``files[1]`` where ``files[0]`` was; ``remove`` takes ``files`` off every
+    track; ``keep_only`` removes every other clip; ``clear`` empties the timeline.
+    """
+
+    action: UploadAction
+    files: tuple[str, ...] = ()
+    after: str | None = None
+    before: str | None = None
+
+
+@dataclass(frozen=True)
 class Export:
     """The user wants the video file: rendering is a GUI action, so the reply points there."""
 
@@ -139,8 +156,9 @@ class Help:
 
 
 Intent: TypeAlias = (PlaceMedia | SetVolume | UseUploadedMusic | Fade | AddText | RemoveTrack | Trim
-                      | SetCanvas | Describe | GenerateMusic | Export | Help | History)
+                      | SetCanvas | Describe | GenerateMusic | Export | Help | History
+                      | TargetUploads)
 
 EDITING_INTENTS = (PlaceMedia, SetVolume, UseUploadedMusic, Fade, AddText, RemoveTrack, Trim,
-                   SetCanvas, GenerateMusic)
+                   SetCanvas, GenerateMusic, TargetUploads)
 """Intents that act on the timeline, so they need the uploads on it first."""

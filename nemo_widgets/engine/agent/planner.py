@@ -22,6 +22,7 @@ from nemo_widgets.engine.agent.intents import (
     PlaceMedia,
     SetCanvas,
     SetVolume,
+    TargetUploads,
     Trim,
 )
 from nemo_widgets.engine.agent.language import Language, reply_language
@@ -118,7 +119,8 @@ def plan_turn(message: str, draft: dict[str, Any] | None, media: list[MediaItem]
 # --- reading -----------------------------------------------------------------------------------
 def read_message(masked: MaskedText, media: list[MediaItem]) -> Reading:
     """Split the message into instructions and understand each one, in order."""
-    reader = MessageReader(masked, tuple(m.filename for m in media if m.file_type == "audio"))
+    reader = MessageReader(masked, tuple(m.filename for m in media if m.file_type == "audio"),
+                           tuple(m.filename for m in media if m.file_type != "audio"))
     for separator, piece in split_pieces(masked.text):
         reader.take(separator, piece)
     return reader.reading
@@ -133,10 +135,12 @@ class MessageReader:
     step.
     """
 
-    def __init__(self, masked: MaskedText, audio_filenames: tuple[str, ...]) -> None:
+    def __init__(self, masked: MaskedText, audio_filenames: tuple[str, ...],
+                 visual_filenames: tuple[str, ...] = ()) -> None:
         self.reading = Reading()
         self._masked = masked
         self._audio_filenames = audio_filenames
+        self._visual_filenames = visual_filenames
         self._texts = self.reading.texts  # the text behind each intent, for gluing
 
     def take(self, separator: str, raw_piece: str) -> None:
@@ -154,7 +158,8 @@ class MessageReader:
             self.reading.skipped.append(self._masked.restore(piece))
 
     def _understand(self, text: str) -> Intent | None:
-        return understand(Clause.read(text, self._masked, self._audio_filenames))
+        return understand(Clause.read(text, self._masked, self._audio_filenames,
+                                      self._visual_filenames))
 
     def _add(self, separator: str, piece: str, intent: Intent) -> None:
         intents = self.reading.intents
@@ -271,11 +276,14 @@ def with_uploads_placed(intents: list[Intent], timeline: Timeline,
     """Place the uploads first when the user edits before the video is on the timeline.
 
     Users expect "add a title" right after uploading to work on their video; a placing
-    instruction later in the same message is folded into that first step.
+    instruction later in the same message is folded into that first step. A message that names
+    uploads ("add b.mp4 to the timeline", "use a.mp4") places only those.
     """
     edits_something = any(isinstance(i, EDITING_INTENTS) and not isinstance(i, PlaceMedia)
                            for i in intents)
-    if not edits_something or video_segments(timeline) or not visual_uploads(media):
+    names_uploads = any(isinstance(i, TargetUploads) for i in intents)
+    if (not edits_something or names_uploads or video_segments(timeline)
+            or not visual_uploads(media)):
         return intents
     seconds = next((i.image_seconds for i in intents
                     if isinstance(i, PlaceMedia) and i.image_seconds is not None), None)

@@ -5,7 +5,8 @@ instructions, in English and Chinese. They run in a fixed order and the first an
 order settles the overlaps between families. Undo, redo and "use version N" come first (they
 must be the whole clause); titles next (their words may say anything);
 fades before music ("fade in the music"); music options (sections, seed, style, length) before
-trims, volumes and removals ("calm for the first 10 seconds", "a drop at 0:20"); trims before
+trims, volumes and removals ("calm for the first 10 seconds", "a drop at 0:20"); named
+uploads next ("remove b.mp4", "add b.mp4 after a.mp4", "clear the timeline"); trims before
 volumes ("keep the first 10 seconds" is not "keep the original audio"); an uploaded song
 before volumes ("add the mp3 as bgm at 20%"); volumes before removals ("remove the original
 sound" mutes the clips); generated music after all music edits ("lower the music" is an edit);
@@ -36,6 +37,7 @@ from nemo_widgets.engine.agent.rules_timeline import (
     recognize_remove_track_number,
     recognize_trim,
 )
+from nemo_widgets.engine.agent.rules_uploads import recognize_uploads
 
 RECOGNIZERS: tuple[Recognizer, ...] = (
     recognize_history,
@@ -45,6 +47,7 @@ RECOGNIZERS: tuple[Recognizer, ...] = (
     recognize_describe,
     recognize_fade,
     recognize_music_options,
+    recognize_uploads,
     recognize_image_seconds,
     recognize_trim,
     recognize_uploaded_music,

@@ -17,6 +17,7 @@ from nemo_widgets.timeline import Segment, Timeline, Track
 VIDEO_NAME, BGM_NAME, TITLE_NAME, TEXT_NAME = "Video", "BGM", "Title", "Text"
 BGM_ROLE = "bgm"
 DEFAULT_META = {"title": "project", "width": 1920, "height": 1080, "fit": "pad", "fps": 30}
+DEFAULT_STILL_S = 3.0
 KEEP_LENGTH = "keep_length"
 """Segment key (``True``) of music made to a length the user asked for ("make the music 15
 seconds long"): it is clipped when the video gets shorter but never stretched or looped to
@@ -136,6 +137,22 @@ def fill_meta_defaults(timeline: Timeline) -> None:
     """A draft without a canvas gets the default 16:9 one (the product's new-project canvas)."""
     for key, value in DEFAULT_META.items():
         timeline.meta.setdefault(key, value)
+
+
+def still_length(track: Track, asked_s: float | None) -> int:
+    """How long a photo shows: as asked, else as the photos already placed, else 3 s."""
+    if asked_s is not None:
+        return to_ms(asked_s)
+    placed = [s.duration_ms for s in track.segments if s.kind == "image"]
+    return placed[-1] if placed else to_ms(DEFAULT_STILL_S)
+
+
+def segment_for_upload(item: MediaItem, start_ms: int, still_ms: int, segment_id: str) -> Segment:
+    """A clip with its own sound at full volume, or a still shown for ``still_ms``."""
+    is_clip = item.file_type == "video" and item.duration > 0
+    return Segment(kind="video" if item.file_type == "video" else "image", start_ms=start_ms,
+                   duration_ms=to_ms(item.duration) if is_clip else still_ms, id=segment_id,
+                   source=item.hash, label=item.filename, volume=1.0)
 
 
 # --- keeping the draft consistent --------------------------------------------------------------
