@@ -390,7 +390,7 @@ def remove_track_number(timeline: Timeline, number: int) -> Edit:
     args["track"] = doomed.display_name
     remove_tracks(timeline, [doomed])
     return Edit("remove_track", args, Note("track_removed_number", {
-        "number": str(index), "name": doomed.display_name}))
+        "number": str(index), "name": Term(doomed.display_name)}))
 
 
 # --- trimming ----------------------------------------------------------------------------------

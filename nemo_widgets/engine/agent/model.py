@@ -86,6 +86,12 @@ class TurnPlan:
     diffs the draft, as it must with the real backend); ``charge`` is ``"edit"`` when the draft
     changed, ``"music"`` when music was requested, else None. ``history`` is set when the user
     asked to undo, redo or use an earlier music version: the plan then changes nothing itself.
+
+    ``reply``'s first line is one plain sentence in ``language`` (the language of the user's
+    message, or the session's); further lines are details. ``reasons`` say why, for a "Why?"
+    fold: send them as their own part, not inside the reply (empty for most edits). Anything
+    else the engine says in this turn (the music tool's reply, an error) should use
+    ``language`` too.
     """
 
     actions: list[ToolAction]
@@ -94,3 +100,5 @@ class TurnPlan:
     charge: str | None
     needs_music: MusicRequest | None
     history: HistoryRequest | None = None
+    reasons: list[str] = field(default_factory=list)
+    language: str = "en"

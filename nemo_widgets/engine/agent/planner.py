@@ -34,7 +34,7 @@ from nemo_widgets.engine.agent.model import (
     TurnPlan,
 )
 from nemo_widgets.engine.agent.music_words import is_bare_length, options_in
-from nemo_widgets.engine.agent.notes import Note
+from nemo_widgets.engine.agent.notes import Note, Reply
 from nemo_widgets.engine.agent.phrasing import (
     MaskedText,
     is_pleasantry,
@@ -107,12 +107,16 @@ def plan_turn(message: str, draft: dict[str, Any] | None, media: list[MediaItem]
              for intent in with_uploads_placed(reading.intents, timeline, media)]
     changed = any(step.changed for step in steps)
     music = music_request(message, steps)
+    reply = compose_reply(steps, reading, reply_lang, turn_index, changed)
     return TurnPlan(
-        actions=[action_for(step.edit, step) for step in steps if step.edit is not None],
+        actions=[action_for(step.edit, step, reply_lang) for step in steps
+                 if step.edit is not None],
         draft=workspace.timeline.to_draft() if changed else None,
-        reply=compose_reply(steps, reading, reply_lang, turn_index, changed),
+        reply=reply.text if reply is not None else None,
         charge="music" if music is not None else "edit" if changed else None,
         needs_music=music,
+        reasons=list(reply.reasons) if reply is not None else [],
+        language=reply_lang,
     )
 
 
@@ -237,7 +241,8 @@ def answer_without_intents(reading: Reading, language: Language) -> TurnPlan:
         reply = phrase("pleasantry", language)
     else:
         reply = capabilities(language, understood=False)
-    return TurnPlan(actions=[], draft=None, reply=reply, charge=None, needs_music=None)
+    return TurnPlan(actions=[], draft=None, reply=reply, charge=None, needs_music=None,
+                    language=language)
 
 
 def history_plan(history: History, reading: Reading, masked: MaskedText,
@@ -255,11 +260,12 @@ def history_plan(history: History, reading: Reading, masked: MaskedText,
     if others:
         reply += "\n" + render(Note("history_alone", {"pieces": quoted(others, language)}),
                                 language)
-    result = {"status": "pending", "message": history_done(history.kind, "en",
+    result = {"status": "pending", "message": history_done(history.kind, language,
                                                             version=history.version).headline}
     return TurnPlan(actions=[ToolAction(history.kind, args, result)], draft=None, reply=reply,
                     charge=None, needs_music=None,
-                    history=HistoryRequest(kind=history.kind, args=dict(args)))
+                    history=HistoryRequest(kind=history.kind, args=dict(args)),
+                    language=language)
 
 
 # --- doing -------------------------------------------------------------------------------------
@@ -302,12 +308,14 @@ def carry_out(intent: Intent, workspace: Workspace) -> Step:
     return Step(intent, edit, changed, workspace.timeline.summary())
 
 
-def action_for(edit: Edit, step: Step) -> ToolAction:
-    """The step's tool call as the functionCall/functionResponse pair the HTTP layer emits."""
+def action_for(edit: Edit, step: Step, language: Language) -> ToolAction:
+    """The step's tool call as the functionCall/functionResponse pair the HTTP layer emits
+    (its message in the user's language: a client may show it as the change description)."""
     status = "ok" if edit.ok else "error"
     if isinstance(step.intent, GenerateMusic):
         status = "pending"
-    result: dict[str, Any] = {"status": status, "message": render(edit.note, "en")}
+    result: dict[str, Any] = {"status": status,
+                              "message": " ".join(render(edit.note, language).split("\n"))}
     if edit.ok:
         result["summary"] = step.summary
     result.update(copy.deepcopy(edit.extra_result))
@@ -337,29 +345,49 @@ def is_silent(steps: list[Step], reading: Reading, turn_index: int) -> bool:
 
 
 def compose_reply(steps: list[Step], reading: Reading, language: Language, turn_index: int,
-                  changed: bool) -> str | None:
-    """One sentence per step (a bullet each when there are several), in the user's language."""
+                  changed: bool) -> Reply | None:
+    """One plain sentence first, in the user's language, then one line per step.
+
+    A single step's sentence is the headline; several steps get a headline that counts them
+    ("I made 3 changes.") and a bullet each. What was not understood, and the GUI's export hint
+    on some turns, come last.
+    """
     if is_silent(steps, reading, turn_index):
         return None
-    lines = [step_text(step, language) for step in steps]
-    if reading.skipped:
-        lines.append(skipped(reading.skipped, language))
-    if len(lines) == 1:
-        reply = lines[0]
-    elif any("\n" in line for line in lines):
-        reply = "\n\n".join(lines)
+    texts = [step_text(step, language) for step in steps]
+    if len(texts) == 1:
+        headline, *details = texts[0].split("\n")
     else:
-        reply = "\n".join(f"- {line}" for line in lines)
+        headline, details = steps_headline(steps, texts, language), []
+        for text in texts:
+            first, *rest = text.split("\n")
+            details += [f"- {first}", *(f"  {line}" for line in rest)]
+    if reading.skipped:
+        details.append(skipped(reading.skipped, language))
     wants_export = any(isinstance(step.intent, Export) for step in steps)
     asks_music = any(isinstance(step.intent, GenerateMusic) for step in steps)
     hint_turn = turn_index % EXPORT_HINT_EVERY == EXPORT_HINT_AT
     if changed and hint_turn and not wants_export and not asks_music:
-        reply += "\n\n" + phrase("click_export", language)
-    return reply
+        details.append(phrase("click_export", language))
+    return Reply(headline=headline, details=tuple(details), language=language)
+
+
+def steps_headline(steps: list[Step], texts: list[str], language: Language) -> str:
+    """The first line of a multi-step reply: how many of the asked changes were made."""
+    edits = [step.edit for step in steps if step.edit is not None
+             and not isinstance(step.intent, Describe)]
+    if not edits:
+        return texts[0].split("\n")[0]
+    done = sum(edit.ok for edit in edits)
+    if done == len(edits):
+        return render(Note("steps_done", {"count": str(done)}), language)
+    if done == 0:
+        return render(Note("steps_none"), language)
+    return render(Note("steps_some", {"done": str(done), "count": str(len(edits))}), language)
 
 
 def step_text(step: Step, language: Language) -> str:
-    """The reply sentence for one step: its note, the export pointer or the capability list."""
+    """The words for one step: its note, the export pointer or the capability list."""
     if step.edit is not None:
         return render(step.edit.note, language)
     if isinstance(step.intent, Export):

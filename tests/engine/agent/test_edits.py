@@ -465,8 +465,13 @@ def test_summary_in_the_seed_format(full: dict[str, Any]) -> None:
 def test_describe(full: dict[str, Any], message: str) -> None:
     result = plan(message, full, turn_index=2)  # never silent
     assert result.draft is None and result.charge is None and result.needs_music is None
-    assert result.reply is not None and result.reply.startswith(SEED_SUMMARY)
-    assert "- 2. BGM: song.mp3 (0-10s, 35%)" in result.reply
+    assert result.reply is not None
+    lines = result.reply.splitlines()
+    if result.language == "zh":  # a Chinese sentence first, then the seed's line
+        assert lines[:2] == ["时间线上有3条轨道，共10秒。", SEED_SUMMARY]
+    else:  # the seed's one line is the answer, as the product shows it
+        assert lines[0] == SEED_SUMMARY
+    assert "- 2. BGM: song.mp3 (0-10s, 35%)" in lines
     assert result.actions == [ToolAction("describe_timeline", {}, result.actions[0].result)]
     assert result.actions[0].result["summary"] == SEED_SUMMARY
 
@@ -474,4 +479,5 @@ def test_describe(full: dict[str, Any], message: str) -> None:
 def test_describe_an_empty_draft_does_not_place() -> None:
     result = plan("show the timeline")
     assert result.draft is None and names(result) == ["describe_timeline"]
-    assert (result.reply or "").startswith("Timeline (0 tracks): empty")
+    assert (result.reply or "").startswith("Timeline (0 tracks): empty\n")
+    assert plan("显示时间线").reply == "时间线是空的。\n请上传视频，然后让我把它放到时间线上。"

@@ -61,7 +61,10 @@ def test_unknown_instruction_in_chinese(full: dict[str, Any]) -> None:
 
 
 def test_help_and_pleasantries(full: dict[str, Any]) -> None:
-    assert (plan("what can you do?", full).reply or "").startswith("Here is what I can do:")
+    help_lines = (plan("what can you do?", full).reply or "").splitlines()
+    assert help_lines[:2] == ["I edit your timeline and compose music for it.",
+                              "Here is what I can do:"]
+    assert any("undo" in line for line in help_lines)
     thanks = plan("thanks!", full)
     assert thanks.draft is None and "Export" in (thanks.reply or "")
 
@@ -81,7 +84,18 @@ def test_several_instructions_in_order(with_music: dict[str, Any]) -> None:
     assert_consistent(result.draft)
     assert summary(result.draft) == ('Timeline (3 tracks): 1. Video: a.mp4 (0-5s, 0%) '
                                      '2. BGM: song.mp3 (0-5s, 24%) 3. Title: "Hi" (0-3s)')
-    assert (result.reply or "").count("\n- ") == 4
+    lines = (result.reply or "").splitlines()
+    assert lines[0] == "I made 5 changes." and len(lines) == 6
+    assert lines[1] == "- Muted the original audio."
+    assert all(line.startswith("- ") for line in lines[1:])
+
+
+def test_several_instructions_some_of_which_fail(placed: dict[str, Any]) -> None:
+    lines = (plan("mute the original audio and lower the music", placed).reply or "").splitlines()
+    assert lines[0] == "I made 1 of the 2 changes you asked for."
+    assert lines[2].startswith("- There is no background music yet")
+    chinese = plan("静音原声，然后把背景音乐调小", placed).reply or ""
+    assert chinese.splitlines()[0] == "你要求的2处修改中完成了1处。"
 
 
 def test_several_instructions_in_chinese(with_music: dict[str, Any]) -> None:
