@@ -17,9 +17,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from nemo_widgets.batch import find_videos, plan  # noqa: E402
-from nemo_widgets.cluster import run_on_cluster  # noqa: E402
-from tests.media_factory import make_cut_video  # noqa: E402
+from nemo_widgets.batch import find_videos, plan
+from nemo_widgets.cluster import run_on_cluster
+from tests.media_factory import make_cut_video
 
 PROMPT = "generate a background music track that matches the mood of my video"
 
