@@ -10,8 +10,8 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 
+from nemo_widgets.engine.agent.language import Language
 from nemo_widgets.engine.agent.model import TurnPlan
-from nemo_widgets.engine.agent.phrasing import Language
 from nemo_widgets.engine.agent.replies import phrase
 from nemo_widgets.engine.emulation.options import EmulationOptions, has_faults
 

@@ -19,10 +19,15 @@ if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
     from IPython.core.display import Video
     from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 
 _SUMMARY_ROUTES = ("agent", "status", "export")
 """Answers after which the timeline summary is worth a line (not credits or uploads)."""
+
+EMBED_LIMIT_BYTES = 64_000_000
+"""An export up to this size is embedded in the result's display (the saved notebook plays
+it); a larger one is named, and ``.video()`` embeds it on request."""
 
 
 class NemoResult:
@@ -61,7 +66,7 @@ class NemoResult:
         """The timeline after the message (None if it could not be read)."""
         if self.state is not None:
             return self.state.timeline
-        return self.turn.after
+        return self.turn.after.timeline if self.turn.after is not None else None
 
     @property
     def summary(self) -> str:
@@ -73,11 +78,15 @@ class NemoResult:
         source); empty when no timeline was read."""
         return (self.timeline or Timeline()).to_frame()
 
-    def plot(self, ax: Axes | None = None) -> Axes:
-        """The timeline as a picture (``views.plot_timeline``)."""
-        from nemo_widgets.views import plot_timeline
+    def plot(self, ax: Axes | None = None) -> Figure:
+        """The timeline as a picture: a figure, shown once when it is the cell's value (no
+        ``<Axes …>`` line); with ``ax``, drawn there and that axes' figure returned."""
+        from nemo_widgets.views import plot_timeline, timeline_figure
 
-        return plot_timeline(self.timeline or Timeline(), ax=ax)
+        if ax is None:
+            return timeline_figure(self.timeline or Timeline())
+        drawn = plot_timeline(self.timeline or Timeline(), ax=ax)
+        return drawn.get_figure()  # type: ignore[return-value]
 
     def video(self, width: int = 480) -> Video:
         """A player for the exported MP4."""
@@ -92,8 +101,12 @@ class NemoResult:
         """(kind, text) pairs shared by the three representations."""
         out: list[tuple[str, str]] = []
         error = self.error
-        if self.text and (error is None or self.text.strip() != str(error).strip()):
-            out.append(("text", self.text))
+        text = self.text
+        if self.export is not None:  # the export line below says it; once is enough
+            text = "\n\n".join(p for p in text.split("\n\n")
+                               if not p.startswith("Exported "))
+        if text and (error is None or text.strip() != str(error).strip()):
+            out.append(("text", text))
         if error is not None:
             out.append(("error", error.message))
             if error.fix:
@@ -136,6 +149,9 @@ class NemoResult:
             else:
                 parts.append(f'<div style="color:#555;font-family:monospace;margin-top:6px">'
                              f"{safe}</div>")
+        player = self._player_html()
+        if player:
+            parts.append(player)
         frame = self.tracks
         if not frame.empty:
             table: Any = frame.drop(columns=["source"]).to_html(index=False, border=0,
@@ -143,3 +159,14 @@ class NemoResult:
             parts.append(f"<details><summary>Tracks ({len(frame)} segments)</summary>"
                          f"{table}</details>")
         return '<div class="nemo-result">' + "".join(parts) + "</div>"
+
+    def _player_html(self) -> str:
+        """An embedded player for the export (``--export`` and ``%nemo export`` show it)."""
+        export = self.export
+        if export is None or not export.path.exists():
+            return ""
+        if export.path.stat().st_size > EMBED_LIMIT_BYTES:
+            return ('<div style="color:#555">Too large to show here: '
+                    f"{html.escape(export.path.name)} (use <code>.video()</code>).</div>")
+        player: Any = self.video()
+        return str(player._repr_html_())

@@ -13,8 +13,8 @@ import pytest
 from IPython.testing.globalipapp import start_ipython
 from IPython.utils.capture import capture_output
 
-from nemo_widgets._magic_args import interpolate
-from nemo_widgets._magic_result import NemoResult
+from nemo_widgets.magics.parsers import interpolate
+from nemo_widgets.magics.result import NemoResult
 from tests.media_factory import make_audio, make_video
 
 MUSIC = "generate a background music track that matches the mood of my video"
@@ -136,6 +136,11 @@ def test_export_option_and_export_route_make_1080p_mp4s_with_audio(ip, media, tm
     assert probe(target) == (1920, 1080, True)
     assert f"Exported {target}" in result._repr_markdown_()
     assert "%nemo export" not in result.text, "no advice to do what --export just did"
+    shown = result._repr_html_()
+    assert shown.count("<video") == 1 and "data:video/mp4;base64," in shown, "a player"
+    everything = "\n".join([*texts(cap), shown, repr(result), result._repr_markdown_()])
+    assert shown.count("Exported ") == 1 and repr(result).count("Exported ") == 1
+    assert "%nemo export" not in everything
     assert any("render" in t for t in texts(cap)), "the render's progress is shown"
     # "export" as a prompt goes straight to the export workflow, into export_dir.
     ip.run_line_magic("config", f"NemoMagics.export_dir = {str(tmp_path)!r}")
@@ -146,6 +151,7 @@ def test_export_option_and_export_route_make_1080p_mp4s_with_audio(ip, media, tm
         ip.run_line_magic("config", "NemoMagics.export_dir = ''")
     assert routed.turn.route == "export" and routed.export is not None
     assert routed.export.path.parent == tmp_path and probe(routed.export.path)[2]
+    assert repr(routed).count("Exported ") == 1, "each message once"
 
 
 def test_named_sessions_side_by_side(ip, media):
@@ -177,7 +183,9 @@ def test_line_commands(ip, media, tmp_path, shared_engine):
     with capture_output() as cap:
         ip.run_line_magic("nemo", f"connect {shared_engine.url}")
         ip.run_line_magic("nemo", f"upload {media['clip']} --session lines")
-    assert f"Connected to a remote backend at {shared_engine.url}" in cap.stdout
+    port = shared_engine.url.rsplit(":", 1)[1]
+    assert f"Connected to an engine on this machine (port {port}) as anon_" in cap.stdout
+    assert shared_engine.url not in cap.stdout, "no loopback URL in a notebook's output"
     assert "Uploaded beach.mp4 (video, 2 s, 320×240)" in cap.stdout
     with capture_output():
         ip.run_cell_magic("nemo", "--session lines --quiet", "put my video on the timeline")
@@ -190,7 +198,9 @@ def test_line_commands(ip, media, tmp_path, shared_engine):
     assert "credits available" in cap.stdout
     assert list(credits.columns) == ["time", "action", "delta", "available", "frozen",
                                      "total"]
-    assert {"balance", "upload", "turn"} <= set(credits["action"])
+    assert {"balance", "upload", "edit"} <= set(credits["action"])
+    assert not credits.isna().any().any(), "no <NA> in the credit history"
+    assert (credits["time"] == credits["time"].dt.floor("s")).all(), "whole seconds"
     history = ip.run_line_magic("nemo", "history --session lines")
     assert history["message"].tolist() == ["put my video on the timeline", "status"]
     assert history["route"].tolist() == ["agent", "status"]
@@ -198,10 +208,11 @@ def test_line_commands(ip, media, tmp_path, shared_engine):
         exported = ip.run_line_magic("nemo", f"export {tmp_path / 'line.mp4'} --session lines")
     assert exported.export.path == tmp_path / "line.mp4"
     assert probe(exported.export.path) == (1920, 1080, True)
+    assert repr(exported).count("Exported ") == 1 and "<video" in exported._repr_html_()
     with capture_output() as cap:
-        ip.run_line_magic("nemo", "plot --session lines")
+        figure = ip.run_line_magic("nemo", "plot --session lines")
         ip.run_line_magic("nemo", "help")
-    assert any("Figure" in t for t in texts(cap))
+    assert type(figure).__name__ == "Figure" and len(figure.axes[0].collections) == 1
     assert "%nemo connect" in cap.stdout and "--export [PATH]" in cap.stdout
     no_secret(cap.stdout, repr(credits), repr(history))
 
@@ -293,3 +304,27 @@ def test_an_interrupt_is_told_not_traced(ip):
         returned = ip.run_cell_magic("nemo", "--session interrupted", "make {stop} music")
     assert returned is None
     assert cap.stderr.startswith("nemo: Interrupted.") and "%nemo status" in cap.stderr
+
+
+def test_undo_and_redo_restore_the_timeline(ip, media):
+    ip.user_ns["clip"] = media["clip"]
+    with capture_output():
+        ip.run_cell_magic("nemo", "--session undo --upload {clip} --quiet",
+                          "put my video on the timeline")
+        titled = ip.run_cell_magic("nemo", "--session undo --quiet",
+                                   'add a title "Undo me" for the first second')
+        undone = ip.run_line_magic("nemo", "undo --session undo")
+        redone = ip.run_line_magic("nemo", "redo --session undo")
+    assert "Undo me" in titled.summary
+    assert undone.turn.message == "undo" and undone.ok, undone.text
+    assert "Undo me" not in undone.summary and "beach.mp4" in undone.summary
+    assert redone.turn.message == "redo" and "Undo me" in redone.summary
+
+
+def test_music_options_are_words_of_the_prompt(ip, media):
+    ip.user_ns["clip"] = media["clip"]
+    with capture_output():
+        result = ip.run_cell_magic("nemo", "--session opts --upload {clip} --quiet --tempo 96 "
+                                   "--seed 7", "generate a background music track")
+    assert result.turn.message == "generate a background music track, 96 BPM, seed 7"
+    assert result.ok and "96 BPM" in result.text, result.text
