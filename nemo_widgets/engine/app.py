@@ -20,7 +20,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from nemo_widgets import __version__, protocol
 from nemo_widgets.engine.errors import EngineError
-from nemo_widgets.engine.jobs import RenderJobs
+from nemo_widgets.engine.media.sweeper import TmpSweeper
+from nemo_widgets.engine.render.jobs import RenderJobs
 from nemo_widgets.engine.settings import EngineSettings
 from nemo_widgets.engine.store import Store
 
@@ -53,10 +54,14 @@ def create_app(settings: EngineSettings | None = None) -> FastAPI:
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         interrupted = jobs.recover_interrupted()
         refunded = store.release_stale_reservations()
-        if interrupted or refunded:
-            log.info("recovered %d interrupted render(s), %d open reservation(s)",
-                     interrupted, refunded)
+        sweeper = TmpSweeper(settings.tmp_dir, settings.renders_dir,
+                             settings.tmp_sweep_interval_s, settings.tmp_sweep_grace_s)
+        swept = sweeper.start()  # before serving: nothing of a previous process is alive
+        if interrupted or refunded or swept:
+            log.info("recovered %d interrupted render(s), %d open reservation(s), swept %d "
+                     "temporary leftover(s)", interrupted, refunded, swept)
         yield
+        sweeper.stop()
         jobs.shutdown()
         store.close()
 

@@ -23,8 +23,8 @@ from nemo_widgets.engine.agent.model import MusicRequest
 from nemo_widgets.engine.agent.tracks import bgm_tracks, ensure_bgm_track
 from nemo_widgets.engine.errors import EngineError
 from nemo_widgets.engine.media import MediaInfo, file_sha256, probe
+from nemo_widgets.engine.media.stems import STEM_NAMES, save_recipe, stem_path
 from nemo_widgets.engine.settings import EngineSettings
-from nemo_widgets.engine.stems import STEM_NAMES, save_recipe, stem_path
 from nemo_widgets.engine.store import Store
 from nemo_widgets.timeline import Segment, Timeline
 

@@ -17,9 +17,9 @@ from pydantic import BaseModel, Field
 from nemo_widgets import protocol
 from nemo_widgets.engine.app import Engine, error_body
 from nemo_widgets.engine.errors import EngineError, NotFound, PlanRequired, RenderError
+from nemo_widgets.engine.render import validate_draft
 from nemo_widgets.engine.routes.common import EngineDep, UserDep, base_url
 from nemo_widgets.engine.store import RenderRecord
-from nemo_widgets.timeline import Timeline
 
 router = APIRouter(tags=["render"])
 
@@ -90,8 +90,7 @@ def submit_render(body: RenderBody, request: Request, engine: EngineDep,
         raise RenderError("Only MP4 output is supported.")
     if body.sessionId:
         engine.store.session(body.sessionId, user.user_id)
-    if not Timeline.from_draft(body.draft).renderable:
-        raise RenderError("The draft has nothing to render: add media to the timeline first.")
+    validate_draft(body.draft, engine.jobs.limits)  # a RenderError (4xx) before any job exists
     job = engine.store.create_render(body.id, user.user_id, body.sessionId, body.draft)
     engine.jobs.submit(job.id)
     failure = _injected_503(request, "submit_503s", engine.settings.render_submit_503s)
