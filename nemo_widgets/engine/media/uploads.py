@@ -44,8 +44,9 @@ class RatePolicy:
 async def paced(chunks: AsyncIterator[bytes], policy: RatePolicy) -> AsyncIterator[bytes]:
     """Pass ``chunks`` on, raising ``TooSlow`` when a window brings less than its share.
 
-    Waiting for the next chunk is itself bounded by the window's end, so a sender that stops
-    sending is caught as surely as one that sends a byte every few seconds.
+    Waiting for the next chunk is bounded too, so a sender that stops sending is caught as
+    surely as one that sends a byte every few seconds. A wait is only ever cut when the rate is
+    already missed (cancelling a read ends the stream it reads from).
     """
     if policy.min_bps <= 0 or policy.window_s <= 0:
         async for piece in chunks:
@@ -54,23 +55,28 @@ async def paced(chunks: AsyncIterator[bytes], policy: RatePolicy) -> AsyncIterat
     need = math.ceil(policy.min_bps * policy.window_s)
     started, got = time.monotonic(), 0
     iterator = chunks.__aiter__()
+
+    def too_slow() -> TooSlow:
+        return TooSlow(
+            f"{policy.what} was too slow: under the minimum of {policy.min_bps // 1024} KB/s "
+            f"over {policy.window_s:g} s (setting {policy.setting}). Check the connection and "
+            "try again.")
+
     while True:
-        left = started + policy.window_s - time.monotonic()
-        chunk: bytes | None = None
-        if left > 0:
-            with anyio.move_on_after(left):
-                try:
-                    chunk = await iterator.__anext__()
-                except StopAsyncIteration:
-                    return
-        if chunk is None:  # the window ended
+        now = time.monotonic()
+        while now >= started + policy.window_s:  # close the windows that have ended
             if got < need:
-                raise TooSlow(
-                    f"{policy.what} was too slow: {got} bytes in {policy.window_s:g} s, under "
-                    f"the minimum of {policy.min_bps // 1024} KB/s (setting {policy.setting}). "
-                    "Check the connection and try again.")
-            started, got = time.monotonic(), 0
-            continue
+                raise too_slow()
+            started, got = started + policy.window_s, 0
+        # nothing more arriving fails this window if it is short, else the next one
+        give_up = started + policy.window_s * (1 if got < need else 2)
+        with anyio.move_on_after(give_up - now) as scope:
+            try:
+                chunk = await iterator.__anext__()
+            except StopAsyncIteration:
+                return
+        if scope.cancelled_caught:
+            raise too_slow()
         got += len(chunk)
         yield chunk
 

@@ -117,6 +117,10 @@ async def _fetch(url: httpx.URL, writer: TempWriter, limit: int, policy: ImportP
                 async for chunk in paced(response.aiter_bytes(1 << 16), rate):
                     writer.write(chunk)
                 return
+            except httpx.TimeoutException as exc:  # connected, then the server went quiet
+                raise TooSlow(f"The URL stopped sending for {policy.rate_window_s:g} s "
+                              "(setting url_import_rate_window_s); nothing was "
+                              "imported.") from exc
             except httpx.HTTPError as exc:
                 raise _Refused(f"{type(exc).__name__}: {exc}") from exc
             finally:

@@ -254,6 +254,17 @@ class MediaLookup:
         return self._cache[seg.source]
 
 
+def _check_in_point(seg: Segment, info: MediaInfo, source_in_ms: int) -> None:
+    """A segment must start inside its source: an in-point at or past the source's end has
+    nothing to show (FFmpeg would fail with a wall of its own words)."""
+    length_ms = info.duration * 1000
+    if length_ms > 0 and source_in_ms >= length_ms:
+        raise RenderError(
+            f"Segment {seg.label or seg.id!r} starts {source_in_ms / 1000:.2f} s into its "
+            f"source, but the source is only {info.duration:.2f} s long. Move its in-point "
+            "(source_in_ms) before the end of the source.")
+
+
 def video_clips(timeline: Timeline, canvas: Canvas, media: MediaLookup) -> list[VideoClip]:
     """The picture track: every tt=0 segment, in time order, cut to [0, d) and so that a
     segment never covers the one before it (the earlier start wins)."""
@@ -270,6 +281,8 @@ def video_clips(timeline: Timeline, canvas: Canvas, media: MediaLookup) -> list[
             raise RenderError(f"Segment {seg.label or seg.id!r} has no picture; put sound on an "
                               "audio track.")
         start, duration, source_in = part
+        if info.file_type != "image":
+            _check_in_point(seg, info, source_in)
         clips.append(VideoClip(path=path, info=info, start_ms=start, duration_ms=duration,
                                source_in_ms=source_in, volume=_volume(seg),
                                fade_in_ms=max(0, seg.fade_in_ms),
@@ -302,6 +315,7 @@ def audio_clips(timeline: Timeline, canvas: Canvas, media: MediaLookup,
                 log.info("Segment %r has no sound; it adds nothing to the mix.", seg.id)
                 continue
             start, duration, source_in = part
+            _check_in_point(seg, info, source_in)
             sounds.append(AudioClip(path=path, info=info, start_ms=start, duration_ms=duration,
                                     source_in_ms=source_in, volume=seg.volume,
                                     fade_in_ms=max(0, seg.fade_in_ms),

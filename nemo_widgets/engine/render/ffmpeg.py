@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import queue
+import signal
 import subprocess
 import tempfile
 import threading
@@ -64,9 +65,11 @@ def _stderr_tail(log_file: IO[bytes], lines: int = 15) -> str:
 def failure_sentence(code: int, stderr: str) -> str:
     """What a failed FFmpeg run means for the user, from its exit code and error output."""
     lowered = stderr.lower()
-    if "no space left" in lowered or "disk quota" in lowered:
-        return ("The disk holding the engine's folder is full, so the render could not be "
-                "written. Free some space (or point NEMO_HOME at a bigger disk) and render again.")
+    if ("no space left" in lowered or "disk quota" in lowered or "file too large" in lowered
+            or code == -signal.SIGXFSZ):  # the signal of a file-size limit
+        return ("The disk holding the engine's folder is full (or a file-size limit stopped the "
+                "engine), so the render could not be written. Free some space (or point "
+                "NEMO_HOME at a bigger disk) and render again.")
     if "permission denied" in lowered or "read-only file system" in lowered:
         return ("The engine may not write its render into its folder (permission denied). Make "
                 "the folder writable and render again.")

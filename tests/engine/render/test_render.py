@@ -146,14 +146,19 @@ def test_clip_renders_at_exact_size_length_and_reports_progress(tmp_path: Path,
     assert not list(tmp_path.glob(".*part*"))
 
 
-@pytest.mark.parametrize(("size", "fit"), [((1080, 1920), "pad"), ((1080, 1080), "crop")])
-def test_other_canvases(tmp_path: Path, lib: Library, size: tuple[int, int], fit: str) -> None:
-    doc = draft([video("clip", 0, 1000)], 1000, width=size[0], height=size[1], fit=fit)
+@pytest.mark.parametrize(("size", "fit"), [((1080, 1920), "pad"), ((1080, 1080), "crop"),
+                                         ((1080, 1920), None), ((1080, 1920), "letterbox")])
+def test_other_canvases(tmp_path: Path, lib: Library, size: tuple[int, int],
+                        fit: str | None) -> None:
+    """Without ``m.fit`` the picture fills the canvas (crop); ``pad`` and its synonyms keep it
+    whole, letterboxed."""
+    extra = {} if fit is None else {"fit": fit}
+    doc = draft([video("clip", 0, 1000)], 1000, width=size[0], height=size[1], **extra)
     _, out = render(tmp_path, lib, doc)
     assert_output(out, 1000, size)
     corner = frame_at(out, 0.5)[5, 5]
     # Letterboxing shows the black background in the corner; crop fills it with the picture.
-    assert (corner.max() < 20) == (fit == "pad")
+    assert (corner.max() < 20) == (fit in ("pad", "letterbox"))
 
 
 def test_image_gaps_and_fps(tmp_path: Path, lib: Library) -> None:
