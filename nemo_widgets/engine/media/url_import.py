@@ -9,6 +9,7 @@ name is kept for the ``Host`` header and TLS), so a second DNS answer cannot swa
 address, a closed port, a failed DNS look-up and a reset connection all get the same sentence,
 so the answers cannot map the network. ``url_import_allow_private`` lets a LAN import through
 (loopback and private ranges; link-local, multicast, reserved and unspecified stay refused).
+The engine's own ``cdn_url``s are not fetched at all: their files come from the library.
 
 A whole import has a deadline and a minimum rate, so a server dripping a byte every few seconds
 cannot hold a download and its temp file open.
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import re
 import socket
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,6 +51,33 @@ class ImportPolicy:
     min_rate_bps: int = 16 * 1024
     rate_window_s: float = 20.0
     connect_timeout_s: float = 10.0
+    own_base_url: str | None = None  # the engine's own address: its media are taken from disk
+    media_dir: Path | None = None
+
+
+_OWN_MEDIA = re.compile(r"^/media/(?P<name>[0-9a-f]{64}\.[a-z0-9]{2,5})$")
+
+
+def _own_media(url: httpx.URL, policy: ImportPolicy) -> Path | None:
+    """The library file behind one of the engine's own ``cdn_url``s, or None.
+
+    Re-importing a ``cdn_url`` the engine gave out (into another session, say) is common and
+    must not need a request to loopback: the file is taken from the library directly.
+    """
+    if policy.own_base_url is None or policy.media_dir is None:
+        return None
+    base = httpx.URL(policy.own_base_url)
+    match = _OWN_MEDIA.match(url.path)
+    if (url.scheme, url.host, url.port) != (base.scheme, base.host, base.port) or not match:
+        return None
+    path = policy.media_dir / match["name"]
+    return path if path.is_file() else None
+
+
+def _copy_own(source: Path, writer: TempWriter) -> None:
+    with source.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            writer.write(block)
 
 
 class _Refused(Exception):
@@ -144,9 +173,13 @@ async def download_url(url: str, folder: Path, limit: int,
     if parsed.scheme not in ("http", "https"):
         raise UnsupportedMedia("Only http:// and https:// URLs can be imported.")
     writer = TempWriter(folder, limit, prefix="url-")
+    own = _own_media(parsed, policy)
     try:
-        with anyio.fail_after(policy.deadline_s):
-            await _fetch(parsed, writer, limit, policy)
+        if own is not None:
+            await anyio.to_thread.run_sync(_copy_own, own, writer)
+        else:
+            with anyio.fail_after(policy.deadline_s):
+                await _fetch(parsed, writer, limit, policy)
         writer.close()
     except _Refused as exc:
         writer.discard()

@@ -49,7 +49,8 @@ async def upload(user_segment: str, session_id: str, request: Request, engine: E
             raise EngineError('Send {"urls": [...], "source_type": "url"}.',
                               http_status=422) from exc
         policy = ImportPolicy(settings.url_import_allow_private, settings.url_import_deadline_s,
-                              settings.url_import_min_rate_bps, settings.url_import_rate_window_s)
+                              settings.url_import_min_rate_bps, settings.url_import_rate_window_s,
+                              own_base_url=base_url(request), media_dir=settings.media_dir)
         try:
             for url in urls:
                 received.append(await download_url(url, settings.tmp_dir,

@@ -134,9 +134,9 @@ def test_odd_file_names_are_kept_safe(shared_engine, tmp_path, name):
     assert f"{stored['hash']}.mp4" in names
 
 
-def test_url_mode_imports_by_url(start_engine, tmp_path):
-    # The engine's own address is loopback: only a LAN-import engine may fetch it.
-    shared_engine = start_engine(url_import_allow_private=True)
+def test_url_mode_imports_by_url(shared_engine, tmp_path):
+    # The engine's own cdn_url is taken from its library (no request to loopback); any other
+    # loopback URL is refused like every local address.
     api = shared_engine.api()
     api.login()
     session_id = api.new_session()
