@@ -24,6 +24,7 @@ from nemo_widgets._version import __version__
 from nemo_widgets.engine.emulation import asgi as emulation
 from nemo_widgets.engine.errors import EngineError
 from nemo_widgets.engine.guards import RequestGuard
+from nemo_widgets.engine.media.sweeper import TmpSweeper
 from nemo_widgets.engine.routes import agent, auth, files, render, sessions, upload
 from nemo_widgets.engine.routes.answers import Health, errors
 from nemo_widgets.engine.services import Engine, error_body
@@ -44,10 +45,14 @@ def create_app(settings: EngineSettings | None = None) -> FastAPI:
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         interrupted = engine.jobs.recover_interrupted()
         refunded = engine.store.release_stale_reservations()
-        if interrupted or refunded:
-            log.info("recovered %d interrupted render(s), %d open reservation(s)",
-                     interrupted, refunded)
+        sweeper = TmpSweeper(settings.tmp_dir, settings.renders_dir,
+                             settings.tmp_sweep_interval_s, settings.tmp_sweep_grace_s)
+        swept = sweeper.start()  # before serving: nothing of a previous process is alive
+        if interrupted or refunded or swept:
+            log.info("recovered %d interrupted render(s), %d open reservation(s), swept %d "
+                     "temporary leftover(s)", interrupted, refunded, swept)
         yield
+        sweeper.stop()
         engine.jobs.shutdown()
         engine.store.close()
 

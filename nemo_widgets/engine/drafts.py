@@ -11,10 +11,11 @@ from nemo_widgets.timeline import Timeline
 
 
 def empty_draft(title: str = "project") -> Timeline:
-    """What a new session starts with: no tracks, a 16:9 1080p canvas."""
+    """What a new session starts with: no tracks, a 16:9 1080p canvas that sources fill
+    (``fit: crop``; "keep the whole picture" asks for ``pad``, see docs/draft.md)."""
     return Timeline.from_draft(
         {"t": [], "d": 0,
-         "m": {"title": title, "width": 1920, "height": 1080, "fit": "pad", "fps": 30}})
+         "m": {"title": title, "width": 1920, "height": 1080, "fit": "crop", "fps": 30}})
 
 
 def canvas_config(timeline: Timeline) -> dict[str, Any]:
@@ -23,7 +24,7 @@ def canvas_config(timeline: Timeline) -> dict[str, Any]:
     ratio = {(1920, 1080): "16:9", (1080, 1920): "9:16", (1080, 1080): "1:1"}.get(
         (width, height), f"{width}:{height}")
     return {"width": width, "height": height, "aspect_ratio": ratio,
-            "fit": timeline.meta.get("fit", "pad"), "fps": timeline.meta.get("fps", 30)}
+            "fit": timeline.meta.get("fit", "crop"), "fps": timeline.meta.get("fps", 30)}
 
 
 def _walk(value: Any, max_depth: int) -> None:

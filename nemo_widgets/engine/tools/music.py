@@ -25,8 +25,8 @@ from nemo_widgets.engine.agent.music_reply import music_added
 from nemo_widgets.engine.agent.tracks import KEEP_LENGTH, bgm_tracks, ensure_bgm_track
 from nemo_widgets.engine.errors import EngineError
 from nemo_widgets.engine.media import file_sha256, probe
+from nemo_widgets.engine.media.stems import STEM_NAMES, save_recipe, stem_path
 from nemo_widgets.engine.settings import EngineSettings
-from nemo_widgets.engine.stems import STEM_NAMES, save_recipe, stem_path
 from nemo_widgets.engine.store import Store
 from nemo_widgets.engine.tools.base import ToolContext, ToolFailed, ToolOutcome
 from nemo_widgets.timeline import Segment, Timeline
