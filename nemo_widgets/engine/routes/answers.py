@@ -25,6 +25,8 @@ _ERROR_MEANINGS = {
     415: "4001: unsupported file or body type.",
     422: "4000: a body that does not follow the schema; the message says what to fix.",
     429: "Rate limit: one anonymous token per client id per window (cloud profile).",
+    500: "The engine may not write to its own folder; the message names it and the fix.",
+    507: "The disk holding the engine's folder is full; the message says what to free.",
 }
 
 
