@@ -72,6 +72,7 @@ class _Origin:
     read: dict[str, Any]
     unit: float = dv.MS
     start_found: bool = True
+    length_found: bool = True
 
     def consumed(self) -> set[str]:
         return {slot.path[0] for slot in self.slots.values()}
@@ -189,7 +190,7 @@ class Segment:
         segment._origin = _Origin(
             raw={k: copy.deepcopy(v) for k, v in data.items() if k in consumed}, slots=slots,
             read={name: copy.deepcopy(getattr(segment, name)) for name in _FIELDS}, unit=unit,
-            start_found=start_ms is not None)
+            start_found=start_ms is not None, length_found=length_ms is not None)
         return segment
 
     def to_json(self) -> Json:
@@ -411,8 +412,7 @@ def _place_sequential(segments: list[Segment]) -> None:
     cursor = 0
     for seg in segments:
         origin = seg._origin
-        if origin is not None and not origin.start_found and (
-                "duration_ms" in origin.slots or "end" in origin.slots):
+        if origin is not None and not origin.start_found and origin.length_found:
             seg.start_ms, seg.timed = cursor, True
             origin.read["start_ms"] = cursor
         if seg.timed:
