@@ -314,7 +314,13 @@ class CloudFake:
                 session.history.append(session.draft)
                 session.draft = session.future.pop()
             return [{"text": "Redid the change."}]
-        if "add my video" in lowered:
+        if match := re.search(r"use music version (\d+)", lowered):
+            number = int(match.group(1))
+            if not 0 < number <= len(session.generated):
+                return [{"text": f"There is no music version {number}."}]
+            self._place_music(session, session.generated[number - 1])
+            reply = f"Now using music version {number}."
+        elif "add my video" in lowered:
             call = ("add_clips", {"files": [u["filename"] for u in session.uploads]})
             self._add_videos(session)
             reply = "Added your video to the timeline. Click **Export** when you are ready."
@@ -377,6 +383,11 @@ class CloudFake:
                 "cueUrl": f"{self.url}/files/music-{number}-cue.json",
                 "id": f"m{number}"}
         session.generated.append(item)
+        self._place_music(session, item)
+
+    def _place_music(self, session: _Session, item: Json) -> None:
+        length_ms = session.draft["d"] or 2000
+        number = int(str(item["id"]).lstrip("m"))
         audio = {"tt": 1, "sg": [{"segmentId": f"a{number}", "startMs": 0,
                                   "durationMs": length_ms, "title": item["name"],
                                   "audioUrl": item["audioUrl"], "gain": 0.35}]}
