@@ -496,5 +496,11 @@ class AsyncConversation:
                 result.text = "The agent finished without a reply; the timeline did not change."
         if result.error is not None and agent_text and str(result.error) not in result.text:
             result.text += f"\n\n{result.error}"
-        await self._charge("turn", result.message, result)
+        await self._charge(charge_action(result), result.message, result)
+
+
+def charge_action(result: TurnResult) -> str:
+    """The ledger's name for what an agent turn did: ``music`` when it made music, else
+    ``edit`` (the credit history reads better than one "turn" for both)."""
+    return "music" if any("music" in c.name for c in result.tool_calls) else "edit"
 

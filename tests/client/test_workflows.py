@@ -91,7 +91,7 @@ def test_quick_edit_workflow(shared_engine, media, tmp_path):
         assert {s for s, _ in seen} == {"render", "download"} and seen[-1] == ("download", 1.0)
         ledger = conv.ledger.to_frame()
         charges = ledger[ledger["kind"] == "charge"]
-        assert charges["action"].tolist() == ["upload", "turn", "export"]
+        assert charges["action"].tolist() == ["upload", "edit", "export"]
         assert charges["delta"].tolist()[1:] == [-5, 0], "an edit costs 5, export is free"
 
 
@@ -176,7 +176,7 @@ def test_direct_routes_skip_the_agent(shared_engine, media, tmp_path):
         assert exported.export.path.exists()
         assert not any(isinstance(e, TextEvent) for e in conv.send("积分")), "no agent text"
         kinds = conv.ledger.to_frame()["action"].tolist()
-        assert kinds == ["upload", "turn", "balance", "export", "balance"]
+        assert kinds == ["upload", "edit", "balance", "export", "balance"]
 
 
 def test_url_uploads_claim_token_and_unknown_draft_keys(shared_engine, media, tmp_path):
