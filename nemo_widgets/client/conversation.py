@@ -48,7 +48,7 @@ from nemo_widgets.client.events import (
     ToolResult,
 )
 from nemo_widgets.client.handles import AsyncTurn, Pump
-from nemo_widgets.client.ledger import CreditLedger
+from nemo_widgets.client.ledger import CreditLedger, charge_action
 from nemo_widgets.client.media import MusicVersion
 from nemo_widgets.client.models import (
     Balance,
@@ -497,10 +497,4 @@ class AsyncConversation:
         if result.error is not None and agent_text and str(result.error) not in result.text:
             result.text += f"\n\n{result.error}"
         await self._charge(charge_action(result), result.message, result)
-
-
-def charge_action(result: TurnResult) -> str:
-    """The ledger's name for what an agent turn did: ``music`` when it made music, else
-    ``edit`` (the credit history reads better than one "turn" for both)."""
-    return "music" if any("music" in c.name for c in result.tool_calls) else "edit"
 
