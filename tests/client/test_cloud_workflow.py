@@ -13,6 +13,7 @@ import pytest
 
 from nemo_widgets import views
 from nemo_widgets.client import ClientSettings, NemoClient
+from nemo_widgets.timeline import Timeline
 from tests.client.cloud_fake import CloudFake, Options
 from tests.media_factory import make_video
 
@@ -102,3 +103,31 @@ def test_a_draft_without_times_says_so(beach, tmp_path):
         assert "0-0s" not in result.text
         frame = result.after.to_frame()
         assert math.isnan(frame["start_s"][0]) and frame["label"][0] == "beach.mp4"
+
+
+def test_batch_in_one_session_edits_foreign_drafts_for_one_render_each(tmp_path):
+    clips = [make_video(tmp_path / f"{name}.mp4", seconds=1.0, tone_hz=300 + 50 * n)
+             for n, name in enumerate(("one", "two", "three"))]
+    with CloudFake(tmp_path / "cloud") as fake, fake_client(fake, tmp_path / "cfg") as client:
+        conv = client.conversation()
+        conv.upload(*clips)
+        placed = conv.ask("add my video to the timeline")
+        assert placed.after is not None and placed.after.summary() == (
+            "Timeline (1 track): 1. Video: one.mp4, two.mp4, three.mp4 (0-6s)")
+        state = conv.state()
+        for index, seg in enumerate(state.timeline.tracks[0].segments):
+            single = Timeline.from_draft(state.draft)
+            clip = single.tracks[0].segments[index]
+            clip.start_ms = 0
+            single.tracks[0].segments = [clip]
+            single.duration_ms = clip.duration_ms
+            exported = client.export(state.session_id, tmp_path / f"{seg.label}", draft=single)
+            assert exported.path.exists()
+        sent = [b["draft"] for b in fake.bodies("/api/render/proxy/lambda")]
+        originals = state.draft["t"][0]["sg"]
+        for index, draft in enumerate(sent):
+            [segment] = draft["t"][0]["sg"]
+            expected = {**originals[index], "timeRange": {**originals[index]["timeRange"],
+                                                          "start": 0}}
+            assert segment == expected, "the foreign keys edited in place, nothing else"
+            assert draft["d"] == 2000 and draft["m"] == state.draft["m"]
