@@ -13,6 +13,7 @@ per draft by ``guess_unit``, against the draft's duration ``d`` (milliseconds, p
 
 from __future__ import annotations
 
+import copy
 import math
 import re
 from collections.abc import Iterable, Sequence
@@ -225,3 +226,96 @@ def guess_unit(values: Sequence[float], duration_ms: float) -> float:
     if any(v != int(v) for v in values) or end <= 600:
         return S
     return MS
+
+
+# --- reading helpers (used by ``timeline``) ---------------------------------------------
+def whole(value: Any, default: int = 0) -> int:
+    """``value`` rounded to an int; ``default`` for anything not a finite number."""
+    try:
+        number = float(value)
+        return round(number) if math.isfinite(number) else default
+    except (TypeError, ValueError, OverflowError):
+        return default
+
+
+def put_at(out: Json, raw: Json, path: tuple[str, ...], value: Any) -> None:
+    """Set ``value`` at ``path`` in ``out``, copying the enclosing objects from ``raw``."""
+    target: Json = out
+    source: Any = raw
+    for key in path[:-1]:
+        if not isinstance(target.get(key), dict):
+            inner = source.get(key) if isinstance(source, dict) else None
+            target[key] = copy.deepcopy(inner) if isinstance(inner, dict) else {}
+        target = target[key]
+        source = source.get(key) if isinstance(source, dict) else None
+    target[path[-1]] = value
+
+
+def label_from_source(source: str | None) -> str:
+    if not source:
+        return ""
+    tail = re.split(r"[/\\]", source.split("?", 1)[0].rstrip("/"))[-1]
+    return tail
+
+
+def source_and_label(data: Json, slots: dict[str, Slot], text_slot: Slot | None
+                      ) -> tuple[str | None, str]:
+    """The source (a string, or a URL inside a source object) and the label (a name key, or
+    the source object's name)."""
+    source: str | None = None
+    inner_name: Slot | None = None
+    found = find(data, [k for k in SOURCES if isinstance(data.get(k), (str, dict))])
+    if found is not None and isinstance(found.raw, str):
+        slots["source"], source = found, found.raw
+    elif found is not None and isinstance(found.raw, dict):
+        inner = find(found.raw, [k for k in SOURCE_INNER
+                                    if isinstance(found.raw.get(k), str)])
+        if inner is not None:
+            slots["source"] = Slot(found.path + inner.path, None, inner.raw)
+            source = inner.raw
+        named = find(found.raw, [k for k in NAME_INNER
+                                    if isinstance(found.raw.get(k), str)])
+        if named is not None:
+            inner_name = Slot(found.path + named.path, None, named.raw)
+    taken = text_slot.path[0] if text_slot is not None else None
+    label = find(data, [k for k in LABELS if k != taken and isinstance(data.get(k), str)])
+    label = label or inner_name
+    if label is not None:
+        slots["label"] = label
+    return source, str(label.raw) if label is not None else ""
+
+
+def read_volume(data: Json, slots: dict[str, Slot]) -> float:
+    """The volume as a fraction (percent keys, and plain values above 4, are percents)."""
+    found = find(data, [v for v in VOLUMES if number(data.get(v[0])) is not None])
+    if found is None:
+        return 1.0
+    parsed = number(found.raw)
+    value = parsed[0] if parsed is not None else 1.0
+    scale = found.unit if found.unit is not None else (0.01 if value > 4 else 1.0)
+    slots["volume"] = Slot(found.path, scale, found.raw)
+    return value * scale
+
+
+def track_type(raw: Any) -> int:
+    """``tt`` as a number: an int (or its text), or a type's name (``"audio"`` → 1)."""
+    if isinstance(raw, str) and raw.strip().lower() in TRACK_TYPES:
+        return TRACK_TYPES[raw.strip().lower()]
+    return whole(raw, 0)
+
+
+def meta_size(meta: Json) -> tuple[int, int]:
+    """Width and height from ``m``: ``width``/``height``, ``w``/``h``, ``resolution`` as
+    ``"1920x1080"`` or a ``size``/``canvas`` object; 1920×1080 when nothing says."""
+    for box in (meta, meta.get("size"), meta.get("canvas"), meta.get("canvas_config")):
+        if isinstance(box, dict):
+            width = whole(box.get("width", box.get("w")))
+            height = whole(box.get("height", box.get("h")))
+            if width > 0 and height > 0:
+                return width, height
+    resolution = meta.get("resolution")
+    if isinstance(resolution, str):
+        match = re.match(r"^\s*(\d+)\s*[x×*:]\s*(\d+)\s*$", resolution)
+        if match:
+            return int(match.group(1)), int(match.group(2))
+    return 1920, 1080

@@ -15,8 +15,6 @@ a DataFrame is asked for.
 from __future__ import annotations
 
 import copy
-import math
-import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -42,22 +40,6 @@ class DraftError(ValueError):
     """The draft's public skeleton is not what the protocol promises (``t`` not a list…)."""
 
 
-def _int(value: Any, default: int = 0) -> int:
-    try:
-        number = float(value)
-        return round(number) if math.isfinite(number) else default
-    except (TypeError, ValueError, OverflowError):
-        return default
-
-
-def _float(value: Any, default: float) -> float:
-    try:
-        number = float(value)
-    except (TypeError, ValueError, OverflowError):
-        return default
-    return number if math.isfinite(number) else default
-
-
 def _seconds(ms: int) -> str:
     value = round(ms / 1000, 1)
     return str(int(value)) if value == int(value) else str(value)
@@ -72,29 +54,10 @@ class _Origin:
     read: dict[str, Any]
     unit: float = dv.MS
     start_found: bool = True
+    length_found: bool = True
 
     def consumed(self) -> set[str]:
         return {slot.path[0] for slot in self.slots.values()}
-
-
-def _put(out: Json, raw: Json, path: tuple[str, ...], value: Any) -> None:
-    """Set ``value`` at ``path`` in ``out``, copying the enclosing objects from ``raw``."""
-    target: Json = out
-    source: Any = raw
-    for key in path[:-1]:
-        if not isinstance(target.get(key), dict):
-            inner = source.get(key) if isinstance(source, dict) else None
-            target[key] = copy.deepcopy(inner) if isinstance(inner, dict) else {}
-        target = target[key]
-        source = source.get(key) if isinstance(source, dict) else None
-    target[path[-1]] = value
-
-
-def _label_from_source(source: str | None) -> str:
-    if not source:
-        return ""
-    tail = re.split(r"[/\\]", source.split("?", 1)[0].rstrip("/"))[-1]
-    return tail
 
 
 @dataclass
@@ -128,7 +91,7 @@ class Segment:
         """What to call the segment: its label, its text, its source's file name, its kind."""
         if self.kind == "text":
             return self.text or self.label
-        return self.label or _label_from_source(self.source) or self.kind
+        return self.label or dv.label_from_source(self.source) or self.kind
 
     @classmethod
     def from_json(cls, data: Json, track_type: int, unit: float = dv.MS) -> Segment:
@@ -159,8 +122,8 @@ class Segment:
         take("kind", kind_slot)
         text_slot = take("text", dv.find(data, [k for k in dv.TEXTS if isinstance(
             data.get(k), str)])) if kind == "text" or "text" in data else None
-        source, label = _source_and_label(data, slots, text_slot)
-        volume = _volume(data, slots)
+        source, label = dv.source_and_label(data, slots, text_slot)
+        volume = dv.read_volume(data, slots)
         id_slot = take("id", dv.find(data, [k for k in dv.IDS
                                             if isinstance(data.get(k), (str, int))
                                             and not isinstance(data.get(k), bool)]))
@@ -174,11 +137,11 @@ class Segment:
                                              if isinstance(data.get(k), dict)]))
         segment = cls(
             kind=kind,
-            start_ms=_int(start_ms), duration_ms=max(0, _int(length_ms)),
+            start_ms=dv.whole(start_ms), duration_ms=max(0, dv.whole(length_ms)),
             id=str(id_slot.raw) if id_slot is not None else "",
-            source=source, source_in_ms=_int(dv.to_ms(source_in, unit)), label=label,
-            volume=volume, fade_in_ms=_int(dv.to_ms(fade_in, unit)),
-            fade_out_ms=_int(dv.to_ms(fade_out, unit)),
+            source=source, source_in_ms=dv.whole(dv.to_ms(source_in, unit)), label=label,
+            volume=volume, fade_in_ms=dv.whole(dv.to_ms(fade_in, unit)),
+            fade_out_ms=dv.whole(dv.to_ms(fade_out, unit)),
             loop=bool(loop.raw) if loop is not None else False,
             text=text_slot.raw if text_slot is not None else None,
             style=copy.deepcopy(style.raw) if style is not None else {},
@@ -189,7 +152,7 @@ class Segment:
         segment._origin = _Origin(
             raw={k: copy.deepcopy(v) for k, v in data.items() if k in consumed}, slots=slots,
             read={name: copy.deepcopy(getattr(segment, name)) for name in _FIELDS}, unit=unit,
-            start_found=start_ms is not None)
+            start_found=start_ms is not None, length_found=length_ms is not None)
         return segment
 
     def to_json(self) -> Json:
@@ -210,10 +173,10 @@ class Segment:
             if slot is None:  # the draft did not have it: the engine's own key
                 out[name] = copy.deepcopy(value)
                 continue
-            _put(out, origin.raw, slot.path, self._encode(name, slot, value, origin.unit))
+            dv.put_at(out, origin.raw, slot.path, self._encode(name, slot, value, origin.unit))
         end = origin.slots.get("end")
         if moved and end is not None:
-            _put(out, origin.raw, end.path, dv.from_ms(end, self.end_ms, origin.unit))
+            dv.put_at(out, origin.raw, end.path, dv.from_ms(end, self.end_ms, origin.unit))
         out.update(copy.deepcopy(self.extra))
         return out
 
@@ -256,51 +219,6 @@ class Segment:
         return out
 
 
-def _source_and_label(data: Json, slots: dict[str, dv.Slot], text_slot: dv.Slot | None
-                      ) -> tuple[str | None, str]:
-    """The source (a string, or a URL inside a source object) and the label (a name key, or
-    the source object's name)."""
-    source: str | None = None
-    inner_name: dv.Slot | None = None
-    found = dv.find(data, [k for k in dv.SOURCES if isinstance(data.get(k), (str, dict))])
-    if found is not None and isinstance(found.raw, str):
-        slots["source"], source = found, found.raw
-    elif found is not None and isinstance(found.raw, dict):
-        inner = dv.find(found.raw, [k for k in dv.SOURCE_INNER
-                                    if isinstance(found.raw.get(k), str)])
-        if inner is not None:
-            slots["source"] = dv.Slot(found.path + inner.path, None, inner.raw)
-            source = inner.raw
-        named = dv.find(found.raw, [k for k in dv.NAME_INNER
-                                    if isinstance(found.raw.get(k), str)])
-        if named is not None:
-            inner_name = dv.Slot(found.path + named.path, None, named.raw)
-    taken = text_slot.path[0] if text_slot is not None else None
-    label = dv.find(data, [k for k in dv.LABELS if k != taken and isinstance(data.get(k), str)])
-    label = label or inner_name
-    if label is not None:
-        slots["label"] = label
-    return source, str(label.raw) if label is not None else ""
-
-
-def _volume(data: Json, slots: dict[str, dv.Slot]) -> float:
-    """The volume as a fraction (percent keys, and plain values above 4, are percents)."""
-    found = dv.find(data, [v for v in dv.VOLUMES if dv.number(data.get(v[0])) is not None])
-    if found is None:
-        return 1.0
-    parsed = dv.number(found.raw)
-    value = parsed[0] if parsed is not None else 1.0
-    scale = found.unit if found.unit is not None else (0.01 if value > 4 else 1.0)
-    slots["volume"] = dv.Slot(found.path, scale, found.raw)
-    return value * scale
-
-
-def _track_type(raw: Any) -> int:
-    if isinstance(raw, str) and raw.strip().lower() in dv.TRACK_TYPES:
-        return dv.TRACK_TYPES[raw.strip().lower()]
-    return _int(raw, TRACK_VIDEO)
-
-
 @dataclass
 class Track:
     """A lane of the timeline: video (``tt`` 0), audio (1) or text (7)."""
@@ -333,7 +251,7 @@ class Track:
         slots: dict[str, dv.Slot] = {}
         type_slot = dv.find(data, [k for k in _TRACK_TYPES
                                    if k == "tt" or isinstance(data.get(k), (int, str))])
-        track_type = _track_type(type_slot.raw) if type_slot is not None else TRACK_VIDEO
+        track_type = dv.track_type(type_slot.raw) if type_slot is not None else TRACK_VIDEO
         if type_slot is not None:
             slots["type"] = type_slot
         seg_slot = dv.find(data, [k for k in _TRACK_SEGMENTS if k == "sg" or isinstance(
@@ -411,8 +329,7 @@ def _place_sequential(segments: list[Segment]) -> None:
     cursor = 0
     for seg in segments:
         origin = seg._origin
-        if origin is not None and not origin.start_found and (
-                "duration_ms" in origin.slots or "end" in origin.slots):
+        if origin is not None and not origin.start_found and origin.length_found:
             seg.start_ms, seg.timed = cursor, True
             origin.read["start_ms"] = cursor
         if seg.timed:
@@ -424,23 +341,6 @@ def _segment_list(track: Json) -> Any:
     slot = dv.find(track, [k for k in _TRACK_SEGMENTS if k == "sg" or isinstance(
         track.get(k), list)])
     return slot.raw if slot is not None else []
-
-
-def _meta_size(meta: Json) -> tuple[int, int]:
-    """Width and height from ``m``: ``width``/``height``, ``w``/``h``, ``resolution`` as
-    ``"1920x1080"`` or a ``size``/``canvas`` object; 1920×1080 when nothing says."""
-    for box in (meta, meta.get("size"), meta.get("canvas"), meta.get("canvas_config")):
-        if isinstance(box, dict):
-            width = _int(box.get("width", box.get("w")))
-            height = _int(box.get("height", box.get("h")))
-            if width > 0 and height > 0:
-                return width, height
-    resolution = meta.get("resolution")
-    if isinstance(resolution, str):
-        match = re.match(r"^\s*(\d+)\s*[x×*:]\s*(\d+)\s*$", resolution)
-        if match:
-            return int(match.group(1)), int(match.group(2))
-    return 1920, 1080
 
 
 @dataclass
@@ -476,7 +376,7 @@ class Timeline:
                              f"{type(tracks).__name__}.")
         if not all(isinstance(t, dict) for t in tracks):
             raise DraftError("Every track of the draft (t) must be an object.")
-        duration = _int(draft.get("d"))
+        duration = dv.whole(draft.get("d"))
         times = [v for t in tracks for s in _segment_list(t) or [] if isinstance(s, dict)
                  for v in dv.unitless_times(s)] if all(
             isinstance(_segment_list(t) or [], list) for t in tracks) else []
@@ -511,11 +411,11 @@ class Timeline:
 
     @property
     def width(self) -> int:
-        return _meta_size(self.meta)[0]
+        return dv.meta_size(self.meta)[0]
 
     @property
     def height(self) -> int:
-        return _meta_size(self.meta)[1]
+        return dv.meta_size(self.meta)[1]
 
     @property
     def renderable(self) -> bool:
@@ -540,7 +440,7 @@ class Timeline:
 
     def to_frame(self) -> pd.DataFrame:
         """One row per segment: track, kind, start_s, end_s, duration_s, volume, label, source
-        (times are empty, not zero, for a segment whose times the draft does not give)."""
+        (times are NaN, not zero, for a segment whose times the draft does not give)."""
         import pandas as pd
 
         rows = []
@@ -557,4 +457,7 @@ class Timeline:
                     "source": seg.source,
                 })
         columns = ["track", "kind", "start_s", "end_s", "duration_s", "volume", "label", "source"]
-        return pd.DataFrame(rows, columns=columns)
+        frame = pd.DataFrame(rows, columns=columns)
+        times = ["start_s", "end_s", "duration_s"]
+        frame[times] = frame[times].astype(float)  # unknown times are NaN, not 0
+        return frame
