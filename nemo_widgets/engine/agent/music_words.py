@@ -335,23 +335,25 @@ def bpm_in(text: str) -> int | None:
     return None
 
 
-def style_in(text: str, *, known_only: bool = False) -> str | None:
-    """ "style lofi", "a jazz-style track", "风格：爵士", "摇滚风格" → the music engine's name.
+def style_in(text: str) -> str | None:
+    """ "style lofi", "a jazz-style track", "风格：爵士", "摇滚风格" → the music engine's style id.
 
-    Other English words are passed on as said ("style bossa"); "X style" with an unknown X
-    only when not ``known_only`` (for a clause that may not be about music at all: "TikTok
-    style" is a canvas, not a genre).
+    Only the engine's styles (and their usual names) are returned; another word ("style
+    bossa") stays in the prompt, where the music engine's mood words read it.
     """
     for pattern in (_STYLE_EN, _STYLE_ZH):
         for match in pattern.finditer(text):
-            said_after = match.group("after") is not None
             word = (match.group("after") or match.group("before") or "").strip()
             if word in STYLE_NAMES:
                 return STYLE_NAMES[word]
-            passes = said_after or not known_only
-            if passes and word and word.isascii() and word not in _NOT_A_STYLE:
-                return word
     return None
+
+
+def asks_for_a_style(text: str) -> bool:
+    """ "style X" said outright (X any word): a music request even when X is not a style id."""
+    match = _STYLE_EN.search(text)
+    word = match.group("after") if match else None
+    return bool(word and word not in _NOT_A_STYLE) or style_in(text) is not None
 
 
 def count_in(text: str) -> int:
@@ -401,7 +403,7 @@ def states_options(text: str) -> bool:
     options = options_in(text)
     about_music = bool(_MUSIC_WORD.search(text))
     return bool(options.sections or options.seed is not None or options.count != 1
-                or style_in(text, known_only=not about_music)
+                or asks_for_a_style(text)
                 or (options.duration_s is not None and about_music))
 
 
