@@ -16,7 +16,6 @@ from nemo_widgets.engine.agent.intents import (
     Describe,
     Export,
     GenerateMusic,
-    Help,
     History,
     Intent,
     PlaceMedia,
@@ -60,11 +59,6 @@ from nemo_widgets.engine.agent.tracks import (
 )
 from nemo_widgets.timeline import Timeline
 
-SILENT_EVERY, SILENT_AT = 3, 2
-"""A simple edit is silent on turns where ``turn_index % 3 == 2`` (about a third, as observed)."""
-EXPORT_HINT_EVERY, EXPORT_HINT_AT = 4, 1
-"""Replies after an edit end with the GUI's export hint when ``turn_index % 4 == 1``."""
-
 
 @dataclass
 class Reading:
@@ -107,15 +101,15 @@ def plan_turn(message: str, draft: dict[str, Any] | None, media: list[MediaItem]
              for intent in with_uploads_placed(reading.intents, timeline, media)]
     changed = any(step.changed for step in steps)
     music = music_request(message, steps)
-    reply = compose_reply(steps, reading, reply_lang, turn_index, changed)
+    reply = compose_reply(steps, reading, reply_lang)
     return TurnPlan(
         actions=[action_for(step.edit, step, reply_lang) for step in steps
                  if step.edit is not None],
         draft=workspace.timeline.to_draft() if changed else None,
-        reply=reply.text if reply is not None else None,
+        reply=reply.text,
         charge="music" if music is not None else "edit" if changed else None,
         needs_music=music,
-        reasons=list(reply.reasons) if reply is not None else [],
+        reasons=list(reply.reasons),
         language=reply_lang,
     )
 
@@ -335,25 +329,14 @@ def music_request(message: str, steps: list[Step]) -> MusicRequest | None:
 
 
 # --- replying ----------------------------------------------------------------------------------
-def is_silent(steps: list[Step], reading: Reading, turn_index: int) -> bool:
-    """A single successful edit says nothing on some turns, like the real backend."""
-    if turn_index % SILENT_EVERY != SILENT_AT or len(steps) != 1 or reading.skipped:
-        return False
-    step = steps[0]
-    quiet_kind = not isinstance(step.intent, (GenerateMusic, Describe, Export, Help))
-    return quiet_kind and step.edit is not None and step.edit.ok and step.changed
-
-
-def compose_reply(steps: list[Step], reading: Reading, language: Language, turn_index: int,
-                  changed: bool) -> Reply | None:
+def compose_reply(steps: list[Step], reading: Reading, language: Language) -> Reply:
     """One plain sentence first, in the user's language, then one line per step.
 
     A single step's sentence is the headline; several steps get a headline that counts them
-    ("I made 3 changes.") and a bullet each. What was not understood, and the GUI's export hint
-    on some turns, come last.
+    ("I made 3 changes.") and a bullet each; what was not understood comes last. (The cloud's
+    habits — silent edits, "Click Export" hints — belong to the engine's emulation profile, not
+    to the agent: see ``engine.emulation``.)
     """
-    if is_silent(steps, reading, turn_index):
-        return None
     texts = [step_text(step, language) for step in steps]
     if len(texts) == 1:
         headline, *details = texts[0].split("\n")
@@ -364,11 +347,6 @@ def compose_reply(steps: list[Step], reading: Reading, language: Language, turn_
             details += [f"- {first}", *(f"  {line}" for line in rest)]
     if reading.skipped:
         details.append(skipped(reading.skipped, language))
-    wants_export = any(isinstance(step.intent, Export) for step in steps)
-    asks_music = any(isinstance(step.intent, GenerateMusic) for step in steps)
-    hint_turn = turn_index % EXPORT_HINT_EVERY == EXPORT_HINT_AT
-    if changed and hint_turn and not wants_export and not asks_music:
-        details.append(phrase("click_export", language))
     return Reply(headline=headline, details=tuple(details), language=language)
 
 
