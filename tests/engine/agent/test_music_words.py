@@ -145,3 +145,18 @@ def test_music_of_an_asked_length_is_never_stretched(placed: dict[str, Any]) -> 
     assert next(t for t in shorter["t"] if t.get("role") == "bgm")["sg"][0]["duration_ms"] == 4000
     stretched = edited("add a title 'Hi'", generated_music(placed, 6000))
     assert next(t for t in stretched["t"] if t.get("role") == "bgm")["sg"][0]["loop"] is True
+
+
+@pytest.mark.parametrize("prompt", ["generate calm background music for my video.", "生成背景音乐",
+                                    ""])
+def test_the_options_suffix_of_the_cli_and_the_magics(placed: dict[str, Any], prompt: str) -> None:
+    """The exact words ``nemo_widgets.prompt_options`` appends (CONTRACTS §2)."""
+    body = prompt.rstrip().rstrip(".,;")
+    words = "style lofi, 96 BPM, 30.5 seconds long, seed 7"
+    message = f"{body}, {words}" if body else words
+    result = plan(message, placed)
+    request = result.needs_music
+    assert request is not None, result.reply
+    assert (request.style, request.bpm, request.duration_s, request.seed) == ("lofi", 96, 30.5, 7)
+    assert names(result) == ["generate_music"] and result.draft is None
+    assert result.language == ("zh" if "生成" in prompt else "en")
