@@ -30,6 +30,7 @@ from nemo_widgets.engine.agent.intents import (
     UseUploadedMusic,
 )
 from nemo_widgets.engine.agent.model import MediaItem
+from nemo_widgets.engine.agent.music_words import sections_text
 from nemo_widgets.engine.agent.notes import Note, NoteValue, Term, percent_text, seconds_text
 from nemo_widgets.engine.agent.tracks import (
     BGM_NAME,
@@ -271,7 +272,9 @@ def apply_fade(workspace: Workspace, intent: Fade) -> Edit:
     if intent.fade_out_s is not None:
         for segment in lasts:
             segment.fade_out_ms = to_ms(intent.fade_out_s)
-    return Edit("fade", args, Note("faded", {
+    key = ("faded" if intent.fade_in_s is not None and intent.fade_out_s is not None
+           else "faded_in" if intent.fade_in_s is not None else "faded_out")
+    return Edit("fade", args, Note(key, {
         "target": Term(target), "fade_in": seconds_text(firsts[0].fade_in_ms),
         "fade_out": seconds_text(lasts[-1].fade_out_ms)}))
 
@@ -493,6 +496,10 @@ def request_music(intent: GenerateMusic) -> Edit:
     if intent.options.duration_s is not None and intent.variation is None:
         key = "music_length"
         values["seconds"] = seconds_text(to_ms(intent.options.duration_s))
+    elif intent.options.sections and intent.variation is None:
+        key = "music_shaped"
+        values["sections_en"] = sections_text(intent.options.sections, "en")
+        values["sections_zh"] = sections_text(intent.options.sections, "zh")
     return Edit("generate_music", args, Note(key, values))
 
 

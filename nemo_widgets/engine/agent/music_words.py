@@ -53,7 +53,7 @@ _SHAPE_WORDS: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"|重音|重击|强音|一击|爆点|重拍收尾|鼓点收尾")),
     ("drop", re.compile(
         r"\b(?:a|the|bass|big|huge|massive|beat) drop\b|\bdrop(?= (?:at|on|around|after|in)\b)"
-        r"|^drop$|高潮|爆发")),
+        r"|^drop$|(?<=[个次])\s*drop\b|高潮|爆发")),
     ("build", re.compile(
         r"\bbuild(?:s|ing)?(?:[ -]?up)?\b|\b(?:rise|rises|rising|grow|grows|growing|swell|swells"
         r"|swelling|crescendo|ramp(?:s|ing)? up|intensif(?:y|ies|ying))\b"
@@ -98,6 +98,11 @@ _UNDER_SPEECH = re.compile(
     r"|\b(?:talking|speaking|spoken|dialogue|narration|voice-?over)"
     r" (?:part|parts|bits?|sections?)\b"
     r"|(?:说话|讲话|人声|对白|旁白|解说|讲解|对话)(?:的)?(?:部分|的时候|时候|时|处|段落|地方)?"
+)
+_WHOLE_BUILD = re.compile(
+    r"\b(?:music|bgm|song|track|soundtrack)\b.*\bbuild(?:s|ing)?[ -]?up\b"
+    r"|^(?:it )?(?:should |slowly |gradually )?build(?:s|ing)?[ -]?up\b"
+    r"|(?:音乐|配乐).*(?:渐强|逐渐增强|逐渐加强|越来越强|越来越激烈)|^(?:逐渐|慢慢)(?:增强|加强|变强)"
 )
 _THEN = re.compile(r"\bthen\b|\bafter that\b|\bnext\b|然后|接着|之后|再")
 
@@ -231,8 +236,17 @@ class _SectionReader:
         start, end = span
         if shape in ("drop", "hit") and "build" in shapes and start > 0:
             before = self._continuing_start(0.0)
-            self.sections.append({"start_s": before, "end_s": start, "shape": "build"})
-        self.sections.append({"start_s": start, "end_s": end, "shape": shape})
+            self._add({"start_s": before, "end_s": start, "shape": "build"})
+        self._add({"start_s": start, "end_s": end, "shape": shape})
+
+    def _add(self, section: dict[str, Any]) -> None:
+        """Append; an open-ended section before it now ends where this one starts."""
+        previous = self.sections[-1] if self.sections else None
+        start = float(section["start_s"])
+        if (previous is not None and previous["end_s"] is None and "under" not in previous
+                and 0 <= float(previous["start_s"]) < start):
+            previous["end_s"] = start
+        self.sections.append(section)
 
     def _continuing_start(self, default: float) -> float:
         previous = self.sections[-1] if self.sections else None
@@ -275,6 +289,8 @@ class _SectionReader:
         continues = bool(self.sections) and self.sections[-1]["end_s"] is not None
         if continues and (_THEN.search(separator) or _THEN.search(piece) or separator.strip()):
             return self._continuing_start(0.0), None
+        if shape == "build" and not self.sections and _WHOLE_BUILD.search(piece):
+            return 0.0, None  # "the music should build up": a build over the whole piece
         return None
 
 
@@ -318,6 +334,38 @@ def sections_under_speech(sections: list[dict[str, Any]],
         else:
             placed.append(dict(section))
     return placed
+
+
+_SHAPE_NAMES = {"calm": ("calm", "平静"), "build": ("a build", "渐强"), "drop": ("a drop", "高潮"),
+                "hit": ("a hit", "重音"), "quiet": ("quiet", "安静"), "full": ("full", "饱满")}
+
+
+def _when(section: dict[str, Any], zh: bool) -> str:
+    start, end = float(section["start_s"]), section["end_s"]
+    number = f"{start:g}" if start >= 0 else f"{-start:g}"
+    if section.get("under") == "speech":
+        return "有人说话时" if zh else "under the speech"
+    if start == END and end is None:
+        return "结尾" if zh else "at the end"
+    if start < 0:
+        return f"最后{number}秒" if zh else f"for the last {number}s"
+    if end is not None:
+        return f"{number}-{float(end):g}秒" if zh else f"{number}-{float(end):g}s"
+    if section["shape"] in ("drop", "hit"):
+        return f"{number}秒处" if zh else f"at {number}s"
+    return f"{number}秒起" if zh else f"from {number}s"
+
+
+def sections_text(sections: list[dict[str, Any]] | tuple[dict[str, Any], ...],
+                  language: str) -> str:
+    """The sections in words: "calm 0-10s, a build from 10s, a hit at the end"."""
+    zh = language == "zh"
+    parts = []
+    for section in sections:
+        name = _SHAPE_NAMES.get(str(section["shape"]), (str(section["shape"]),) * 2)[zh]
+        when = _when(section, zh)
+        parts.append(f"{when}{name}" if zh else f"{name} {when}")
+    return ("，" if zh else ", ").join(parts)
 
 
 def seed_in(text: str) -> int | None:
@@ -408,5 +456,6 @@ def states_options(text: str) -> bool:
 
 
 __all__ = ["BPM", "END", "SHAPES", "MusicOptions", "bpm_in", "count_in", "is_bare_length",
-           "music_length_in", "options_in", "sections_in", "sections_under_speech", "seed_in",
+           "music_length_in", "options_in", "sections_in", "sections_text",
+           "sections_under_speech", "seed_in",
            "states_options", "style_in"]

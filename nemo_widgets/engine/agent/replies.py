@@ -54,6 +54,8 @@ TEMPLATES: dict[str, tuple[str, str]] = {
                          "淡入0.5秒、淡出1.5秒。"),
     "faded": ("{target}: fade in {fade_in}s, fade out {fade_out}s.",
               "{target}：淡入{fade_in}秒，淡出{fade_out}秒。"),
+    "faded_in": ("{target}: fade in {fade_in}s.", "{target}：淡入{fade_in}秒。"),
+    "faded_out": ("{target}: fade out {fade_out}s.", "{target}：淡出{fade_out}秒。"),
     "title_added": ("Added the title \"{text}\" ({start}-{end}s, {position}).",
                     "已添加标题“{text}”（{start}-{end}秒，{position}）。"),
     "text_added": ("Added the text \"{text}\" ({start}-{end}s, {position}).",
@@ -91,6 +93,9 @@ TEMPLATES: dict[str, tuple[str, str]] = {
     "music_variation": ("Music generation is handled by the music tool: it will make a new "
                         "version ({variation}).",
                         "背景音乐由音乐工具生成：它会生成一个新版本（{variation}）。"),
+    "music_shaped": ("Music generation is handled by the music tool: it will compose a track "
+                     "shaped as asked ({sections_en}).",
+                     "背景音乐由音乐工具生成：它会按你的要求安排段落（{sections_zh}）。"),
     "music_length": ("Music generation is handled by the music tool: it will compose the music to "
                      "{seconds}s with its own ending, and leave the video as it is.",
                      "背景音乐由音乐工具生成：它会把音乐重新创作为{seconds}秒并带完整结尾，视频保持不变。"),

@@ -160,3 +160,30 @@ def test_the_options_suffix_of_the_cli_and_the_magics(placed: dict[str, Any], pr
     assert (request.style, request.bpm, request.duration_s, request.seed) == ("lofi", 96, 30.5, 7)
     assert names(result) == ["generate_music"] and result.draft is None
     assert result.language == ("zh" if "生成" in prompt else "en")
+
+
+def test_a_plan_said_in_several_clauses(placed: dict[str, Any]) -> None:
+    result = plan("calm for the first 10 seconds, then build up, a drop at 0:20 and end on a big "
+                  "hit", placed)
+    assert result.needs_music is not None
+    assert result.needs_music.sections == [
+        {"start_s": 0.0, "end_s": 10.0, "shape": "calm"},
+        {"start_s": 10.0, "end_s": 20.0, "shape": "build"},  # closed by the drop
+        {"start_s": 20.0, "end_s": None, "shape": "drop"},
+        {"start_s": -1.0, "end_s": None, "shape": "hit"}]
+    assert result.reply == ("Music generation is handled by the music tool: it will compose a "
+                            "track shaped as asked (calm 0-10s, a build 10-20s, a drop at 20s, "
+                            "a hit at the end).")
+    chinese = plan("前10秒平静，然后逐渐增强", placed).reply
+    assert chinese == "背景音乐由音乐工具生成：它会按你的要求安排段落（0-10秒平静，10秒起渐强）。"
+
+
+@pytest.mark.parametrize(("message", "sections"), [
+    ("the music should build up", [{"start_s": 0.0, "end_s": None, "shape": "build"}]),
+    ("在10秒处来个drop", [{"start_s": 10.0, "end_s": None, "shape": "drop"}]),
+    ("end with a bang", [{"start_s": -1.0, "end_s": None, "shape": "hit"}]),
+])
+def test_more_ways_to_say_sections(placed: dict[str, Any], message: str,
+                                   sections: list[dict[str, Any]]) -> None:
+    result = plan(message, placed)
+    assert result.needs_music is not None and result.needs_music.sections == sections
