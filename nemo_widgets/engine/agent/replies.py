@@ -209,8 +209,11 @@ def _value_text(value: NoteValue, language: Language) -> str:
 
 
 def _listing(items: list[str], language: Language, shown: int = 4) -> str:
-    """ "a.mp4, b.mp4" or, for long lists, "a.mp4, b.mp4, c.mp4 and 5 more"."""
+    """ "a.mp4 and b.mp4", "a.mp4, b.mp4 and c.mp4" or, for long lists, "a.mp4, b.mp4, c.mp4
+    and 5 more" (Chinese: "a.mp4、b.mp4")."""
     if len(items) <= shown:
+        if language == "en" and len(items) > 1:
+            return ", ".join(items[:-1]) + " and " + items[-1]
         return (", " if language == "en" else "、").join(items)
     head, rest = items[:shown - 1], len(items) - shown + 1
     if language == "en":

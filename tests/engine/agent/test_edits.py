@@ -62,7 +62,7 @@ def test_place_and_photo_length_in_one_message_is_one_step() -> None:
     assert names(result) == ["add_media_to_timeline"]
     assert result.actions[0].args == {"track": "Video", "files": ["beach.jpg", "b.mp4"],
                                       "image_duration_s": 2.0}
-    assert result.reply == ("Put beach.jpg, b.mp4 on the video track, back to back (0-6s): "
+    assert result.reply == ("Put beach.jpg and b.mp4 on the video track, back to back (0-6s): "
                             "clips keep their own sound, photos show for 2s each.")
 
 

@@ -112,10 +112,10 @@ def test_remove_the_video_track_says_what_it_did(both: dict[str, Any]) -> None:
     with_title, _ = run("add a title 'Hi'", both)
     result = plan("remove the video track", with_title, BATCH)
     assert result.draft is not None and clips(result.draft) == []
-    assert result.reply == ("Removed the video track (dark_slow.mp4, bright_fast.mp4); "
+    assert result.reply == ("Removed the video track (dark_slow.mp4 and bright_fast.mp4); "
                             "tracks left: 1.")
     alone = plan("remove the video track", both, BATCH)
-    assert alone.reply == ("Removed the video track (dark_slow.mp4, bright_fast.mp4); the "
+    assert alone.reply == ("Removed the video track (dark_slow.mp4 and bright_fast.mp4); the "
                            "timeline is now empty.")
     assert "original audio" not in (alone.reply or "")
     assert plan("删除视频轨道", both, BATCH).reply == (
