@@ -27,9 +27,9 @@ END = -1.0
 MAX_COUNT = 5
 """At most this many versions per request: each is a full composition."""
 
-_NUM = r"(\d+(?:\.\d+)?)"
+_NUM = r"(?<![\d.])(\d+(?:\.\d+)?)"  # from the first digit only: linear on long runs
 _UNIT = r"\s*-?\s*((?:minutes?|mins?|分钟)|(?:seconds?|secs?|s|秒钟?))(?![a-z])"
-_CLOCK = r"(\d{1,2}):(\d{2}(?:\.\d+)?)"
+_CLOCK = r"(?<!\d)(\d{1,2}):(\d{2}(?:\.\d+)?)"
 _TIME = rf"(?:{_CLOCK}|{_NUM}{_UNIT})"
 """A moment or a length: "0:20", "20 seconds", "20s", "1 minute", "20秒" (four groups)."""
 _TIME_LOOSE = rf"(?:{_CLOCK}|{_NUM}(?:{_UNIT})?)"
@@ -146,7 +146,7 @@ _STYLE_EN = re.compile(
 _STYLE_ZH = re.compile(
     r"风格\s*(?:[:=]|为|是|用|改成|改为|换成|设为)?\s*(?P<after>[a-z][\w -]*?|[\u4e00-\u9fff]{2,3})"
     r"(?=$|[\s,.;!?，。；！？的])"
-    r"|(?P<before>hip[ -]hop|lo[ -]fi|[a-z][\w-]*|[\u4e00-\u9fff]{2,3})\s*(?:风格|风)"
+    r"|(?<![\w-])(?P<before>hip[ -]hop|lo[ -]fi|[a-z][\w-]*|[\u4e00-\u9fff]{2,3})\s*(?:风格|风)"
 )
 
 _COUNT = re.compile(
