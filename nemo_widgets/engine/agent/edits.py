@@ -496,6 +496,9 @@ def request_music(intent: GenerateMusic) -> Edit:
     if intent.options.duration_s is not None and intent.variation is None:
         key = "music_length"
         values["seconds"] = seconds_text(to_ms(intent.options.duration_s))
+    elif intent.options.count > 1:
+        key = "music_count"
+        values["count"] = str(intent.options.count)
     elif intent.options.sections and intent.variation is None:
         key = "music_shaped"
         values["sections_en"] = sections_text(intent.options.sections, "en")

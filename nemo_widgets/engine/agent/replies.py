@@ -93,6 +93,9 @@ TEMPLATES: dict[str, tuple[str, str]] = {
     "music_variation": ("Music generation is handled by the music tool: it will make a new "
                         "version ({variation}).",
                         "背景音乐由音乐工具生成：它会生成一个新版本（{variation}）。"),
+    "music_count": ("Music generation is handled by the music tool: it will compose {count} "
+                    "versions for you to choose from.",
+                    "背景音乐由音乐工具生成：它会创作{count}个版本供你选择。"),
     "music_shaped": ("Music generation is handled by the music tool: it will compose a track "
                      "shaped as asked ({sections_en}).",
                      "背景音乐由音乐工具生成：它会按你的要求安排段落（{sections_zh}）。"),
