@@ -187,3 +187,9 @@ def test_more_ways_to_say_sections(placed: dict[str, Any], message: str,
                                    sections: list[dict[str, Any]]) -> None:
     result = plan(message, placed)
     assert result.needs_music is not None and result.needs_music.sections == sections
+
+
+def test_known_speech_places_the_quiet_sections_in_the_request(placed: dict[str, Any]) -> None:
+    result = plan("quiet under the talking part", placed, speech=[(1.0, 2.5)])
+    assert result.needs_music is not None
+    assert result.needs_music.sections == [{"start_s": 1.0, "end_s": 2.5, "shape": "quiet"}]
