@@ -363,9 +363,10 @@ def compose_reply(steps: list[Step], reading: Reading, language: Language) -> Re
 
 
 def steps_headline(steps: list[Step], texts: list[str], language: Language) -> str:
-    """The first line of a multi-step reply: how many of the asked changes were made."""
+    """The first line of a multi-step reply: how many of the asked changes were made (music
+    still to be made by the music tool is not counted as done)."""
     edits = [step.edit for step in steps if step.edit is not None
-             and not isinstance(step.intent, Describe)]
+             and not isinstance(step.intent, (Describe, GenerateMusic))]
     if not edits:
         return texts[0].split("\n")[0]
     done = sum(edit.ok for edit in edits)
