@@ -132,6 +132,8 @@ def placed_note(new: list[MediaItem], end: str, still_ms: int) -> Note:
         key = "placed_photos"
     else:
         key = "placed_mixed"
+    if len(new) == 1:
+        key = "placed_one" if kinds == {"video"} else "placed_photo_one"
     return Note(key, {"files": [m.filename for m in new], "end": end,
                       "seconds": seconds_text(still_ms)})
 

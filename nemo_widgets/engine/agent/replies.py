@@ -26,6 +26,10 @@ TEMPLATES: dict[str, tuple[str, str]] = {
     "placed_mixed": ("Put {files} on the video track, back to back (0-{end}s): clips keep their "
                      "own sound, photos show for {seconds}s each.",
                      "已按上传顺序把{files}放到视频轨道（0-{end}秒）：视频保留原声，每张图片显示{seconds}秒。"),
+    "placed_one": ("Put {files} on the video track with its own sound; the video is {end}s long.",
+                   "已把{files}放到视频轨道（保留原声），视频共{end}秒。"),
+    "placed_photo_one": ("Put {files} on the video track for {seconds}s; the video is {end}s "
+                         "long.", "已把{files}放到视频轨道（显示{seconds}秒），视频共{end}秒。"),
     "stills_retimed": ("Each photo now shows for {seconds}s; the video is {end}s long.",
                        "每张图片现在显示{seconds}秒，视频总长{end}秒。"),
     "already_placed": ("Your uploads are already on the timeline.", "素材已经都在时间线上了。"),

@@ -369,3 +369,11 @@ def test_describe_an_empty_draft_does_not_place() -> None:
     assert result.draft is None and names(result) == ["describe_timeline"]
     assert (result.reply or "").startswith("Timeline (0 tracks): empty\n")
     assert plan("显示时间线").reply == "时间线是空的。\n请上传视频，然后让我把它放到时间线上。"
+
+
+def test_placing_one_upload_reads_naturally() -> None:
+    assert plan("add my video to the timeline").reply == (
+        "Put a.mp4 on the video track with its own sound; the video is 10s long.")
+    assert plan("把视频放到时间线上").reply == "已把a.mp4放到视频轨道（保留原声），视频共10秒。"
+    assert plan("add the photo", media=[PHOTO]).reply == (
+        "Put beach.jpg on the video track for 3s; the video is 3s long.")
