@@ -5,7 +5,7 @@ one of them."""
 from __future__ import annotations
 
 import pytest
-from IPython.testing.globalipapp import start_ipython
+from IPython.testing import globalipapp
 from IPython.utils.capture import capture_output
 
 from tests.media_factory import make_video
@@ -15,11 +15,11 @@ GENERATIONS = 20
 
 @pytest.mark.slow
 def test_twenty_music_generations_in_a_row(start_engine, tmp_path, monkeypatch):
-    engine = start_engine()  # the default profile, as a user runs it
+    engine = start_engine(profile="local")  # the default profile, as a user runs it
     monkeypatch.setenv("NEMO_CONFIG_DIR", str(tmp_path / "config"))
     monkeypatch.delenv("NEMO_TOKEN", raising=False)
     clip = make_video(tmp_path / "tiny.mp4", seconds=1.0)
-    ip = start_ipython()
+    ip = globalipapp.start_ipython() or globalipapp.get_ipython()
     ip.run_line_magic("load_ext", "nemo_widgets")
     try:
         ip.user_ns["clip"] = clip

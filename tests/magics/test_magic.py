@@ -10,8 +10,9 @@ from pathlib import Path
 import av
 import pandas as pd
 import pytest
-from IPython.testing.globalipapp import start_ipython
+from IPython.testing import globalipapp
 from IPython.utils.capture import capture_output
+from matplotlib.figure import Figure
 
 from nemo_widgets.magics.parsers import interpolate
 from nemo_widgets.magics.result import NemoResult
@@ -34,7 +35,7 @@ def media(tmp_path_factory) -> dict[str, Path]:
 def ip(shared_engine, tmp_path_factory):
     """IPython's test shell with the extension loaded and connected to the test engine; the
     client's token cache is kept in a folder of its own."""
-    shell = start_ipython()
+    shell = globalipapp.start_ipython() or globalipapp.get_ipython()
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("NEMO_CONFIG_DIR", str(tmp_path_factory.mktemp("magic-config")))
         patch.delenv("NEMO_TOKEN", raising=False)
@@ -212,7 +213,7 @@ def test_line_commands(ip, media, tmp_path, shared_engine):
     with capture_output() as cap:
         figure = ip.run_line_magic("nemo", "plot --session lines")
         ip.run_line_magic("nemo", "help")
-    assert type(figure).__name__ == "Figure" and len(figure.axes[0].collections) == 1
+    assert isinstance(figure, Figure) and len(figure.axes[0].collections) == 1
     assert "%nemo connect" in cap.stdout and "--export [PATH]" in cap.stdout
     no_secret(cap.stdout, repr(credits), repr(history))
 
