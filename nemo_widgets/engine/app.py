@@ -19,7 +19,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from nemo_widgets import __version__, protocol
+from nemo_widgets import protocol
+from nemo_widgets._version import __version__
 from nemo_widgets.engine.emulation import asgi as emulation
 from nemo_widgets.engine.errors import EngineError
 from nemo_widgets.engine.guards import RequestGuard

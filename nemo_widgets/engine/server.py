@@ -117,7 +117,7 @@ def serve(settings: EngineSettings, *, announce: bool = True) -> None:
 
 
 def _write_state(path: Path, url: str) -> None:
-    from nemo_widgets import __version__
+    from nemo_widgets._version import __version__
 
     temp = path.with_suffix(".tmp")
     temp.write_text(json.dumps({"pid": os.getpid(), "url": url, "version": __version__}))

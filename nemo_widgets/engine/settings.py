@@ -136,8 +136,8 @@ class EngineSettings:
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> EngineSettings:
         """Read ``NEMO_ENGINE_<SETTING>`` variables (e.g. ``NEMO_ENGINE_TOKEN_TTL_S=2``).
 
-        Overrides may name the emulation's options too (``errors_as_200=True``); they are
-        passed on to ``EmulationOptions``.
+        Overrides may name the emulation's options too; they are passed on to
+        ``EmulationOptions``.
         """
         env = dict(os.environ if env is None else env)
         values = values_from_env(cls, ENV_PREFIX, env,

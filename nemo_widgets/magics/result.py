@@ -66,7 +66,7 @@ class NemoResult:
         """The timeline after the message (None if it could not be read)."""
         if self.state is not None:
             return self.state.timeline
-        return self.turn.after
+        return self.turn.after.timeline if self.turn.after is not None else None
 
     @property
     def summary(self) -> str:

@@ -20,8 +20,8 @@ def test_anonymous_token_needs_a_client_id_and_grants_100_credits(start_engine):
     assert api.credits() == {"available": 100, "frozen": 0, "total": 100}
 
 
-def test_one_token_per_client_per_window(start_engine):
-    api = start_engine().api()
+def test_one_token_per_client_per_window_on_the_cloud(start_engine):
+    api = start_engine(profile="cloud").api()
     api.login()
     again = api.new_token()
     assert again.status_code == 429
@@ -42,7 +42,7 @@ def test_expired_token_answers_1001(start_engine):
 
 
 def test_errors_as_http_200_with_code(start_engine):
-    api = start_engine(errors_as_200=True).api()
+    api = start_engine(profile="cloud", errors_as_200=True).api()
     api.login()
     answer = api.http.get(protocol.PATH_STATE.format(session_id="nope"), headers=api.auth)
     assert answer.status_code == 200

@@ -27,7 +27,8 @@ def _raw_lines(api, session_id: str, text: str) -> list[str]:
                                                  ("json", 'data: {"type":"heartbeat"}'),
                                                  ("comment", ": ping")])
 def test_keepalives_during_long_work(start_engine, style, expected):
-    api = start_engine(turn_delay_s=1.6, keepalive_s=0.5, heartbeat_style=style).api()
+    api = start_engine(profile="faults", turn_delay_s=1.6, keepalive_s=0.5,
+                       heartbeat_style=style).api()
     api.login()
     session_id = api.new_session()
     lines = _raw_lines(api, session_id, "show tracks")
@@ -66,7 +67,7 @@ def test_silent_edits_happen_and_the_state_tells_what_changed(shared_engine, cli
 
 
 def test_a_dropped_stream_still_completes_the_edit(start_engine, clip):
-    engine = start_engine(sse_drop_after=1)
+    engine = start_engine(profile="faults", sse_drop_after=1)
     api = engine.api()
     api.login()
     session_id = api.new_session()

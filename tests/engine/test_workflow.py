@@ -119,7 +119,7 @@ def test_render_ids_are_unique_and_unknown_ids_fail_cleanly(shared_engine, clips
 
 
 def test_success_answer_shape_and_stream_copy(start_engine, clips):
-    engine = start_engine(render_answer_shape="success")
+    engine = start_engine(profile="cloud", render_answer_shape="success")
     api = engine.api()
     api.login()
     session_id = api.new_session()
@@ -138,7 +138,7 @@ def test_success_answer_shape_and_stream_copy(start_engine, clips):
 
 
 def test_export_blocked_by_plan_is_402(start_engine, clips):
-    api = start_engine(export_requires_plan=True).api()
+    api = start_engine(profile="cloud", export_requires_plan=True).api()
     api.login()
     answer = api.render("render_plan", {"t": [{"tt": 7, "sg": [
         {"kind": "text", "text": "hi", "start_ms": 0, "duration_ms": 1000}]}], "d": 1000,
@@ -165,7 +165,7 @@ def test_volume_set_by_the_agent_is_heard(shared_engine, clips, tmp_path):
 
 
 def test_no_credits_is_2001_and_leaves_the_draft(start_engine, clips):
-    api = start_engine(anonymous_credits=3).api()
+    api = start_engine(profile="cloud", anonymous_credits=3).api()
     api.login()
     session_id = api.new_session()
     api.upload(session_id, clips["video"])

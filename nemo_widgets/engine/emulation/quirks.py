@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 
+from nemo_widgets.engine.agent.language import Language
 from nemo_widgets.engine.agent.model import TurnPlan
 from nemo_widgets.engine.agent.replies import phrase
 from nemo_widgets.engine.emulation.options import EmulationOptions, has_faults
@@ -31,7 +32,7 @@ def is_silent(plan: TurnPlan, turn_index: int) -> bool:
 
 def with_export_hint(plan: TurnPlan, turn_index: int, language: str) -> TurnPlan:
     """The reply with "Click Export…" appended on hint turns after an edit."""
-    lang = "zh" if language == "zh" else "en"
+    lang: Language = "zh" if language == "zh" else "en"
     hint = phrase("click_export", lang)
     if (turn_index % HINT_EVERY != HINT_AT or plan.draft is None or plan.needs_music is not None
             or not plan.reply or hint in plan.reply or phrase("export", lang) in plan.reply):

@@ -18,7 +18,8 @@ from typing import Any, Protocol
 import anyio
 
 from nemo_widgets.engine.agent import MediaItem, TurnPlan, plan_turn
-from nemo_widgets.engine.agent.phrasing import mask_quotes, reply_language
+from nemo_widgets.engine.agent.language import reply_language
+from nemo_widgets.engine.agent.phrasing import mask_quotes
 from nemo_widgets.engine.errors import EngineError
 from nemo_widgets.engine.library import MediaLibrary
 from nemo_widgets.engine.settings import EngineSettings

@@ -123,7 +123,7 @@ def test_lost_session_1002_starts_a_new_one_says_so_and_resends_uploads(shared_e
         assert any("new session" in n for n in result.notices)
         assert conv.session_id not in (lost, "sess_lost_again")
         assert any("upload(s) were sent again" in n for n in result.notices)
-        assert result.after is not None and result.after.tracks[0].segments[0].label == \
+        assert result.after is not None and result.after.timeline.tracks[0].segments[0].label == \
             "clip.mp4", "the re-sent upload is on the new session's timeline"
 
 
@@ -154,7 +154,7 @@ def test_no_credits_2001_points_anonymous_users_to_registration(poor_engine, cli
         assert result.changes is None, "the draft was left alone"
         with pytest.raises(NoCredits):
             result.raise_for_error()
-        assert conv.ask("show tracks").ok, "free requests still work"
+        assert conv.ask("describe the tracks").ok, "free requests still work"
 
 
 def test_export_blocked_by_plan_402_is_not_about_credits(poor_engine, tmp_path):
@@ -280,7 +280,7 @@ def test_4xx_render_answers_are_never_retried(shared_engine, tmp_path):
 def test_keepalive_styles_are_heartbeats_with_progress_notes(start_engine, tmp_path, style):
     engine = start_engine(turn_delay_s=0.9, keepalive_s=0.2, heartbeat_style=style)
     with make_client(engine.url, tmp_path, progress_every_s=0.4) as client:
-        turn = client.conversation().send("show tracks")
+        turn = client.conversation().send("describe the tracks")
         events = list(turn)
         beats = [e for e in events if isinstance(e, Heartbeat)]
         assert len(beats) >= 2 and {b.style for b in beats} == {style}
@@ -288,7 +288,7 @@ def test_keepalive_styles_are_heartbeats_with_progress_notes(start_engine, tmp_p
         assert turn.result.ok and turn.result.text.startswith("Timeline (0 tracks)")
         if style == "json":  # and keep-alives alone for too long is a time-out
             with make_client(engine.url, tmp_path, heartbeat_timeout_s=0.5) as impatient:
-                late = impatient.conversation().ask("show tracks")
+                late = impatient.conversation().ask("describe the tracks")
             assert late.timed_out and "keep-alives" in str(late.error)
 
 
@@ -306,7 +306,7 @@ def test_dropped_stream_polls_the_state_and_never_resends(start_engine, clip, tm
     assert result.dropped and result.ok, result.text
     assert any(isinstance(e, Notice) and e.kind == "dropped" for e in events)
     assert result.text.startswith("The connection dropped, but the edit went through")
-    assert result.after is not None and [t.type for t in result.after.tracks] == [0, 7]
+    assert result.after is not None and [t.type for t in result.after.timeline.tracks] == [0, 7]
     assert any("instead of sending it again" in s for s in said)
     assert recorder.count("POST", protocol.PATH_RUN_SSE) == 1
 

@@ -25,7 +25,7 @@ def test_sync_face_inside_a_running_event_loop(shared_engine, tmp_path):
         with NemoClient(shared_engine.url,
                         settings=ClientSettings(config_dir=tmp_path)) as client:
             conv = client.conversation()
-            result = conv.ask("show tracks")
+            result = conv.ask("describe the tracks")
             return client.credits().available, result.text
 
     available, text = asyncio.run(notebook_cell())
@@ -67,7 +67,7 @@ def test_sync_face_in_a_real_ipython_kernel(shared_engine, tmp_path):
         client = NemoClient({shared_engine.url!r},
                             settings=ClientSettings(config_dir={str(tmp_path)!r}))
         conv = client.conversation()
-        result = conv.ask("show tracks")
+        result = conv.ask("describe the tracks")
         print("LOOP", in_loop)
         print("TEXT", result.text.splitlines()[0])
         print("CREDITS", client.credits().available)

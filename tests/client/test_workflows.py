@@ -54,7 +54,7 @@ SUMMARY = re.compile(r'^Timeline \(3 tracks\): 1\. Video: beach\.mp4 \(0-2s\) '
 
 
 def test_quick_edit_workflow(shared_engine, media, tmp_path):
-    with make_client(shared_engine.url, tmp_path / "cfg") as client:
+    with make_client(shared_engine.url, tmp_path / "cfg", streaming=True) as client:
         conv = client.conversation()
         uploaded = conv.upload(media["beach"], media["song"])
         assert [(u.filename, u.file_type) for u in uploaded] == [("beach.mp4", "video"),
@@ -141,14 +141,15 @@ def test_iterative_session_with_a_silent_edit(shared_engine, media, tmp_path):
         first = conv.ask("add my video to the timeline")
         assert first.ok and first.changes and "beach.mp4" in first.changes
         titled = conv.ask('add a title "Draft"')
-        assert titled.after is not None and titled.after.tracks[-1].segments[0].text == "Draft"
+        assert titled.after is not None
+        assert titled.after.timeline.tracks[-1].segments[0].text == "Draft"
         assert titled.suggestions == ["export"] and titled.export is None, \
             "the agent's export hint is translated, not acted on unasked"
         assert "`export()`" in titled.text and "Click" not in titled.text
         silent = conv.ask("mute the original audio")  # the session's third turn: no text
         assert silent.silent and silent.agent_text == "" and silent.ok
         assert silent.text.startswith("Done: Muted beach.mp4 on Video.")
-        assert silent.after is not None and silent.after.tracks[0].segments[0].volume == 0
+        assert silent.after is not None and silent.after.timeline.tracks[0].segments[0].volume == 0
         status = conv.ask("status")
         assert status.route == "status" and status.text.startswith("Timeline (2 tracks)")
         refined = conv.ask('set the original audio to 50% and add a title "Final", then export')
@@ -166,7 +167,7 @@ def test_direct_routes_skip_the_agent(shared_engine, media, tmp_path):
         upload = conv.ask(f"upload {media['beach']}")
         assert upload.route == "upload" and upload.uploads[0].filename == "beach.mp4"
         placed = conv.ask("把视频添加到时间线")
-        assert placed.ok and placed.after is not None and placed.after.renderable
+        assert placed.ok and placed.after is not None and placed.after.timeline.renderable
         credits = conv.ask("我还有多少积分？")
         assert credits.route == "credits" and credits.balance is not None
         assert str(credits.balance.available) in credits.text
