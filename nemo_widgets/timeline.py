@@ -540,7 +540,7 @@ class Timeline:
 
     def to_frame(self) -> pd.DataFrame:
         """One row per segment: track, kind, start_s, end_s, duration_s, volume, label, source
-        (times are empty, not zero, for a segment whose times the draft does not give)."""
+        (times are NaN, not zero, for a segment whose times the draft does not give)."""
         import pandas as pd
 
         rows = []
@@ -557,4 +557,7 @@ class Timeline:
                     "source": seg.source,
                 })
         columns = ["track", "kind", "start_s", "end_s", "duration_s", "volume", "label", "source"]
-        return pd.DataFrame(rows, columns=columns)
+        frame = pd.DataFrame(rows, columns=columns)
+        times = ["start_s", "end_s", "duration_s"]
+        frame[times] = frame[times].astype(float)  # unknown times are NaN, not 0
+        return frame

@@ -116,6 +116,10 @@ class ApiClient:
         creds = self._transport.identity.current if self._transport else None
         return creds.anonymous if creds else True
 
+    def take_notices(self) -> list[str]:
+        """What the client's identity wants the user told (a refused token renewal), once."""
+        return self._transport.identity.take_notices() if self._transport else []
+
     async def sign_in(self) -> str | None:
         """Make sure a token is at hand (cached, given or new); the user id if known."""
         transport = await self.connect()

@@ -319,6 +319,8 @@ class AsyncConversation:
                 result.text = result.text or str(error)
                 reason = "error"
                 yield ErrorEvent(str(error), error.code)
+            for text in self.client.take_notices():
+                self._notify(text, result, kind="auth")
             for notice in self._take_notices():
                 yield notice
             result.session_id = self.session_id
