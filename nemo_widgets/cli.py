@@ -4,8 +4,9 @@
 progress line for each stage on stderr; ``generate DIR/ -p TEXT -o OUTDIR/`` does that for each
 video of a folder, in sessions of their own (``batch.py``); ``--seed``, ``--tempo``, ``--style``
 and ``--duration`` fix the music, as words added to the prompt (``prompt_options.py``).
-``credits``, ``status`` and ``export`` are the direct calls; ``serve`` and ``stop`` run the
-embedded engine; ``demo`` is the README's main command.
+``credits``, ``status`` and ``export`` are the direct calls (``export --resume`` follows a render
+whose terminal was closed); ``music`` saves the mix, stems and cue file; ``serve`` and ``stop``
+run the embedded engine; ``demo`` is the README's main command. See ``docs/cli.md``.
 ``--backend local|cloud|URL`` picks the backend (default: ``NEMO_API_URL``, else local).
 
 Exit codes: 0 done; 1 the backend refused or failed; 2 bad usage or input files; 3 the backend
@@ -289,6 +290,11 @@ def _status(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
+    if args.resume is not None:
+        return _resume(args)
+    if args.output is None:
+        raise _UsageError("Name the MP4 to write: -o OUT.mp4 (or --resume to follow a render "
+                          "started earlier).")
     with _client(args) as client:
         session_id = _session_arg(args, client)
         line = ProgressLine()
@@ -296,6 +302,43 @@ def _export(args: argparse.Namespace) -> int:
             args.output, on_progress=lambda stage, fraction: line.bar(stage, fraction))
         line.finish()
         print(f"saved {exported}")
+    return EXIT_OK
+
+
+def _resume(args: argparse.Namespace) -> int:
+    """``export --resume [ID]``: follow a render submitted earlier — by a terminal closed since,
+    or a kernel restarted — to its end, and download it (to ``-o``, else where it was meant
+    to go). Without an id: the newest render not downloaded yet (of ``--session``, if given)."""
+    with _client(args) as client:
+        render_id = args.resume
+        if not render_id:
+            pending = client.pending_renders(args.session)
+            if not pending:
+                raise _UsageError("No render is waiting to be downloaded on this backend: "
+                                  "start one with `nemo-widgets export -o OUT.mp4`.")
+            render_id = pending[-1].render_id
+        line = ProgressLine()
+        line.say(f"following {render_id}")
+        exported = client.follow_render(render_id, args.output,
+                                        on_progress=lambda stage, fraction: line.bar(
+                                            stage, fraction))
+        line.finish()
+        print(f"saved {exported}")
+    return EXIT_OK
+
+
+def _music(args: argparse.Namespace) -> int:
+    """``music [SESSION] -o DIR [--stems] [--cue] [--mp3]``: the music to take away."""
+    with _client(args) as client:
+        session_id = args.session_id or _session_arg(args, client)
+        formats = ("wav", "mp3") if args.mp3 else ("wav",)
+        saved = client.conversation(session_id).save_music(
+            args.output, stems=args.stems, cue=args.cue, formats=formats,
+            version=args.version)
+        if not saved:
+            raise _UsageError(f"The session {session_id} has no music yet.")
+        for path in saved:
+            print(f"saved {path}")
     return EXIT_OK
 
 
@@ -388,8 +431,26 @@ def build_parser() -> argparse.ArgumentParser:
     export = commands.add_parser("export", parents=[backend],
                                  help="render a session's timeline to an MP4")
     export.add_argument("--session", default=None, help="a session id (default: the last)")
-    export.add_argument("-o", "--output", type=Path, required=True, help="the MP4 to write")
+    export.add_argument("-o", "--output", type=Path, default=None,
+                        help="the MP4 to write (with --resume: default where it was meant to go)")
+    export.add_argument("--resume", nargs="?", const="", default=None, metavar="RENDER_ID",
+                        help="follow a render started earlier (default: the newest one not "
+                             "downloaded yet) instead of starting one")
     export.set_defaults(func=_run(_export))
+
+    music = commands.add_parser("music", parents=[backend],
+                                help="save a session's music: the mix, its stems, its cue file")
+    music.add_argument("session_id", nargs="?", default=None, metavar="SESSION",
+                       help="a session id (default: the last)")
+    music.add_argument("-o", "--output", type=Path, required=True, help="the folder to write")
+    music.add_argument("--stems", action="store_true", help="each instrument group as a WAV")
+    music.add_argument("--cue", action="store_true",
+                       help="the cue file: beats, bars, sections, cut alignment (JSON)")
+    music.add_argument("--mp3", action="store_true", help="an MP3 of the mix too")
+    music.add_argument("--version", type=int, default=None,
+                       help="a music version (default: the one on the timeline, else the "
+                            "newest)")
+    music.set_defaults(func=_run(_music), session=None)
 
     serve = commands.add_parser("serve", help="run the embedded engine in the foreground")
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default loopback)")

@@ -5,9 +5,9 @@ one of them."""
 from __future__ import annotations
 
 import pytest
-from IPython.testing import globalipapp
 from IPython.utils.capture import capture_output
 
+from tests.magics.conftest import ipython_shell
 from tests.media_factory import make_video
 
 GENERATIONS = 20
@@ -19,7 +19,7 @@ def test_twenty_music_generations_in_a_row(start_engine, tmp_path, monkeypatch):
     monkeypatch.setenv("NEMO_CONFIG_DIR", str(tmp_path / "config"))
     monkeypatch.delenv("NEMO_TOKEN", raising=False)
     clip = make_video(tmp_path / "tiny.mp4", seconds=1.0)
-    ip = globalipapp.start_ipython() or globalipapp.get_ipython()
+    ip = ipython_shell()
     ip.run_line_magic("load_ext", "nemo_widgets")
     try:
         ip.user_ns["clip"] = clip
