@@ -248,9 +248,21 @@ def _generate_folder(args: argparse.Namespace, folders: list[Path]) -> int:
     items = plan(videos, outdir)
     prompt = _prompt(args)
     say = ProgressLine().say
-    say(f"{len(items)} video(s) from {folders[0]} → {outdir}/, {args.jobs} at a time")
-    asyncio.run(run_batch(items, prompt, backend=args.backend, jobs=args.jobs,
-                          language=args.language, say=say))
+    if args.workers or args.cluster:
+        from nemo_widgets.cluster import ClusterUnavailable, run_on_cluster
+
+        where = args.cluster or f"{args.workers} local Dask worker(s)"
+        say(f"{len(items)} video(s) from {folders[0]} → {outdir}/, on {where}")
+        try:
+            run_on_cluster(items, prompt, cluster=args.cluster, workers=args.workers,
+                           backend=args.backend, language=args.language,
+                           ship_bytes=args.ship_bytes, say=say)
+        except ClusterUnavailable as exc:
+            raise _UsageError(str(exc)) from exc
+    else:
+        say(f"{len(items)} video(s) from {folders[0]} → {outdir}/, {args.jobs} at a time")
+        asyncio.run(run_batch(items, prompt, backend=args.backend, jobs=args.jobs,
+                              language=args.language, say=say))
     print(summary_table(items))
     failed = [item.source.name for item in items if item.status == "failed"]
     if failed:
@@ -415,6 +427,14 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument("--language", default="en", help="the agent's language (en, zh)")
     generate.add_argument("--jobs", "-j", type=int, default=2,
                           help="for a folder: how many videos at once (default 2)")
+    generate.add_argument("--workers", type=int, default=None,
+                          help="for a folder: run on a local Dask cluster of this many worker "
+                               "processes, each with its own engine (the [cluster] extra)")
+    generate.add_argument("--cluster", default=None, metavar="ADDRESS",
+                          help="for a folder: run on this Dask scheduler (tcp://host:8786)")
+    generate.add_argument("--ship-bytes", action="store_true",
+                          help="with --cluster: send the videos' bytes to the workers (no "
+                               "shared file system)")
     _music_options(generate)
     generate.set_defaults(func=_run(_generate))
 

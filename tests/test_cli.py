@@ -273,3 +273,20 @@ def test_music_command_saves_the_mix_stems_and_cue(shared_engine, media, cli_env
     with av.open(str(folder / mix[0])) as container:
         seconds = float(container.duration) / av.time_base
     assert seconds == pytest.approx(1.5, abs=0.2), "music as long as the video"
+
+
+@pytest.mark.slow
+def test_folder_batch_on_a_local_dask_worker(cli_env, tmp_path, capsys, monkeypatch):
+    pytest.importorskip("distributed")
+    monkeypatch.delenv("NEMO_API_URL", raising=False)  # the worker starts its own engine
+    folder, outdir = tmp_path / "clips", tmp_path / "out"
+    folder.mkdir()
+    make_video(folder / "one.mp4", seconds=1.0)
+    argv = ["generate", str(folder), "-p", "generate a background music track that matches "
+            "the mood of my video", "-o", str(outdir), "--workers", "1"]
+    assert main(argv) == 0, capsys.readouterr().err
+    out = capsys.readouterr().out
+    assert "1 done, 0 skipped, 0 failed" in out
+    with av.open(str(outdir / "one.mp4")) as container:
+        assert container.streams.video[0].codec_context.width == 1920
+    assert main(argv) == 0 and "0 done, 1 skipped" in capsys.readouterr().out

@@ -280,9 +280,6 @@ def test_an_interrupt_is_told_not_traced(ip):
     assert cap.stderr.startswith("nemo: Interrupted.") and "%nemo status" in cap.stderr
 
 
-@pytest.mark.xfail(strict=False, reason="needs the agent's undo/redo intents (agent branch) "
-                   "carried out by the engine's history tool (engine-http): passes once both "
-                   "are merged")
 def test_undo_and_redo_restore_the_timeline(ip, media):
     ip.user_ns["clip"] = media["clip"]
     with capture_output():
