@@ -1128,10 +1128,13 @@ function render({ model, el }) {
     cancelAnimationFrame(frame);
     if (resize) resize.disconnect();
     if (player) player.dispose();
-    for (const up of uploads.values()) up.cancel();
     for (const undo of cleanups) undo();
     receiver.dispose();
-    model.send({ kind: "bye", view });
+    if (!disconnected) {
+      // a dead kernel cannot be told anything: its comm is gone
+      for (const up of uploads.values()) up.cancel();
+      model.send({ kind: "bye", view });
+    }
     root.remove();
   };
 }

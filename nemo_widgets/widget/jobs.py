@@ -369,6 +369,9 @@ class Jobs:
                 error = error_view(exc if isinstance(exc, NemoError) else NemoError(str(exc)))
                 if not error["message"].startswith(incoming.name):
                     error["message"] = f"{incoming.name}: {error['message']}"
+                listed = error["fix"].split(":", 1)[-1].strip(" .")
+                if listed and listed in error["message"]:
+                    error["fix"] = ""  # the reason already lists what is supported
                 self.dispatch(UploadSettled(upload_id, incoming.name, error=error))
                 incoming.discard()
                 if error["offline"]:
