@@ -63,6 +63,10 @@ def jupyter_lab(root: Path, env: dict[str, str], log_path: Path) -> Iterator[Lab
     home = root.parent / f"{root.name}-jupyter"
     for name in ("config", "data", "runtime", "settings", "workspaces"):
         (home / name).mkdir(parents=True, exist_ok=True)
+    # No "notified about official Jupyter news?" toast over the page (and no fetch for it).
+    news = home / "settings" / "@jupyterlab" / "apputils-extension"
+    news.mkdir(parents=True, exist_ok=True)
+    (news / "notification.jupyterlab-settings").write_text('{"fetchNews": "false"}')
     python_path = os.pathsep.join(p for p in (str(CHECKOUT), os.environ.get("PYTHONPATH"))
                                   if p)
     full_env = {**os.environ, **env, "PYTHONPATH": python_path,

@@ -47,6 +47,10 @@ HANDLED_BY_NOTICE_HANDLER = frozenset({"session", "dropped"})
 as in the turn's events: the handler is their one way into the view, so a turn's copy is not
 shown again."""
 
+JOB_NOTES = frozenset({"export", "upload"})
+"""Notices that say what a running job is doing ("Exporting the timeline…"): shown on the
+job's line, not as a log entry that would land after the job's own reply."""
+
 Json = dict[str, Any]
 
 
@@ -334,6 +338,8 @@ def _turn_event(view: View, action: TurnEvent) -> Step:
     if isinstance(event, Notice):
         if event.kind == "progress":
             return Step(_job(view, job, note=STILL_WORKING))
+        if event.kind in JOB_NOTES:
+            return Step(_job(view, job, note=event.text))
         if event.kind in HANDLED_BY_NOTICE_HANDLER:
             return Step(view)
         return Step(_say(view, "notice", event.text))

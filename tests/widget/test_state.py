@@ -124,7 +124,8 @@ def test_notices_the_handler_delivers_are_not_shown_twice():
                TurnEvent("turn-2", Notice("export", "Exporting the timeline…")),
                view=online()).view
     notices = [m["text"] for m in view.messages if m["role"] == "notice"]
-    assert notices == ["A new session s2 was started.", "Exporting the timeline…"]
+    assert notices == ["A new session s2 was started."]
+    assert view.jobs[0]["note"] == "Exporting the timeline…", "said on the job's own line"
 
 
 def test_chips_follow_the_state():
