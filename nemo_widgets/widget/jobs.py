@@ -14,7 +14,7 @@ import itertools
 import logging
 import re
 import shutil
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -87,9 +87,12 @@ class Jobs:
     """The view's work for one widget (see the module docstring)."""
 
     def __init__(self, conversation: Conversation, dispatch: Callable[[Action], None],
-                 blobs: Blobs, serve: Callable[[list[str], str], None], folder: Path) -> None:
+                 blobs: Blobs, serve: Callable[[list[str], str], None], folder: Path,
+                 spawn: Callable[[Coroutine[Any, Any, Any]], object]) -> None:
         self.conversation = conversation
         self.dispatch = dispatch
+        self.spawn = spawn
+        """Start another job (``Work.spawn``: tracked, cancelled on close)."""
         self.blobs = blobs
         self.serve = serve
         """Push a key to the views that asked for it before it was offered."""
@@ -158,6 +161,19 @@ class Jobs:
         sessions.remember(client.settings.config_dir, sessions.notebook_key(), info.session_id)
         await self.read_session()
         await self.refresh_credits()
+        pending = await self.conversation.aio.pending_renders()
+        if pending:
+            # A render submitted before (the kernel restarted meanwhile): follow it to its file.
+            render_id = pending[-1].render_id
+            self.spawn(self.run("export", "Export", lambda job: self.follow(job, render_id)))
+        return None
+
+    async def follow(self, job: str, render_id: str) -> BaseException | None:
+        """Follow a render already submitted (resumed session) and show its file."""
+        self.dispatch(Said("notice", "Following the export that was running before."))
+        exported = await self.conversation.aio.follow_render(
+            render_id, on_progress=lambda stage, f: self.dispatch(JobProgress(job, stage, f)))
+        self.show_export(exported, None)
         return None
 
     async def read_session(self, state: SessionState | None = None) -> None:
@@ -332,7 +348,9 @@ class Jobs:
         if results is not None:
             results.append(result)
         self.dispatch(TurnFinished(job, result.text))
-        if result.route != "credits":
+        if isinstance(result.after, SessionState):
+            await self.read_session(result.after)  # the state the turn ended with: no re-read
+        elif result.route != "credits":
             await self.read_session()
         if result.export is not None:
             self.show_export(result.export, snapshot)

@@ -21,6 +21,7 @@ import traitlets
 
 from nemo_widgets.client.errors import NemoError
 from nemo_widgets.client.models import ExportResult, TurnResult, UploadedFile
+from nemo_widgets.client.routing import command_phrase
 from nemo_widgets.client.sync import Conversation, NemoClient
 from nemo_widgets.protocol import MAX_UPLOAD_BYTES, SUPPORTED_EXTENSIONS
 from nemo_widgets.widget import sessions
@@ -41,12 +42,11 @@ from nemo_widgets.widget.state import (
 from nemo_widgets.widget.transfer import CHUNK_BYTES, WINDOW, IncomingFile, check_file
 from nemo_widgets.widget.work import Work
 
-PHRASES = {"undo": "undo", "redo": "redo"}
-"""What the Undo and Redo buttons send: the words the agent understands (CONTRACTS §3)."""
 
-
-def use_music_phrase(version: int) -> str:
-    return f"use music version {version}"
+def phrase(kind: str, conversation: Conversation, version: int | None = None) -> str:
+    """What the Undo, Redo and "Use this one" buttons send: the agent's words for them in the
+    conversation's language (CONTRACTS §3), exactly as ``Conversation.undo()`` … send them."""
+    return command_phrase(kind, conversation.aio.language, version)
 
 
 def _front_end(name: str) -> Path:
@@ -131,7 +131,7 @@ class NemoWidget(anywidget.AnyWidget):
         self._received: dict[str, IncomingFile] = {}
         self._blobs = Blobs(self._post_from_work, lambda: (self.chunk_bytes, self.window))
         self._jobs = Jobs(conversation, self._dispatch, self._blobs, self._serve_waiting,
-                          self._folder)
+                          self._folder, self._work.spawn)
         self._notice_handler = lambda text: self._dispatch(Said("notice", text))
         conversation.set_notice_handler(self._notice_handler)
         self._handlers: dict[str, Handler] = {
@@ -140,10 +140,10 @@ class NemoWidget(anywidget.AnyWidget):
             "upload-cancel": self._cancel_upload,
             "upload-commit": self._commit_uploads,
             "prompt": lambda content, _b: self._prompt(str(content.get("text", "")).strip()),
-            "undo": lambda _c, _b: self._prompt(PHRASES["undo"]),
-            "redo": lambda _c, _b: self._prompt(PHRASES["redo"]),
+            "undo": lambda _c, _b: self._prompt(phrase("undo", self.conversation)),
+            "redo": lambda _c, _b: self._prompt(phrase("redo", self.conversation)),
             "use-music": lambda content, _b: self._prompt(
-                use_music_phrase(int(content.get("version", 0)))),
+                phrase("use_music", self.conversation, int(content.get("version", 0)))),
             "export": lambda _c, _b: self._export_clicked(),
             "reconnect": lambda _c, _b: self._connect(),
             "dismiss-error": lambda _c, _b: self._apply(ErrorDismissed()),
@@ -182,14 +182,14 @@ class NemoWidget(anywidget.AnyWidget):
 
     def undo(self) -> TurnResult:
         """Undo the last change of the timeline (the agent's "undo")."""
-        return self.ask(PHRASES["undo"])
+        return self.ask(phrase("undo", self.conversation))
 
     def redo(self) -> TurnResult:
-        return self.ask(PHRASES["redo"])
+        return self.ask(phrase("redo", self.conversation))
 
     def use_music(self, version: int) -> TurnResult:
         """Put music version ``version`` (1-based, as listed) on the timeline."""
-        return self.ask(use_music_phrase(version))
+        return self.ask(phrase("use_music", self.conversation, version))
 
     def export(self, path: str | os.PathLike[str] | None = None) -> ExportResult:
         """Render the timeline to ``path`` (default: a new file in the working folder); the

@@ -410,7 +410,8 @@ def test_a_refused_file_is_shown_refused_with_its_name(widget):
     widget.wait_idle()
     [verdict] = [m for m in view.sent if m["kind"] == "upload-result"]
     assert verdict["id"] == "t1" and verdict["ok"] is False
-    assert verdict["message"].startswith("notes.mp4") and verdict["fix"]
+    assert verdict["message"].startswith("notes.mp4") and "Supported" in verdict["message"]
+    assert verdict["fix"] == "", "the supported formats are listed once, not twice"
     assert widget.media == [] and widget.status == "ready"
 
 
