@@ -8,8 +8,6 @@ later in the render).
 
 from __future__ import annotations
 
-import functools
-import hashlib
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -58,15 +56,6 @@ class MediaInfo:
     def from_json(cls, data: dict[str, Any]) -> MediaInfo:
         fields = cls.__dataclass_fields__
         return cls(**{k: v for k, v in data.items() if k in fields})
-
-
-def file_sha256(path: Path) -> str:
-    """The SHA-256 of a file's bytes, read a MiB at a time: media are named by it."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _container_kind(format_name: str) -> str | None:
@@ -167,11 +156,3 @@ def _duration_seconds(container: av.container.InputContainer, stream: Any) -> fl
     if stream is not None and stream.duration and stream.time_base:
         return float(stream.duration * stream.time_base)
     return 0.0
-
-
-@functools.cache
-def ffmpeg_exe() -> str:
-    """The FFmpeg binary of the imageio-ffmpeg wheel (it has libx264, drawtext and loudnorm)."""
-    import imageio_ffmpeg
-
-    return str(imageio_ffmpeg.get_ffmpeg_exe())

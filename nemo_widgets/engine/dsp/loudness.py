@@ -1,10 +1,11 @@
-"""Loudness of the final mix: BS.1770 measurement, true peak, and normalisation to a target.
+"""Loudness of the final mix: BS.1770 measurement and normalisation to a target.
 
 Streaming platforms play everything at about −14 LUFS; an export that is already there sounds
 the same before and after their normalisation, and one with true peaks at or below −1 dBTP does
 not clip when decoded. FFmpeg's one-pass ``loudnorm`` is dynamic (it rides the gain) and misses
 the target on short clips, so the render measures the mixed audio here, applies one static gain,
-and catches the remaining peaks with a look-ahead limiter working on 4× oversampled peaks.
+and catches the remaining peaks with a look-ahead limiter working on 4× oversampled peaks
+(``truepeak``, the engine's one meter). Audio is (channels, samples), as everywhere in ``dsp``.
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import ndimage, signal
 
+from nemo_widgets.engine.dsp.truepeak import true_peak_db, true_peak_envelope
+
 SAMPLE_RATE = 48_000
-OVERSAMPLE = 4
 _ABSOLUTE_GATE = -70.0
 _BLOCK_S, _STEP_S = 0.4, 0.1
 # Leave room for the AAC encoder, which moves peaks by a few tenths of a dB.
@@ -46,18 +48,18 @@ def _k_weighting(sample_rate: int) -> list[tuple[NDArray[np.float64], NDArray[np
 
 
 def integrated_lufs(audio: Audio, sample_rate: int = SAMPLE_RATE) -> float:
-    """Gated integrated loudness (BS.1770-4) of (n, channels) audio; −inf when all is gated."""
+    """Gated integrated loudness (BS.1770-4) of (channels, n) audio; −inf when all is gated."""
     data = np.asarray(audio, dtype=np.float64)
     if data.ndim == 1:
-        data = data[:, None]
+        data = data[None, :]
     for b, a in _k_weighting(sample_rate):
-        data = signal.lfilter(b, a, data, axis=0)
+        data = signal.lfilter(b, a, data, axis=1)
     block, step = round(_BLOCK_S * sample_rate), round(_STEP_S * sample_rate)
-    if len(data) < block:
+    if data.shape[1] < block:
         return float("-inf")
-    squares = np.cumsum(np.vstack([np.zeros((1, data.shape[1])), data ** 2]), axis=0)
-    starts = np.arange(0, len(data) - block + 1, step)
-    power = ((squares[starts + block] - squares[starts]) / block).sum(axis=1)
+    squares = np.cumsum(np.hstack([np.zeros((data.shape[0], 1)), data ** 2]), axis=1)
+    starts = np.arange(0, data.shape[1] - block + 1, step)
+    power = ((squares[:, starts + block] - squares[:, starts]) / block).sum(axis=0)
     with np.errstate(divide="ignore"):
         loudness = -0.691 + 10 * np.log10(power)
     kept = power[loudness > _ABSOLUTE_GATE]
@@ -70,30 +72,6 @@ def integrated_lufs(audio: Audio, sample_rate: int = SAMPLE_RATE) -> float:
     return float(-0.691 + 10 * np.log10(final.mean()))
 
 
-def _oversampled_peaks(audio: Audio, chunk: int = 1 << 18) -> NDArray[np.float32]:
-    """Per input sample, the largest |value| among its oversampled neighbours (all channels).
-
-    Done in chunks with a margin so that memory stays bounded for long videos.
-    """
-    margin = 64
-    out = np.empty(len(audio), dtype=np.float32)
-    for start in range(0, len(audio), chunk):
-        lo, hi = max(0, start - margin), min(len(audio), start + chunk + margin)
-        up = signal.resample_poly(audio[lo:hi].astype(np.float64), OVERSAMPLE, 1, axis=0)
-        peaks = np.abs(up).max(axis=1).reshape(-1, OVERSAMPLE).max(axis=1)
-        end = min(start + chunk, len(audio))
-        out[start:end] = peaks[start - lo:end - lo]
-    return out
-
-
-def true_peak_db(audio: Audio) -> float:
-    """True peak in dBTP (4× oversampled, as BS.1770 recommends)."""
-    if len(audio) == 0:
-        return float("-inf")
-    peak = float(_oversampled_peaks(audio).max())
-    return 20 * np.log10(peak) if peak > 0 else float("-inf")
-
-
 def limit(audio: Audio, ceiling_dbtp: float, sample_rate: int = SAMPLE_RATE) -> Audio:
     """Look-ahead peak limiter: a gain curve that dips smoothly around every over-ceiling peak.
 
@@ -102,7 +80,7 @@ def limit(audio: Audio, ceiling_dbtp: float, sample_rate: int = SAMPLE_RATE) -> 
     every peak ends at or under the ceiling while the gain changes without clicks.
     """
     ceiling = 10 ** (ceiling_dbtp / 20)
-    peaks = _oversampled_peaks(audio)
+    peaks = true_peak_envelope(audio)
     required = np.minimum(1.0, ceiling / np.maximum(peaks, 1e-9))
     if required.min() >= 1.0:
         return audio
@@ -110,7 +88,7 @@ def limit(audio: Audio, ceiling_dbtp: float, sample_rate: int = SAMPLE_RATE) -> 
     spread = ndimage.minimum_filter1d(required, size=2 * reach + 1, mode="nearest")
     smooth = ndimage.uniform_filter1d(spread, size=reach + 1, mode="nearest")
     gain = np.minimum(smooth, spread + (smooth - spread).clip(max=0))
-    result: Audio = (audio * gain[:, None]).astype(np.float32)
+    result: Audio = (audio * gain[None, :]).astype(np.float32)
     return result
 
 

@@ -135,6 +135,8 @@ def test_odd_file_names_are_kept_safe(shared_engine, tmp_path, name):
 
 
 def test_url_mode_imports_by_url(shared_engine, tmp_path):
+    # The engine's own cdn_url is taken from its library (no request to loopback); any other
+    # loopback URL is refused like every local address.
     api = shared_engine.api()
     api.login()
     session_id = api.new_session()
