@@ -126,7 +126,7 @@ def tagger_top5(paths: list[Path]) -> dict[str, dict[str, list[str]]] | None:
     try:
         from musicnn import extractor
         from musicnn.tagger import top_tags
-    except Exception:  # noqa: BLE001 - TensorFlow fails in many ways when absent or broken
+    except Exception:
         return None
     extractor.batch_data = _batch_data
     out: dict[str, dict[str, list[str]]] = {}
@@ -149,8 +149,9 @@ def main() -> None:
     sys.path.insert(0, str(args.engine_root.resolve()))
     sys.path.insert(1, str(ROOT / "benchmarks"))
     import numpy as np
-    from music import features  # benchmarks/music.py: the same synthetic video
+    from music import features  # the same synthetic video as benchmarks/music.py
 
+    # the engine first: benchmarks/music.py puts this checkout on sys.path when imported
     from nemo_widgets.engine.music import STYLES, generate, write_wav
 
     styles = args.styles.split(",") if args.styles else list(STYLES)
@@ -195,6 +196,9 @@ def main() -> None:
         ref = "" if real is None else (f"{real * 100:.1f}%" if key not in (
             "flatness", "spread") else f"{real:.4g}")
         print(f"  {key:<9}{shown:>9}   {ref}")
+    import nemo_widgets
+
+    print(f"(engine: {Path(nemo_widgets.__file__).parent})")
     if args.json:
         args.json.write_text(json.dumps({"rows": rows, "mean": mean}, indent=1))
 

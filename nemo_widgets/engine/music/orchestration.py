@@ -45,6 +45,7 @@ class Orchestra:
     voices: dict[str, str] = field(default_factory=dict)
     kit: dict[str, str] = field(default_factory=dict)
     eq: MixEQ = MixEQ()
+    levels: dict[str, float] = field(default_factory=dict)  # dB added to a part's level
 
 
 ORCHESTRATION: dict[str, Orchestra] = {
@@ -61,7 +62,7 @@ ORCHESTRATION: dict[str, Orchestra] = {
         voices={"bass": "s:strings_ensemble", "chords": "spiccato", "bed": "s:choir",
                 "melody": "s:french_horns"},
         kit={"kick": "orchestra/kick", "snare": "orchestra/snare", "tom": "power/tom_low",
-             "hat": "standard/shaker", "crash": "orchestra/crash"},
+             "crash": "orchestra/crash"},
         eq=MixEQ(mid_db=-4.0, presence_db=3.0, high_db=-4.0),
     ),
     "corporate": Orchestra(
