@@ -135,6 +135,12 @@ class Library:
     def has(self, name: str) -> bool:
         return bool(self.zones.get(name))
 
+    def preload(self) -> int:
+        """Decode every sample now (an engine can do it at start-up, off the request path);
+        returns the bytes the decoded samples take."""
+        keys = sorted({z.sample for zones in self.zones.values() for z in zones})
+        return sum(self.sample(key).nbytes for key in keys)
+
 
 def _from_index(folder: Path) -> Library:
     index = json.loads((folder / "index.json").read_text())
