@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,8 +23,11 @@ import httpx
 from nemo_widgets import protocol
 from nemo_widgets.client.errors import ConnectionFailed, NemoError
 from nemo_widgets.client.events import EndEvent, Event, Heartbeat, Notice, parse_message
+from nemo_widgets.client.models import SessionState
 from nemo_widgets.client.sse import iter_sse
 from nemo_widgets.client.transport import Transport
+
+log = logging.getLogger("nemo_widgets.client.turns")
 
 STILL_WORKING = "⏳ Still working..."
 
@@ -41,10 +45,14 @@ class _Dropped:
 
 
 def run_body(session_id: str, text: str, *, streaming: bool) -> dict[str, Any]:
-    """ADK's ``RunAgentRequest`` (snake_case; ``me`` stands for the token's user)."""
-    return {"app_name": protocol.APP_NAME, "user_id": "me", "session_id": session_id,
-            "new_message": {"role": "user", "parts": [{"text": text}]},
-            "streaming": streaming}
+    """ADK's ``RunAgentRequest`` (snake_case; ``me`` stands for the token's user).
+    ``streaming`` goes in only when asked for: no known client of the service sends it."""
+    body: dict[str, Any] = {"app_name": protocol.APP_NAME, "user_id": "me",
+                            "session_id": session_id,
+                            "new_message": {"role": "user", "parts": [{"text": text}]}}
+    if streaming:
+        body["streaming"] = True
+    return body
 
 
 async def follow_turn(transport: Transport, session_id: str, text: str
@@ -114,3 +122,23 @@ async def follow_turn(transport: Transport, session_id: str, text: str
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await task
+
+
+async def poll_until_moved(read_state: Callable[[str], Awaitable[SessionState]],
+                           before: SessionState, waits: Sequence[float]
+                           ) -> AsyncIterator[Notice | SessionState]:
+    """After a dropped stream: read the state after each of ``waits`` (30 s, 60 s, … about
+    5 minutes) until the draft moves; a ``Notice`` after each read that saw no change, and
+    the last state read at the end (``before`` if no read succeeded)."""
+    latest = before
+    for number, wait in enumerate(waits, 1):
+        await asyncio.sleep(wait)
+        try:
+            latest = await read_state(before.session_id)
+        except NemoError as exc:
+            log.info("state poll after a dropped stream failed: %s", exc.message)
+            continue
+        if latest.draft != before.draft:
+            break
+        yield Notice("dropped", f"Checked the timeline ({number}/{len(waits)}): no change yet.")
+    yield latest

@@ -9,9 +9,10 @@ track that does not exist) changes nothing and returns ``ok=False`` with a note 
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
 from typing import Any
 
+from nemo_widgets.engine.agent.edits_text import add_text
+from nemo_widgets.engine.agent.edits_uploads import apply_upload_edit
 from nemo_widgets.engine.agent.intents import (
     AddText,
     Describe,
@@ -20,68 +21,43 @@ from nemo_widgets.engine.agent.intents import (
     GenerateMusic,
     Intent,
     PlaceMedia,
-    Position,
     RemoveTrack,
     SetCanvas,
     SetVolume,
-    TextSpan,
+    TargetUploads,
     Trim,
     UseUploadedMusic,
 )
 from nemo_widgets.engine.agent.model import MediaItem
-from nemo_widgets.engine.agent.notes import Note, Term, percent_text, seconds_text
+from nemo_widgets.engine.agent.music_words import sections_text
+from nemo_widgets.engine.agent.notes import Note, NoteValue, Term, percent_text, seconds_text
 from nemo_widgets.engine.agent.tracks import (
     BGM_NAME,
-    TEXT_NAME,
     TITLE_NAME,
     VIDEO_NAME,
-    SegmentIds,
     bgm_segments,
     bgm_tracks,
     by_start,
     content_end_ms,
     ensure_bgm_track,
-    ensure_text_track,
     ensure_video_track,
     lay_back_to_back,
     remove_tracks,
+    segment_for_upload,
+    still_length,
     text_segments,
     text_tracks,
     to_ms,
     video_segments,
     video_tracks,
 )
+from nemo_widgets.engine.agent.workspace import Edit, Workspace
 from nemo_widgets.protocol import TRACK_AUDIO
 from nemo_widgets.timeline import Segment, Timeline, Track
 
-DEFAULT_STILL_S = 3.0
 DEFAULT_BGM_VOLUME = 0.35
 BGM_FADE_IN_MS, BGM_FADE_OUT_MS = 500, 1500
-DEFAULT_TEXT_S = 3.0
-TITLE_STYLE: dict[str, Any] = {"size": 96, "position": "center"}
-TEXT_STYLE: dict[str, Any] = {"size": 56, "position": "bottom"}
-TITLE_FADE_MS = 300
 ASPECT_RATIOS = {(1920, 1080): "16:9", (1080, 1920): "9:16", (1080, 1080): "1:1"}
-
-
-@dataclass
-class Workspace:
-    """The planner's working copy of the draft, the session's uploads and the id source."""
-
-    timeline: Timeline
-    media: list[MediaItem]
-    ids: SegmentIds
-
-
-@dataclass(frozen=True)
-class Edit:
-    """One tool call's outcome: what the functionCall shows, and what to tell the user."""
-
-    name: str
-    args: dict[str, Any]
-    note: Note
-    ok: bool = True
-    extra_result: dict[str, Any] = field(default_factory=dict)
 
 
 def apply_intent(intent: Intent, workspace: Workspace) -> Edit | None:
@@ -107,6 +83,8 @@ def apply_intent(intent: Intent, workspace: Workspace) -> Edit | None:
             return describe(workspace)
         case GenerateMusic():
             return request_music(intent)
+        case TargetUploads():
+            return apply_upload_edit(workspace, intent)
         case _:
             return None
 
@@ -145,14 +123,6 @@ def place_media(workspace: Workspace, intent: PlaceMedia) -> Edit:
     return Edit("add_media_to_timeline", args, Note("already_placed"))
 
 
-def still_length(track: Track, asked_s: float | None) -> int:
-    """How long a photo shows: as asked, else as the photos already placed, else 3 s."""
-    if asked_s is not None:
-        return to_ms(asked_s)
-    placed = [s.duration_ms for s in track.segments if s.kind == "image"]
-    return placed[-1] if placed else to_ms(DEFAULT_STILL_S)
-
-
 def placed_note(new: list[MediaItem], end: str, still_ms: int) -> Note:
     """Clips keep their sound, photos last ``still_ms``: say whichever applies."""
     kinds = {m.file_type for m in new}
@@ -162,6 +132,8 @@ def placed_note(new: list[MediaItem], end: str, still_ms: int) -> Note:
         key = "placed_photos"
     else:
         key = "placed_mixed"
+    if len(new) == 1:
+        key = "placed_one" if kinds == {"video"} else "placed_photo_one"
     return Note(key, {"files": [m.filename for m in new], "end": end,
                       "seconds": seconds_text(still_ms)})
 
@@ -176,14 +148,6 @@ def uploads_not_on_track(visuals: list[MediaItem], track: Track) -> list[MediaIt
         else:
             missing.append(item)
     return missing
-
-
-def segment_for_upload(item: MediaItem, start_ms: int, still_ms: int, segment_id: str) -> Segment:
-    """A clip with its own sound at full volume, or a still shown for ``still_ms``."""
-    is_clip = item.file_type == "video" and item.duration > 0
-    return Segment(kind="video" if item.file_type == "video" else "image", start_ms=start_ms,
-                   duration_ms=to_ms(item.duration) if is_clip else still_ms, id=segment_id,
-                   source=item.hash, label=item.filename, volume=1.0)
 
 
 def retime_stills(track: Track, still_ms: int) -> bool:
@@ -303,74 +267,11 @@ def apply_fade(workspace: Workspace, intent: Fade) -> Edit:
     if intent.fade_out_s is not None:
         for segment in lasts:
             segment.fade_out_ms = to_ms(intent.fade_out_s)
-    return Edit("fade", args, Note("faded", {
+    key = ("faded" if intent.fade_in_s is not None and intent.fade_out_s is not None
+           else "faded_in" if intent.fade_in_s is not None else "faded_out")
+    return Edit("fade", args, Note(key, {
         "target": Term(target), "fade_in": seconds_text(firsts[0].fade_in_ms),
         "fade_out": seconds_text(lasts[-1].fade_out_ms)}))
-
-
-# --- text --------------------------------------------------------------------------------------
-def text_window(timeline: Timeline, intent: AddText) -> tuple[int, int]:
-    """Start and end (ms) of a new text, from what the user said and the kind's defaults.
-
-    A new title said without any timing takes the place of the current title.
-    """
-    span = intent.span
-    if intent.kind == "title" and span == TextSpan():
-        current = text_segments_named(timeline, TITLE_NAME)
-        if current:
-            return current[0].start_ms, current[0].end_ms
-    length = to_ms(span.duration_s if span.duration_s is not None else DEFAULT_TEXT_S)
-    if span.at_end and span.start_s is None:
-        end = timeline.duration_ms or length
-        return max(end - length, 0), end
-    start = to_ms(span.start_s or 0)
-    end = to_ms(span.end_s) if span.end_s is not None else start + length
-    return start, end
-
-
-def text_segments_named(timeline: Timeline, name: str) -> list[Segment]:
-    """The segments of the text track(s) called ``name``, in time order."""
-    return by_start([s for t in text_tracks(timeline, name) for s in t.segments])
-
-
-def current_position(timeline: Timeline, name: str) -> Position | None:
-    """Where the current title sits, so that a new title replacing it stays there."""
-    for segment in text_segments_named(timeline, name):
-        position = segment.style.get("position")
-        if position in ("top", "center", "bottom"):
-            return position  # type: ignore[no-any-return]
-    return None
-
-
-def add_text(workspace: Workspace, intent: AddText) -> Edit:
-    """Draw the words on the "Title" or "Text" track, replacing whatever text overlaps them."""
-    timeline = workspace.timeline
-    is_title = intent.kind == "title"
-    name = TITLE_NAME if is_title else TEXT_NAME
-    start, end = text_window(timeline, intent)
-    keep_position = current_position(timeline, name) if is_title else None
-    default: Position = "center" if is_title else "bottom"
-    position: Position = intent.position or keep_position or default
-    args: dict[str, Any] = {"track": name, "text": intent.text, "start_s": start / 1000,
-                            "end_s": end / 1000, "position": position}
-    if intent.text is None:
-        return Edit("add_text", args, Note("text_missing", {"kind": Term(intent.kind)}), ok=False)
-    video_end = content_end_ms(timeline) if video_segments(timeline) else 0
-    if end <= start or (video_end and start >= video_end):
-        return Edit("add_text", args, Note("text_outside", {
-            "start": seconds_text(start), "end": seconds_text(video_end or start)}), ok=False)
-    end = min(end, video_end) if video_end else end
-    args["end_s"] = end / 1000
-    track = ensure_text_track(timeline, name)
-    track.segments = [s for s in track.segments if s.end_ms <= start or s.start_ms >= end]
-    style = dict(TITLE_STYLE if is_title else TEXT_STYLE, position=position)
-    fade_ms = TITLE_FADE_MS if is_title else 0
-    track.segments = by_start([*track.segments, Segment(
-        kind="text", start_ms=start, duration_ms=end - start, id=workspace.ids.next(),
-        text=intent.text, style=style, fade_in_ms=fade_ms, fade_out_ms=fade_ms)])
-    return Edit("add_text", args, Note("title_added" if is_title else "text_added", {
-        "text": intent.text, "start": seconds_text(start), "end": seconds_text(end),
-        "position": Term(position)}))
 
 
 # --- removing tracks ---------------------------------------------------------------------------
@@ -390,17 +291,24 @@ def tracks_called(timeline: Timeline, which: str) -> list[Track]:
 
 
 def remove_track(workspace: Workspace, intent: RemoveTrack) -> Edit:
-    """Remove a track by what it is, or by its number as the summary counts them."""
+    """Remove a track by what it is, or by its number as the summary counts them; the reply
+    says what was on it and what is left."""
     timeline = workspace.timeline
     if intent.number is not None:
         return remove_track_number(timeline, intent.number)
     which = intent.which or "text"
     doomed = [t for t in tracks_called(timeline, which) if t.segments]
     args: dict[str, Any] = {"track": which}
+    term = Term(f"{which}_track")
     if not doomed:
-        return Edit("remove_track", args, Note("no_such_track", {"track": Term(which)}), ok=False)
+        return Edit("remove_track", args, Note("no_such_track", {"track": term}), ok=False)
+    labels = [f'"{s.text}"' if s.text else (s.label or s.kind) for t in doomed for s in t.segments]
     remove_tracks(timeline, doomed)
-    return Edit("remove_track", args, Note("track_removed_named", {"track": Term(which)}))
+    left = [t for t in timeline.tracks if t.segments]
+    values: dict[str, NoteValue] = {"track": term, "what": list(dict.fromkeys(labels)),
+                                    "left": str(len(left))}
+    key = "track_removed_named" if left else "track_removed_named_empty"
+    return Edit("remove_track", args, Note(key, values))
 
 
 def remove_track_number(timeline: Timeline, number: int) -> Edit:
@@ -415,7 +323,7 @@ def remove_track_number(timeline: Timeline, number: int) -> Edit:
     args["track"] = doomed.display_name
     remove_tracks(timeline, [doomed])
     return Edit("remove_track", args, Note("track_removed_number", {
-        "number": str(index), "name": doomed.display_name}))
+        "number": str(index), "name": Term(doomed.display_name)}))
 
 
 # --- trimming ----------------------------------------------------------------------------------
@@ -508,12 +416,23 @@ def request_music(intent: GenerateMusic) -> Edit:
         args["variation"] = intent.variation
     if intent.bpm is not None:
         args["bpm"] = intent.bpm
+    args.update(intent.options.as_args())
     values: dict[str, Any] = {}
     if intent.variation is not None:
         values["variation"] = Term(intent.variation)
     key = "music_variation" if intent.variation else "music_requested"
     if intent.bpm is not None:
         values["bpm"] = str(intent.bpm)
+    if intent.options.duration_s is not None and intent.variation is None:
+        key = "music_length"
+        values["seconds"] = seconds_text(to_ms(intent.options.duration_s))
+    elif intent.options.count > 1:
+        key = "music_count"
+        values["count"] = str(intent.options.count)
+    elif intent.options.sections and intent.variation is None:
+        key = "music_shaped"
+        values["sections_en"] = sections_text(intent.options.sections, "en")
+        values["sections_zh"] = sections_text(intent.options.sections, "zh")
     return Edit("generate_music", args, Note(key, values))
 
 

@@ -22,7 +22,10 @@ import numpy.typing as npt
 import scipy.fft as sfft
 from scipy import ndimage, signal
 
+from nemo_widgets.engine.dsp.truepeak import fractional_kernels as _fractional_kernels
+from nemo_widgets.engine.dsp.truepeak import true_peak_blocks
 from nemo_widgets.engine.music.model import SAMPLE_RATE
+from nemo_widgets.engine.music.orchestration import MixEQ
 from nemo_widgets.engine.music.synth import Signal, lowpass
 
 SR = SAMPLE_RATE
@@ -96,6 +99,61 @@ def _ir_spectrum(rt60: float, size: int) -> npt.NDArray[np.complex64]:
                       dtype=np.complex64)
 
 
+# --- equaliser ---------------------------------------------------------------------------------
+
+def _biquad(kind: str, f0: float, gain_db: float, q: float = 0.707) -> npt.NDArray[np.float64]:
+    """One second-order section from the Audio EQ Cookbook (R. Bristow-Johnson): ``low`` and
+    ``high`` shelves (shelf slope 1) and a ``peak``; as an SOS row."""
+    a = 10.0 ** (gain_db / 40.0)
+    w0 = 2.0 * math.pi * f0 / SR
+    cw, sw = math.cos(w0), math.sin(w0)
+    if kind == "peak":
+        alpha = sw / (2.0 * q)
+        b = [1 + alpha * a, -2 * cw, 1 - alpha * a]
+        den = [1 + alpha / a, -2 * cw, 1 - alpha / a]
+    else:
+        alpha = sw / 2.0 * math.sqrt(2.0)
+        root = 2.0 * math.sqrt(a) * alpha
+        if kind == "low":
+            b = [a * ((a + 1) - (a - 1) * cw + root), 2 * a * ((a - 1) - (a + 1) * cw),
+                 a * ((a + 1) - (a - 1) * cw - root)]
+            den = [(a + 1) + (a - 1) * cw + root, -2 * ((a - 1) + (a + 1) * cw),
+                   (a + 1) + (a - 1) * cw - root]
+        else:
+            b = [a * ((a + 1) + (a - 1) * cw + root), -2 * a * ((a - 1) + (a + 1) * cw),
+                 a * ((a + 1) + (a - 1) * cw - root)]
+            den = [(a + 1) - (a - 1) * cw + root, 2 * ((a - 1) - (a + 1) * cw),
+                   (a + 1) - (a - 1) * cw - root]
+    return np.asarray([b[0] / den[0], b[1] / den[0], b[2] / den[0], 1.0, den[1] / den[0],
+                       den[2] / den[0]])
+
+
+@lru_cache(maxsize=32)
+def eq_sos(eq: MixEQ) -> npt.NDArray[np.float64]:
+    """The equaliser's sections: high-pass, low shelf, mid cut, presence, high shelf."""
+    rows = [signal.butter(2, eq.highpass_hz, "highpass", fs=SR, output="sos")[0]]
+    for kind, f0, gain, q in (("low", eq.low_shelf_hz, eq.low_db, 0.707),
+                              ("peak", eq.mid_hz, eq.mid_db, eq.mid_q),
+                              ("peak", eq.presence_hz, eq.presence_db, 0.8),
+                              ("high", eq.high_shelf_hz, eq.high_db, 0.707)):
+        if gain:
+            rows.append(_biquad(kind, f0, gain, q))
+    return np.asarray(rows, dtype=np.float64)
+
+
+def equalise(x: npt.NDArray[np.float32], eq: MixEQ) -> None:
+    """Equalise the stereo bus ``x`` (2, n) in place, both channels in one call. Linear, so
+    equalising every stem equalises their sum — in double precision: the 28 Hz high-pass and
+    the low shelf have poles close to the unit circle, where single-precision rounding in the
+    recursion grows to ~1e-3 and the stems would no longer add up to the mix."""
+    step = 1 << 20
+    zi = np.zeros((eq_sos(eq).shape[0], 2, 2))
+    for start in range(0, x.shape[1], step):  # chunks: no full-length float64 copy
+        y, zi = signal.sosfilt(eq_sos(eq), x[:, start:start + step].astype(np.float64),
+                               axis=1, zi=zi)
+        x[:, start:start + step] = y
+
+
 # --- sidechain ---------------------------------------------------------------------------------
 
 def sidechain_gain(kicks: list[float], n: int, depth_db: float, period: float
@@ -120,24 +178,7 @@ def sidechain_gain(kicks: list[float], n: int, depth_db: float, period: float
 
 # --- master ------------------------------------------------------------------------------------
 
-TRUE_PEAK_HALF_TAPS = 8  # interpolation kernel: 16 taps per in-between point
 GROUP_BLOCKS = 64  # blocks read together by read_true_peaks (64 ms)
-
-
-@lru_cache(maxsize=1)
-def _fractional_kernels() -> npt.NDArray[np.float32]:
-    """Three Kaiser-windowed sinc kernels (3, 2·H) that interpolate a signal a quarter, a half
-    and three quarters of a sample ahead: the in-between points of a 4× oversampling. Each is
-    scaled to unit DC gain."""
-    half = TRUE_PEAK_HALF_TAPS
-    k = np.arange(2 * half)
-    rows = []
-    for delay in (0.25, 0.5, 0.75):
-        u = half - k - delay  # each tap's distance (in samples) from the point wanted
-        window = np.i0(5.0 * np.sqrt(np.clip(1.0 - (u / (half + 0.5)) ** 2, 0.0, 1.0)))
-        kernel = np.sinc(u) * window
-        rows.append(kernel / kernel.sum())
-    return np.asarray(rows, dtype=np.float32)
 
 
 def sample_peak_blocks(x: npt.NDArray[np.floating[Any]], step: int = 1 << 20) -> Signal:
@@ -201,33 +242,10 @@ def read_true_peaks(x: npt.NDArray[np.floating[Any]], peaks: Signal,
 
 def _true_peaks(x: npt.NDArray[np.floating[Any]], first: int, last: int,
                 step: int = 1 << 20) -> Signal:
-    """``peak_blocks`` for the blocks ``first`` to ``last`` (exclusive), in overlapping chunks;
-    each chunk carries real samples past both its ends, so a span reads exactly what the whole
-    signal would."""
-    n = x.shape[1]
-    out = np.zeros(last - first)
-    half = TRUE_PEAK_HALF_TAPS
-    pad = 2 * half
-    kernels = _fractional_kernels()
-    step -= step % CONTROL
-    for start in range(first * CONTROL, min(last * CONTROL, n), step):
-        stop = min(start + step, last * CONTROL, n)
-        lo, hi = max(start - pad, 0), min(stop + pad, n)
-        seg = np.asarray(x[:, lo:hi], dtype=np.float32)
-        env = np.abs(seg).max(axis=0)
-        for kernel in kernels:
-            # upfirdn's output m is sum_k kernel[k]·seg[m − k]: the point between samples i
-            # and i + 1 lands at m = i + half
-            between = signal.upfirdn(kernel, seg, axis=1)[:, half:half + (hi - lo)]
-            np.maximum(env, np.abs(between).max(axis=0), out=env)
-        own = env[start - lo:stop - lo]
-        full = len(own) // CONTROL
-        at = start // CONTROL - first
-        if full:
-            out[at:at + full] = own[: full * CONTROL].reshape(full, CONTROL).max(axis=1)
-        if len(own) > full * CONTROL:
-            out[at + full] = float(own[full * CONTROL:].max())
-    return out
+    """``peak_blocks`` for the blocks ``first`` to ``last`` (exclusive): the engine's one
+    true-peak meter (``engine.dsp.truepeak``), read per ``CONTROL`` block."""
+    peaks: Signal = true_peak_blocks(x, CONTROL, first, last, step)
+    return peaks
 
 
 def drum_bus_clip(x: npt.NDArray[np.float32], reduce_db: float) -> npt.NDArray[np.float32]:
