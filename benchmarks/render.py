@@ -121,8 +121,7 @@ def with_loudnorm(args: list[str], measured: dict[str, str]) -> list[str]:
 
 def main() -> None:
     sys.path.insert(0, str(ROOT))
-    from nemo_widgets.engine import fonts
-    from nemo_widgets.engine.media import ffmpeg_exe, probe
+    from nemo_widgets.engine.media import ffmpeg_exe, fonts, probe
     from nemo_widgets.engine.render import ffmpeg_caps, plan_render, run_render
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])

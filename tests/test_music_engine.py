@@ -13,10 +13,10 @@ import numpy as np
 import pyloudnorm
 import pytest
 
-from nemo_widgets.engine.loudness import true_peak_db
+from nemo_widgets.engine.dsp.truepeak import true_peak_db
+from tests.engine.test_workflow import wait_for_render
 from tests.engine_api import EngineApi, texts, tool_calls
 from tests.media_factory import make_cut_video, speech_like, write_wav
-from tests.engine.test_workflow import wait_for_render
 
 PROMPT = "generate a background music track that matches the mood of my video"
 CUTS = [1.6, 3.2, 4.0, 5.6, 7.2, 8.8, 10.4]
@@ -62,7 +62,9 @@ def test_turn_streams_tools_and_explains_itself(session):
     events = context["events"]
     assert "generate_music" in tool_calls(events)
     reply = " ".join(texts(events))
-    assert "BPM" in reply and "Why" in reply
+    reasons = [p["text"] for e in events if isinstance(e, dict)
+               for p in (e.get("content") or {}).get("parts", []) if p.get("thought")]
+    assert "BPM" in reply and reasons, "the reply, and its reasons as thought parts"
     assert api.credits()["available"] == 100 - 20, "music costs its documented price"
     draft = api.state(session_id)["draft"]
     bgm = [t for t in draft["t"] if t.get("role") == "bgm"]
@@ -171,7 +173,7 @@ def test_export_is_loud_right_and_1080p(session, tmp_path):
     audio, rate = decode_audio(path)
     assert len(audio) / rate == pytest.approx(SECONDS, abs=0.05)
     assert pyloudnorm.Meter(rate).integrated_loudness(audio) == pytest.approx(-14, abs=1)
-    assert true_peak_db(audio.astype(np.float32)) <= -1.0
+    assert true_peak_db(audio.T.astype(np.float32)) <= -1.0
 
 
 def test_follow_ups_change_the_music(session):

@@ -24,8 +24,9 @@ from nemo_widgets._version import __version__
 from nemo_widgets.engine.emulation import asgi as emulation
 from nemo_widgets.engine.errors import EngineError
 from nemo_widgets.engine.guards import RequestGuard
+from nemo_widgets.engine.media.sweeper import TmpSweeper
 from nemo_widgets.engine.routes import agent, auth, files, render, sessions, upload
-from nemo_widgets.engine.routes.answers import Health
+from nemo_widgets.engine.routes.answers import Health, errors
 from nemo_widgets.engine.services import Engine, error_body
 from nemo_widgets.engine.settings import EngineSettings
 
@@ -44,10 +45,14 @@ def create_app(settings: EngineSettings | None = None) -> FastAPI:
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         interrupted = engine.jobs.recover_interrupted()
         refunded = engine.store.release_stale_reservations()
-        if interrupted or refunded:
-            log.info("recovered %d interrupted render(s), %d open reservation(s)",
-                     interrupted, refunded)
+        sweeper = TmpSweeper(settings.tmp_dir, settings.renders_dir,
+                             settings.tmp_sweep_interval_s, settings.tmp_sweep_grace_s)
+        swept = sweeper.start()  # before serving: nothing of a previous process is alive
+        if interrupted or refunded or swept:
+            log.info("recovered %d interrupted render(s), %d open reservation(s), swept %d "
+                     "temporary leftover(s)", interrupted, refunded, swept)
         yield
+        sweeper.stop()
         engine.jobs.shutdown()
         engine.store.close()
 
@@ -58,7 +63,7 @@ def create_app(settings: EngineSettings | None = None) -> FastAPI:
     for router in ROUTERS:
         app.include_router(router)
 
-    @app.get(protocol.PATH_HEALTH, tags=["engine"], response_model=Health)
+    @app.get(protocol.PATH_HEALTH, tags=["engine"], response_model=Health, responses=errors())
     def health() -> dict[str, object]:
         """Liveness and identity, so a helper can tell its own engine from another program."""
         return {"status": "ok", "engine": "nemo-widgets", "version": __version__,
@@ -91,7 +96,14 @@ def install_error_handlers(app: FastAPI) -> None:
                             status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
-    async def on_http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def on_http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400:  # FastAPI could not parse the body: a bad body, like 422
+            message = ("The body is not valid JSON (or is nested too deeply to read); send the "
+                       "JSON object the route documents in /openapi.json.")
+            if request.url.path == protocol.PATH_RUN_SSE:
+                return JSONResponse({"detail": [{"type": "json_invalid", "loc": ["body"],
+                                                 "msg": message}]}, status_code=422)
+            return JSONResponse(error_body(protocol.CODE_BAD_REQUEST, message), status_code=422)
         return JSONResponse(error_body(exc.status_code, str(exc.detail)),
                             status_code=exc.status_code, headers=exc.headers)
 

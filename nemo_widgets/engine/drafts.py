@@ -11,10 +11,11 @@ from nemo_widgets.timeline import Timeline
 
 
 def empty_draft(title: str = "project") -> Timeline:
-    """What a new session starts with: no tracks, a 16:9 1080p canvas."""
+    """What a new session starts with: no tracks, a 16:9 1080p canvas that sources fill
+    (``fit: crop``; "keep the whole picture" asks for ``pad``, see docs/draft.md)."""
     return Timeline.from_draft(
         {"t": [], "d": 0,
-         "m": {"title": title, "width": 1920, "height": 1080, "fit": "pad", "fps": 30}})
+         "m": {"title": title, "width": 1920, "height": 1080, "fit": "crop", "fps": 30}})
 
 
 def canvas_config(timeline: Timeline) -> dict[str, Any]:
@@ -23,7 +24,7 @@ def canvas_config(timeline: Timeline) -> dict[str, Any]:
     ratio = {(1920, 1080): "16:9", (1080, 1920): "9:16", (1080, 1080): "1:1"}.get(
         (width, height), f"{width}:{height}")
     return {"width": width, "height": height, "aspect_ratio": ratio,
-            "fit": timeline.meta.get("fit", "pad"), "fps": timeline.meta.get("fps", 30)}
+            "fit": timeline.meta.get("fit", "crop"), "fps": timeline.meta.get("fps", 30)}
 
 
 def _walk(value: Any, max_depth: int) -> None:
@@ -44,6 +45,22 @@ def _walk(value: Any, max_depth: int) -> None:
             stack.extend((v, depth + 1) for v in item)
 
 
+_NUMBERS = ("start_ms", "duration_ms", "source_in_ms", "volume", "fade_in_ms", "fade_out_ms")
+_TEXTS = ("source", "text", "kind", "id", "label")
+
+
+def _check_segment(track: int, segment: dict[str, Any]) -> None:
+    for key in _NUMBERS:
+        value = segment.get(key)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
+            raise BadRequest(f"Track {track}: a segment's `{key}` must be a number, not "
+                             f"{type(value).__name__}.")
+    for key in _TEXTS:
+        value = segment.get(key)
+        if value is not None and not isinstance(value, str):
+            raise BadRequest(f"Track {track}: a segment's `{key}` must be a string.")
+
+
 def checked_draft(draft: Any, *, max_depth: int) -> Timeline:
     """The client's draft as a ``Timeline``, or ``BadRequest`` (422) naming what to fix."""
     if not isinstance(draft, dict):
@@ -56,6 +73,8 @@ def checked_draft(draft: Any, *, max_depth: int) -> Timeline:
         segments = track.get("sg", [])
         if not isinstance(segments, list) or not all(isinstance(s, dict) for s in segments):
             raise BadRequest(f"Track {number}'s `sg` must be a list of segment objects.")
+        for segment in segments:
+            _check_segment(number, segment)
     for key in ("d",):
         if key in draft and (isinstance(draft[key], bool)
                              or not isinstance(draft[key], (int, float))):

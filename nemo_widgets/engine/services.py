@@ -13,8 +13,8 @@ from typing import Annotated, Any
 from fastapi import Depends, Header, Request
 
 from nemo_widgets.engine.errors import BadToken, SessionNotFound
-from nemo_widgets.engine.jobs import RenderJobs
 from nemo_widgets.engine.library import MediaLibrary
+from nemo_widgets.engine.render.jobs import RenderJobs
 from nemo_widgets.engine.settings import EngineSettings
 from nemo_widgets.engine.store import Store, TokenRecord
 from nemo_widgets.engine.turns import TurnHooks, TurnRunner

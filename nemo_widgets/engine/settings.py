@@ -86,6 +86,19 @@ class EngineSettings:
     """Extra ``Host`` header names accepted besides loopback and the bound host (``*``: any)."""
     access_key: str = field(default="", repr=False)
     """The bearer every request needs when the engine listens beyond loopback."""
+    # Limits of media work (engine-media; each is explained in docs/security-media.md).
+    render_max_duration_s: float = 7200.0  # a render's total length
+    render_max_tracks: int = 64
+    render_max_segments: int = 2000
+    render_max_temp_bytes: int = 8 * 1024 ** 3  # raw sound of the loudness pass, per render
+    url_import_allow_private: bool = False  # True: URL imports may reach LAN/loopback hosts
+    url_import_deadline_s: float = 300.0  # a whole URL import, redirects included
+    url_import_min_rate_bps: int = 16 * 1024  # averaged over each url_import_rate_window_s
+    url_import_rate_window_s: float = 20.0
+    upload_min_rate_bps: int = 16 * 1024  # averaged over each upload_rate_window_s
+    upload_rate_window_s: float = 30.0
+    tmp_sweep_interval_s: float = 600.0  # 0: sweep tmp/ only at start-up
+    tmp_sweep_grace_s: float = 900.0  # unclaimed leftovers younger than this are kept
     emulation: EmulationOptions = field(default_factory=EmulationOptions)
 
     def __post_init__(self) -> None:

@@ -22,6 +22,8 @@ import numpy.typing as npt
 import scipy.fft as sfft
 from scipy import ndimage, signal
 
+from nemo_widgets.engine.dsp.truepeak import fractional_kernels as _fractional_kernels
+from nemo_widgets.engine.dsp.truepeak import true_peak_blocks
 from nemo_widgets.engine.music.model import SAMPLE_RATE
 from nemo_widgets.engine.music.orchestration import MixEQ
 from nemo_widgets.engine.music.synth import Signal, lowpass
@@ -176,24 +178,7 @@ def sidechain_gain(kicks: list[float], n: int, depth_db: float, period: float
 
 # --- master ------------------------------------------------------------------------------------
 
-TRUE_PEAK_HALF_TAPS = 8  # interpolation kernel: 16 taps per in-between point
 GROUP_BLOCKS = 64  # blocks read together by read_true_peaks (64 ms)
-
-
-@lru_cache(maxsize=1)
-def _fractional_kernels() -> npt.NDArray[np.float32]:
-    """Three Kaiser-windowed sinc kernels (3, 2·H) that interpolate a signal a quarter, a half
-    and three quarters of a sample ahead: the in-between points of a 4× oversampling. Each is
-    scaled to unit DC gain."""
-    half = TRUE_PEAK_HALF_TAPS
-    k = np.arange(2 * half)
-    rows = []
-    for delay in (0.25, 0.5, 0.75):
-        u = half - k - delay  # each tap's distance (in samples) from the point wanted
-        window = np.i0(5.0 * np.sqrt(np.clip(1.0 - (u / (half + 0.5)) ** 2, 0.0, 1.0)))
-        kernel = np.sinc(u) * window
-        rows.append(kernel / kernel.sum())
-    return np.asarray(rows, dtype=np.float32)
 
 
 def sample_peak_blocks(x: npt.NDArray[np.floating[Any]], step: int = 1 << 20) -> Signal:
@@ -257,33 +242,10 @@ def read_true_peaks(x: npt.NDArray[np.floating[Any]], peaks: Signal,
 
 def _true_peaks(x: npt.NDArray[np.floating[Any]], first: int, last: int,
                 step: int = 1 << 20) -> Signal:
-    """``peak_blocks`` for the blocks ``first`` to ``last`` (exclusive), in overlapping chunks;
-    each chunk carries real samples past both its ends, so a span reads exactly what the whole
-    signal would."""
-    n = x.shape[1]
-    out = np.zeros(last - first)
-    half = TRUE_PEAK_HALF_TAPS
-    pad = 2 * half
-    kernels = _fractional_kernels()
-    step -= step % CONTROL
-    for start in range(first * CONTROL, min(last * CONTROL, n), step):
-        stop = min(start + step, last * CONTROL, n)
-        lo, hi = max(start - pad, 0), min(stop + pad, n)
-        seg = np.asarray(x[:, lo:hi], dtype=np.float32)
-        env = np.abs(seg).max(axis=0)
-        for kernel in kernels:
-            # upfirdn's output m is sum_k kernel[k]·seg[m − k]: the point between samples i
-            # and i + 1 lands at m = i + half
-            between = signal.upfirdn(kernel, seg, axis=1)[:, half:half + (hi - lo)]
-            np.maximum(env, np.abs(between).max(axis=0), out=env)
-        own = env[start - lo:stop - lo]
-        full = len(own) // CONTROL
-        at = start // CONTROL - first
-        if full:
-            out[at:at + full] = own[: full * CONTROL].reshape(full, CONTROL).max(axis=1)
-        if len(own) > full * CONTROL:
-            out[at + full] = float(own[full * CONTROL:].max())
-    return out
+    """``peak_blocks`` for the blocks ``first`` to ``last`` (exclusive): the engine's one
+    true-peak meter (``engine.dsp.truepeak``), read per ``CONTROL`` block."""
+    peaks: Signal = true_peak_blocks(x, CONTROL, first, last, step)
+    return peaks
 
 
 def drum_bus_clip(x: npt.NDArray[np.float32], reduce_db: float) -> npt.NDArray[np.float32]:

@@ -13,9 +13,9 @@ from fastapi import APIRouter
 from fastapi.responses import FileResponse
 
 from nemo_widgets.engine.errors import NotFound
+from nemo_widgets.engine.media.stems import ensure_stem_file
 from nemo_widgets.engine.routes.answers import errors
 from nemo_widgets.engine.services import EngineDep
-from nemo_widgets.engine.stems import ensure_stem_file
 
 router = APIRouter(tags=["files"])
 

@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 
 from nemo_widgets import protocol
 from nemo_widgets.engine.drafts import canvas_config, empty_draft
+from nemo_widgets.engine.media.library import upload_answer
 from nemo_widgets.engine.routes.answers import (
     CreditsData,
     Envelope,
@@ -23,7 +24,6 @@ from nemo_widgets.engine.services import (
     check_user_segment,
     ok,
 )
-from nemo_widgets.engine.uploads import upload_answer
 
 router = APIRouter(tags=["sessions"])
 

@@ -1,0 +1,124 @@
+"""Render jobs: a small worker pool that turns submitted drafts into MP4 files.
+
+The HTTP layer only records a job and returns; a worker thread plans the FFmpeg run, feeds its
+progress into the store (so polls see it move) and records the outcome. A job that a restart cut
+off is marked ``failed`` with the reason instead of staying ``processing`` forever. A job's work
+folder is claimed while it runs (the ``tmp/`` sweeper leaves it alone) and removed after.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import tempfile
+import threading
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from nemo_widgets import protocol
+from nemo_widgets.engine.errors import EngineError
+from nemo_widgets.engine.media import sweeper
+from nemo_widgets.engine.media.disk import is_storage_error, storage_error
+from nemo_widgets.engine.media.probe import MediaInfo
+from nemo_widgets.engine.render.clips import RenderLimits
+from nemo_widgets.engine.render.plan import plan_render
+from nemo_widgets.engine.render.run import run_render
+from nemo_widgets.engine.settings import EngineSettings
+from nemo_widgets.engine.store import Store
+
+log = logging.getLogger("nemo_widgets.engine.render.jobs")
+
+_PROGRESS_STEP = 1.0  # percent; fewer writes to the database than FFmpeg's progress lines
+
+
+def render_limits(settings: EngineSettings) -> RenderLimits:
+    """The render limits an engine's settings set (``render_max_*``)."""
+    return RenderLimits(max_duration_ms=round(settings.render_max_duration_s * 1000),
+                        max_tracks=settings.render_max_tracks,
+                        max_segments=settings.render_max_segments,
+                        max_temp_bytes=settings.render_max_temp_bytes)
+
+
+class RenderJobs:
+    """Runs renders in the background, at most ``settings.render_workers`` at a time."""
+
+    def __init__(self, settings: EngineSettings, store: Store) -> None:
+        self._settings = settings
+        self._store = store
+        self.limits = render_limits(settings)
+        self._pool = ThreadPoolExecutor(max_workers=max(1, settings.render_workers),
+                                        thread_name_prefix="render")
+        self._stopping = threading.Event()
+
+    def submit(self, render_id: str) -> None:
+        self._pool.submit(self._run_guarded, render_id)
+
+    def recover_interrupted(self) -> int:
+        """Fail the jobs a previous process left unfinished; return how many."""
+        ids = self._store.unfinished_renders()
+        for render_id in ids:
+            self._store.update_render(
+                render_id, status=protocol.RENDER_FAILED,
+                error="Interrupted by an engine restart; submit the render again.",
+                completed_at=time.time())
+        return len(ids)
+
+    def shutdown(self) -> None:
+        self._stopping.set()
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def resolve(self, digest: str) -> tuple[Path, MediaInfo]:
+        """The render's view of the media store: content hash → file and probe facts."""
+        record = self._store.media(digest)
+        if record is None or not record.path.exists():
+            raise KeyError(digest)
+        return record.path, MediaInfo.from_json(record.info)
+
+    def _fail(self, render_id: str, message: str) -> None:
+        self._store.update_render(render_id, status=protocol.RENDER_FAILED, error=message,
+                                  completed_at=time.time())
+
+    def _run_guarded(self, render_id: str) -> None:
+        try:
+            self._run(render_id)
+        except Exception as exc:  # a worker must never die silently
+            if is_storage_error(exc):
+                log.warning("render %s failed: %s", render_id, exc)
+                message = storage_error(exc, self._settings.home).message
+            else:
+                log.exception("render %s failed unexpectedly", render_id)
+                message = f"Internal error ({type(exc).__name__})."
+            try:
+                self._fail(render_id, message)
+            except Exception:  # the database itself may be what is full
+                log.exception("could not record the failure of render %s", render_id)
+
+    def _run(self, render_id: str) -> None:
+        job = self._store.render(render_id)
+        self._store.update_render(render_id, status=protocol.RENDER_PROCESSING, progress=1.0)
+        output = self._settings.renders_dir / f"{uuid.uuid4().hex}.mp4"
+        workdir = Path(tempfile.mkdtemp(prefix=f"{render_id[:40]}-",
+                                        dir=self._settings.tmp_dir))
+        sweeper.claim(workdir)
+        last = [1.0]
+
+        def on_progress(percent: float) -> None:
+            value = min(99.0, max(1.0, percent))
+            if value - last[0] >= _PROGRESS_STEP:
+                last[0] = value
+                self._store.update_render(render_id, progress=round(value, 1))
+
+        try:
+            plan = plan_render(job.draft, self.resolve, output, workdir, self.limits)
+            self._store.update_render(render_id, stream_copy=plan.stream_copy)
+            run_render(plan, on_progress, self._stopping, self.limits.max_temp_bytes)
+        except EngineError as exc:
+            self._fail(render_id, exc.message)
+            return
+        finally:
+            shutil.rmtree(workdir, ignore_errors=True)
+            sweeper.release(workdir)
+        self._store.update_render(render_id, status=protocol.RENDER_COMPLETED, progress=100.0,
+                                  output_path=output.name, completed_at=time.time())
