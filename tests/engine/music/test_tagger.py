@@ -23,9 +23,9 @@ pytest.importorskip("tensorflow")
 pytest.importorskip("tf_keras")
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "benchmarks"))
+from music import features  # benchmarks/music.py: the clip docs/music.md's figures use
 from music_quality import MusicTagger, normalise
 
-from music import features  # benchmarks/music.py: the clip docs/music.md's figures use
 from nemo_widgets.engine.music import generate
 
 # the style's genre or its lead instrument, in either model's vocabulary
