@@ -78,6 +78,7 @@ ORCHESTRATION: dict[str, Orchestra] = {
     "acoustic": Orchestra(
         voices={"chords": "s:steel_guitar", "melody": "s:steel_guitar",
                 "bass": "s:finger_bass", "bed": "s:strings_slow"},
+        levels={"bass": 3.0},  # the tonic under the last strum: a guitar's fifth rings loud
         kit={"kick": "standard/kick", "snare": "standard/rim", "shaker": "standard/shaker"},
         eq=MixEQ(low_db=9.0, mid_db=-5.0, presence_db=3.0, high_db=-3.0),
     ),
