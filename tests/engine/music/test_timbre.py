@@ -181,3 +181,13 @@ def test_sampled_styles_are_deterministic_and_their_stems_sum() -> None:
         total = sum(first.stems.values())
         assert np.max(np.abs(total - first.mix)) < 1e-5, style
         assert len(first.mix) == 8 * SR
+
+
+def test_composition_can_ask_which_instrument_really_plays() -> None:
+    from nemo_widgets.engine.music.orchestration import playing_instrument
+    from nemo_widgets.engine.music.synth import INSTRUMENTS
+
+    rock = playing_instrument("rock", "chords", "power")
+    assert rock is not None and rock is sampler.voice("power:overdrive_guitar")
+    assert playing_instrument("piano", "chords", "piano") is INSTRUMENTS["piano"]
+    assert playing_instrument("rock", "kick", "drum") is None
