@@ -123,16 +123,18 @@ def ending_gain(plan: MusicPlan, count: int) -> Signal:
 
 
 STOP_DB = -15.0
+FINAL_STOP_DB = -8.0  # before the final hit, where the band's own release already falls
 STOP_S = 0.07  # the breath before a hit (the band's stop, ``parts.accents``, starts earlier)
 STOP_FALL_S = 0.05  # how long the mix takes to fall into the breath (≤ 6 dB in any 20 ms)
 
 
-def stop_gain(accents: list[float], count: int) -> Signal:
-    """The breath before each accent (see the module docstring), per control block."""
+def stop_gain(accents: list[float], count: int, depth_db: float = STOP_DB) -> Signal:
+    """The breath before each accent (see the module docstring), per control block; the
+    final hit takes a shallower one (the band is already letting go there)."""
     t = (np.arange(count) + 0.5) * CONTROL / SR
     depth = np.zeros(count)
     for at in accents:
         fall = np.clip((t - (at - STOP_S - STOP_FALL_S)) / STOP_FALL_S, 0.0, 1.0)
         rise = np.clip((at - t) / 0.004, 0.0, 1.0)
         np.maximum(depth, np.minimum(fall, rise), out=depth)
-    return np.asarray(10.0 ** (depth * STOP_DB / 20.0), dtype=np.float64)
+    return np.asarray(10.0 ** (depth * depth_db / 20.0), dtype=np.float64)
