@@ -32,12 +32,22 @@ KIND_BY_TRACK = {TRACK_VIDEO: "video", TRACK_AUDIO: "audio", TRACK_TEXT: "text"}
 _FIELDS = ("kind", "start_ms", "duration_ms", "id", "source", "source_in_ms", "label", "volume",
            "fade_in_ms", "fade_out_ms", "loop", "text", "style")
 _TIME_FIELDS = {"start_ms", "duration_ms", "source_in_ms", "fade_in_ms", "fade_out_ms"}
-_TRACK_SEGMENTS = ("sg", "segments", "clips")
-_TRACK_TYPES = ("tt", "track_type", "trackType", "type")
+_TT, _SG = dv.table(("tt",)), dv.table(("sg",))
+_TRACK_SEGMENTS = dv.table(("segments", "clips"))
+"""Where a track's segments may be when ``sg`` is missing."""
+_TRACK_TYPES = dv.table(("track_type", "trackType", "type"))
+"""Where a track's type may be when ``tt`` is missing."""
 
 
 class DraftError(ValueError):
     """The draft's public skeleton is not what the protocol promises (``t`` not a list…)."""
+
+
+def _clone(value: Any) -> Any:
+    """A copy that keeps whole JSON trees apart; scalars (most values) are shared as is."""
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    return copy.deepcopy(value)
 
 
 def _seconds(ms: int) -> str:
@@ -114,27 +124,23 @@ class Segment:
             slots.pop("duration_ms", None)
             slots["end"] = end
             length_ms = end_ms - (start_ms or 0.0)
-        kind_slot = dv.find(data, [k for k in dv.KINDS
-                                   if isinstance(data.get(k), str)
-                                   and data[k].lower() in dv.KIND_WORDS])
+        kind_slot = dv.find(data, dv.KINDS,
+                            lambda v: isinstance(v, str) and v.lower() in dv.KIND_WORDS)
         kind = (dv.KIND_WORDS[kind_slot.raw.lower()] if kind_slot is not None
                 else KIND_BY_TRACK.get(track_type, "video"))
         take("kind", kind_slot)
-        text_slot = take("text", dv.find(data, [k for k in dv.TEXTS if isinstance(
-            data.get(k), str)])) if kind == "text" or "text" in data else None
+        text_slot = (take("text", dv.find(data, dv.TEXTS, dv.is_text))
+                     if kind == "text" or "text" in data else None)
         source, label = dv.source_and_label(data, slots, text_slot)
         volume = dv.read_volume(data, slots)
-        id_slot = take("id", dv.find(data, [k for k in dv.IDS
-                                            if isinstance(data.get(k), (str, int))
-                                            and not isinstance(data.get(k), bool)]))
+        id_slot = take("id", dv.find(data, dv.IDS, lambda v: isinstance(v, (str, int))
+                                    and not isinstance(v, bool)))
         source_in = take("source_in_ms", dv.find(data, dv.SOURCE_IN) or dv.find_nested(
             data, dv.SOURCE_RANGES, dv.RANGE_START))
         fade_in = take("fade_in_ms", dv.find(data, dv.FADE_IN))
         fade_out = take("fade_out_ms", dv.find(data, dv.FADE_OUT))
-        loop = take("loop", dv.find(data, [k for k in dv.LOOPS
-                                           if isinstance(data.get(k), bool)]))
-        style = take("style", dv.find(data, [k for k in dv.STYLES
-                                             if isinstance(data.get(k), dict)]))
+        loop = take("loop", dv.find(data, dv.LOOPS, lambda v: isinstance(v, bool)))
+        style = take("style", dv.find(data, dv.STYLES, lambda v: isinstance(v, dict)))
         segment = cls(
             kind=kind,
             start_ms=dv.whole(start_ms), duration_ms=max(0, dv.whole(length_ms)),
@@ -144,14 +150,14 @@ class Segment:
             fade_out_ms=dv.whole(dv.to_ms(fade_out, unit)),
             loop=bool(loop.raw) if loop is not None else False,
             text=text_slot.raw if text_slot is not None else None,
-            style=copy.deepcopy(style.raw) if style is not None else {},
+            style=_clone(style.raw) if style is not None else {},
             timed=start_ms is not None and length_ms is not None,
         )
         consumed = {slot.path[0] for slot in slots.values()}
-        segment.extra = {k: copy.deepcopy(v) for k, v in data.items() if k not in consumed}
+        segment.extra = {k: _clone(v) for k, v in data.items() if k not in consumed}
         segment._origin = _Origin(
-            raw={k: copy.deepcopy(v) for k, v in data.items() if k in consumed}, slots=slots,
-            read={name: copy.deepcopy(getattr(segment, name)) for name in _FIELDS}, unit=unit,
+            raw={k: _clone(v) for k, v in data.items() if k in consumed}, slots=slots,
+            read={name: _clone(getattr(segment, name)) for name in _FIELDS}, unit=unit,
             start_found=start_ms is not None, length_found=length_ms is not None)
         return segment
 
@@ -162,7 +168,7 @@ class Segment:
         origin = self._origin
         if origin is None:
             return self._engine_json()
-        out: Json = {k: copy.deepcopy(v) for k, v in origin.raw.items()}
+        out: Json = {k: _clone(v) for k, v in origin.raw.items()}
         moved = False
         for name in _FIELDS:
             value = getattr(self, name)
@@ -171,13 +177,13 @@ class Segment:
             moved |= name in ("start_ms", "duration_ms")
             slot = origin.slots.get(name)
             if slot is None:  # the draft did not have it: the engine's own key
-                out[name] = copy.deepcopy(value)
+                out[name] = _clone(value)
                 continue
             dv.put_at(out, origin.raw, slot.path, self._encode(name, slot, value, origin.unit))
         end = origin.slots.get("end")
         if moved and end is not None:
             dv.put_at(out, origin.raw, end.path, dv.from_ms(end, self.end_ms, origin.unit))
-        out.update(copy.deepcopy(self.extra))
+        out.update(_clone(self.extra))
         return out
 
     @staticmethod
@@ -190,7 +196,7 @@ class Segment:
                 else round(scaled, 6)
         if name == "id" and isinstance(slot.raw, int) and str(value).isdigit():
             return int(value)
-        return copy.deepcopy(value)
+        return _clone(value)
 
     def _engine_json(self) -> Json:
         out: Json = {
@@ -214,8 +220,8 @@ class Segment:
         if self.text is not None:
             out["text"] = self.text
         if self.style:
-            out["style"] = copy.deepcopy(self.style)
-        out.update(copy.deepcopy(self.extra))
+            out["style"] = _clone(self.style)
+        out.update(_clone(self.extra))
         return out
 
 
@@ -249,13 +255,13 @@ class Track:
     @classmethod
     def from_json(cls, data: Json, unit: float = dv.MS) -> Track:
         slots: dict[str, dv.Slot] = {}
-        type_slot = dv.find(data, [k for k in _TRACK_TYPES
-                                   if k == "tt" or isinstance(data.get(k), (int, str))])
+        type_slot = dv.find(data, _TT) or dv.find(
+            data, _TRACK_TYPES, lambda v: isinstance(v, (int, str)))
         track_type = dv.track_type(type_slot.raw) if type_slot is not None else TRACK_VIDEO
         if type_slot is not None:
             slots["type"] = type_slot
-        seg_slot = dv.find(data, [k for k in _TRACK_SEGMENTS if k == "sg" or isinstance(
-            data.get(k), list)])
+        seg_slot = dv.find(data, _SG) or dv.find(
+            data, _TRACK_SEGMENTS, lambda v: isinstance(v, list))
         raw_segments = seg_slot.raw if seg_slot is not None else []
         if not isinstance(raw_segments, list):
             raise DraftError(f"A track's segments (sg) must be a list, not "
@@ -266,7 +272,7 @@ class Track:
             raise DraftError("Every segment of a track (sg) must be an object.")
         segments = [Segment.from_json(s, track_type, unit) for s in raw_segments]
         _place_sequential(segments)
-        name_slot = dv.find(data, [k for k in dv.TRACK_NAMES if isinstance(data.get(k), str)])
+        name_slot = dv.find(data, dv.TRACK_NAMES, dv.is_text)
         if name_slot is not None:
             slots["name"] = name_slot
         role = data.get("role")
@@ -276,9 +282,9 @@ class Track:
                     name=str(name_slot.raw) if name_slot is not None else "",
                     role=role if isinstance(role, str) else None)
         consumed = {slot.path[0] for slot in slots.values()}
-        track.extra = {k: copy.deepcopy(v) for k, v in data.items() if k not in consumed}
+        track.extra = {k: _clone(v) for k, v in data.items() if k not in consumed}
         track._origin = _Origin(
-            raw={k: copy.deepcopy(v) for k, v in data.items()
+            raw={k: _clone(v) for k, v in data.items()
                  if k in consumed and k != (seg_slot.path[0] if seg_slot else None)},
             slots=slots, read={"type": track_type, "name": track.name, "role": track.role})
         return track
@@ -292,9 +298,9 @@ class Track:
             if self.role:
                 out["role"] = self.role
             out["sg"] = [s.to_json() for s in self.segments]
-            out.update(copy.deepcopy(self.extra))
+            out.update(_clone(self.extra))
             return out
-        out = {k: copy.deepcopy(v) for k, v in origin.raw.items()}
+        out = {k: _clone(v) for k, v in origin.raw.items()}
         for name, key in (("type", "tt"), ("name", "name"), ("role", "role")):
             value = getattr(self, name)
             if value != origin.read[name]:
@@ -303,7 +309,7 @@ class Track:
         segments = origin.slots.get("segments")
         out[segments.path[0] if segments is not None else "sg"] = [
             s.to_json() for s in self.segments]
-        out.update(copy.deepcopy(self.extra))
+        out.update(_clone(self.extra))
         return out
 
     def summary(self) -> str:
@@ -338,8 +344,8 @@ def _place_sequential(segments: list[Segment]) -> None:
 
 def _segment_list(track: Json) -> Any:
     """The raw segment list of a track: ``sg``, else a plausible variant."""
-    slot = dv.find(track, [k for k in _TRACK_SEGMENTS if k == "sg" or isinstance(
-        track.get(k), list)])
+    slot = dv.find(track, _SG) or dv.find(
+        track, _TRACK_SEGMENTS, lambda v: isinstance(v, list))
     return slot.raw if slot is not None else []
 
 
@@ -384,10 +390,10 @@ class Timeline:
         meta = draft.get("m")
         timeline = cls(
             tracks=[Track.from_json(t, unit) for t in tracks], duration_ms=duration,
-            meta=copy.deepcopy(meta) if isinstance(meta, dict) else {},
-            extra={k: copy.deepcopy(v) for k, v in draft.items()
+            meta=_clone(meta) if isinstance(meta, dict) else {},
+            extra={k: _clone(v) for k, v in draft.items()
                    if k not in ("t", "d", "m") or (k == "m" and not isinstance(v, dict))})
-        timeline._origin = _Origin(raw={k: copy.deepcopy(draft[k]) for k in ("d",)
+        timeline._origin = _Origin(raw={k: _clone(draft[k]) for k in ("d",)
                                         if k in draft},
                                    slots={}, read={"duration_ms": duration,
                                                    "has_t": "t" in draft, "has_m": "m" in draft},
@@ -401,12 +407,12 @@ class Timeline:
             out["t"] = [t.to_json() for t in self.tracks]
         if origin is not None and "d" in origin.raw and \
                 self.duration_ms == origin.read["duration_ms"]:
-            out["d"] = copy.deepcopy(origin.raw["d"])
+            out["d"] = _clone(origin.raw["d"])
         elif origin is None or "d" in origin.raw or self.duration_ms:
             out["d"] = self.duration_ms
         if origin is None or origin.read["has_m"] or self.meta:
-            out["m"] = copy.deepcopy(self.meta)
-        out.update(copy.deepcopy(self.extra))
+            out["m"] = _clone(self.meta)
+        out.update(_clone(self.extra))
         return out
 
     @property

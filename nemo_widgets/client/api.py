@@ -48,7 +48,8 @@ _Client = TypeVar("_Client", bound="ApiClient")
 
 
 class ApiClient:
-    """The protocol from asyncio: ``await client.credits()``, ``client.conversation()``…
+    """The protocol's calls from asyncio: ``await client.credits()``, ``await
+    client.state(session_id)``… (``AsyncNemoClient`` adds ``conversation()``).
 
     ``backend`` is ``"local"`` (the embedded engine, started if needed), ``"cloud"`` or a base
     URL; ``None`` reads ``NEMO_API_URL`` and defaults to local. ``token`` (or ``NEMO_TOKEN``)

@@ -194,6 +194,8 @@ class AsyncConversation:
         if not state.timeline.renderable:
             raise NemoError("The timeline is empty, so there is nothing to export.",
                             fix="Upload a video and ask to put it on the timeline first.")
+        if result is not None:  # the export route's result carries the state it rendered
+            result.after = state
         target = Path(output) if output is not None else self._default_output()
         exported = await self.client.export(state.session_id, target, draft=state.draft,
                                             on_progress=on_progress)
@@ -212,15 +214,13 @@ class AsyncConversation:
 
     # --- renders left running, music to take away, history ----------------------------------
     async def pending_renders(self) -> list[RenderRecord]:
-        """Renders of this session (submitted by this process or an earlier one) whose file
-        is not on disk yet, oldest first."""
+        """Renders of this session (by any process) not downloaded yet, oldest first."""
         return await self.client.pending_renders(self.session_id)
 
     async def follow_render(self, render_id: str | None = None,
                             output: str | os.PathLike[str] | None = None, *,
                             on_progress: ProgressSink | None = None) -> ExportResult:
-        """Follow a render to its end and download it (default: this session's newest
-        pending render), e.g. after a kernel restart."""
+        """Follow a render (default: this session's newest pending one) and download it."""
         if render_id is None:
             pending = await self.pending_renders()
             if not pending:
@@ -232,7 +232,7 @@ class AsyncConversation:
         return exported
 
     async def music_versions(self) -> list[MusicVersion]:
-        """The music this session generated, version 1 first (read from the state)."""
+        """The music this session generated, version 1 first."""
         return (await self.state()).music_versions
 
     async def save_music(self, dest_dir: str | os.PathLike[str], *, stems: bool = False,
@@ -241,12 +241,12 @@ class AsyncConversation:
         """Download the music (the version on the timeline, else the newest; or ``version``)
         to ``dest_dir``: the mix in each of ``formats`` (``wav``, ``mp3``), its stems with
         ``stems``, its cue file (beats, bars, sections, cuts) with ``cue``."""
-        state = await self.state()
-        return await music_mod.save_music(self.client, state, Path(dest_dir), stems=stems,
-                                          cue=cue, formats=tuple(formats), version=version)
+        return await music_mod.save_music(self.client, await self.state(), Path(dest_dir),
+                                          stems=stems, cue=cue, formats=tuple(formats),
+                                          version=version)
 
     async def undo(self) -> TurnResult:
-        """Undo the last change of the timeline (the agent's "undo")."""
+        """Undo the last change of the timeline."""
         return await self.ask(command_phrase("undo", self.language))
 
     async def redo(self) -> TurnResult:

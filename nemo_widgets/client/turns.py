@@ -5,7 +5,8 @@ time-outs, so the three clocks of the seed hold whatever the network does: a pro
 every ``progress_every_s`` of keep-alives only, a time-out after ``heartbeat_timeout_s`` of
 keep-alives only (or of silence), and a cap of ``turn_cap_s`` on the whole turn. The message is
 sent exactly once; a connection that breaks after it was sent ends the turn as ``dropped`` (the
-caller then polls the state), never as a reason to send again.
+caller then polls the state), never as a reason to send again. An end marker (``data: [DONE]``)
+ends the turn as complete even if a gateway keeps the connection open.
 """
 
 from __future__ import annotations
@@ -112,6 +113,9 @@ async def follow_turn(transport: Transport, session_id: str, text: str
             now = time.monotonic()
             if isinstance(item, Heartbeat):
                 yield item
+                if item.style == "done":  # an end marker: the turn is over, open or not
+                    yield EndEvent("complete")
+                    return
                 if now - last_note >= settings.progress_every_s:
                     last_note = now
                     yield Notice("progress", STILL_WORKING)

@@ -29,7 +29,7 @@ from nemo_widgets.engine.agent.intents import (
     UseUploadedMusic,
 )
 from nemo_widgets.engine.agent.model import MediaItem
-from nemo_widgets.engine.agent.music_words import sections_text
+from nemo_widgets.engine.agent.music_words import sections_from_end, sections_text
 from nemo_widgets.engine.agent.notes import Note, NoteValue, Term, percent_text, seconds_text
 from nemo_widgets.engine.agent.tracks import (
     BGM_NAME,
@@ -82,7 +82,7 @@ def apply_intent(intent: Intent, workspace: Workspace) -> Edit | None:
         case Describe():
             return describe(workspace)
         case GenerateMusic():
-            return request_music(intent)
+            return request_music(intent, workspace.timeline.duration_ms / 1000)
         case TargetUploads():
             return apply_upload_edit(workspace, intent)
         case _:
@@ -409,14 +409,18 @@ def describe(workspace: Workspace) -> Edit:
         extra_result={"tracks": tracks})
 
 
-def request_music(intent: GenerateMusic) -> Edit:
-    """Music is made by the music tool: this only records the request for the HTTP layer."""
+def request_music(intent: GenerateMusic, video_s: float = 0.0) -> Edit:
+    """Music is made by the music tool: this only records the request for the HTTP layer
+    (sections counted from the end placed on the music's length, as in ``MusicRequest``)."""
     args: dict[str, Any] = {"prompt": intent.prompt}
     if intent.variation is not None:
         args["variation"] = intent.variation
     if intent.bpm is not None:
         args["bpm"] = intent.bpm
     args.update(intent.options.as_args())
+    if "sections" in args:
+        args["sections"] = sections_from_end(args["sections"],
+                                             intent.options.duration_s or video_s)
     values: dict[str, Any] = {}
     if intent.variation is not None:
         values["variation"] = Term(intent.variation)

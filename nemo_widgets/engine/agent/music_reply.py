@@ -165,12 +165,14 @@ def _details(zh: bool, volume: float | None, ducked: bool, version: int, version
             lines.append(f"The music ends with its own ending at {round(duration_s)}s; the video "
                          "is unchanged.")
     if versions > 1:
+        last, following = version + versions - 1, version + 1
         if zh:
-            lines.append(f"共生成了{versions}个版本，时间线上是第{version}个；"
-                         "说“用第2个音乐版本”即可切换。")
+            lines.append(f"共生成了{versions}个版本（第{version}到第{last}个），时间线上是第{version}个；"
+                         f"说“用第{following}个音乐版本”即可切换。")
         else:
-            lines.append(f"I made {versions} versions; version {version} is on the timeline. "
-                         "Say \"use music version 2\" to switch.")
+            lines.append(f"I made {versions} versions (music versions {version} to {last}); "
+                         f"version {version} is on the timeline. Say \"use music version "
+                         f"{following}\" to switch.")
     lines.append("可以说“更欢快”“更舒缓”“换一首”或“撤销”。" if zh else
                  "Say \"more upbeat\", \"calmer\", \"another version\" or \"undo\" to change it.")
     return tuple(lines)

@@ -234,6 +234,8 @@ class _SectionReader:
         if span is None:
             return
         start, end = span
+        if shape == "drop" and start == END:
+            shape = "hit"  # "end on a drop": the ending's big hit
         if shape in ("drop", "hit") and "build" in shapes and start > 0:
             before = self._continuing_start(0.0)
             self._add({"start_s": before, "end_s": start, "shape": "build"})
@@ -368,6 +370,22 @@ def sections_text(sections: list[dict[str, Any]] | tuple[dict[str, Any], ...],
     return ("，" if zh else ", ").join(parts)
 
 
+def sections_from_end(sections: list[dict[str, Any]], length_s: float) -> list[dict[str, Any]]:
+    """Sections counted back from the end ("the last 5 seconds calm": ``start_s`` -5) placed
+    on a music of ``length_s`` seconds; the contract's end marker (``-1`` for the final hit)
+    and everything when the length is unknown (0) stay as they are."""
+    if length_s <= 0:
+        return [dict(s) for s in sections]
+    placed = []
+    for section in sections:
+        section = dict(section)
+        start = float(section["start_s"])
+        if start < 0 and not (start == END and section["shape"] == "hit"):
+            section["start_s"] = round(max(length_s + start, 0.0), 3)
+        placed.append(section)
+    return placed
+
+
 def seed_in(text: str) -> int | None:
     """ "seed 7", "seed=7", "种子7"."""
     match = _SEED.search(text)
@@ -456,6 +474,6 @@ def states_options(text: str) -> bool:
 
 
 __all__ = ["BPM", "END", "SHAPES", "MusicOptions", "bpm_in", "count_in", "is_bare_length",
-           "music_length_in", "options_in", "sections_in", "sections_text",
+           "music_length_in", "options_in", "sections_from_end", "sections_in", "sections_text",
            "sections_under_speech", "seed_in",
            "states_options", "style_in"]

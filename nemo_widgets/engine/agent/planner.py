@@ -35,6 +35,7 @@ from nemo_widgets.engine.agent.model import (
 from nemo_widgets.engine.agent.music_words import (
     is_bare_length,
     options_in,
+    sections_from_end,
     sections_under_speech,
 )
 from nemo_widgets.engine.agent.notes import Note, Reply
@@ -108,7 +109,7 @@ def plan_turn(message: str, draft: dict[str, Any] | None, media: list[MediaItem]
     steps = [carry_out(intent, workspace)
              for intent in with_uploads_placed(reading.intents, timeline, media)]
     changed = any(step.changed for step in steps)
-    music = music_request(message, steps, speech)
+    music = music_request(message, steps, speech, workspace.timeline.duration_ms / 1000)
     reply = compose_reply(steps, reading, reply_lang)
     return TurnPlan(
         actions=[action_for(step.edit, step, reply_lang) for step in steps
@@ -325,14 +326,20 @@ def action_for(edit: Edit, step: Step, language: Language) -> ToolAction:
 
 
 def music_request(message: str, steps: list[Step],
-                  speech: list[tuple[float, float]] | None = None) -> MusicRequest | None:
-    """The last music request of the message, with the user's own words as the prompt."""
+                  speech: list[tuple[float, float]] | None = None,
+                  video_s: float = 0.0) -> MusicRequest | None:
+    """The last music request of the message, with the user's own words as the prompt.
+
+    Sections counted from the end are placed on the music's length (the asked one, else the
+    video's), so that the music engine gets times from the start.
+    """
     asks = [step.intent for step in steps if isinstance(step.intent, GenerateMusic)]
     if not asks:
         return None
     last = asks[-1]
     options = last.options
-    sections = [dict(s) for s in options.sections]
+    sections = sections_from_end([dict(s) for s in options.sections],
+                                 options.duration_s or video_s)
     if speech is not None:
         sections = sections_under_speech(sections, speech)
     return MusicRequest(prompt=message, variation=last.variation, bpm=last.bpm,

@@ -149,25 +149,45 @@ def build_cue(plan: MusicPlan, score: Score, stats: dict[str, int], ducked: bool
 def write_wav(path: Path, audio: npt.NDArray[np.floating[Any]], sr: int = SAMPLE_RATE) -> None:
     """Write 24-bit PCM WAV atomically (a temporary file in the same folder, then
     ``os.replace``), so a reader never sees half a file. Mono input is written as one channel,
-    ``(n, c)`` as ``c`` channels; samples are clipped to [−1, 1]."""
+    ``(n, c)`` as ``c`` channels. Audio that goes past full scale — a stem can, where the
+    others cancel it in the mix — is written as 32-bit float WAV instead, so that the stems
+    still add up to the mix rather than being clipped."""
     path = Path(path)
     data = np.asarray(audio, dtype=np.float64)
     if data.ndim == 1:
         data = data[:, None]
     if data.ndim != 2:
         raise ValueError("audio must be (n,) or (n, channels)")
-    ints = np.round(np.clip(data, -1.0, 1.0) * 8388607.0).astype("<i4")
-    raw = ints.reshape(-1).view(np.uint8).reshape(-1, 4)[:, :3].tobytes()
+    over = data.size > 0 and float(np.max(np.abs(data))) > 1.0
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        with os.fdopen(fd, "wb") as handle, wave.open(handle, "wb") as out:
-            out.setnchannels(data.shape[1])
-            out.setsampwidth(3)
-            out.setframerate(int(sr))
-            out.writeframes(raw)
+        if over:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(_float_wav(data.astype("<f4"), int(sr)))
+        else:
+            ints = np.round(data * 8388607.0).astype("<i4")
+            raw = ints.reshape(-1).view(np.uint8).reshape(-1, 4)[:, :3].tobytes()
+            with os.fdopen(fd, "wb") as handle, wave.open(handle, "wb") as out:
+                out.setnchannels(data.shape[1])
+                out.setsampwidth(3)
+                out.setframerate(int(sr))
+                out.writeframes(raw)
         os.chmod(tmp, 0o644)  # mkstemp makes 0600; a media file is meant to be readable
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _float_wav(data: npt.NDArray[np.float32], sr: int) -> bytes:
+    """A WAVE_FORMAT_IEEE_FLOAT file (format 3, with the ``fact`` chunk it requires)."""
+    import struct
+
+    channels = data.shape[1]
+    body = data.tobytes()
+    fmt = struct.pack("<HHIIHHH", 3, channels, sr, sr * channels * 4, channels * 4, 32, 0)
+    fact = struct.pack("<I", data.shape[0])
+    chunks = (b"fmt " + struct.pack("<I", len(fmt)) + fmt + b"fact" + struct.pack("<I", 4)
+              + fact + b"data" + struct.pack("<I", len(body)) + body)
+    return b"RIFF" + struct.pack("<I", 4 + len(chunks)) + b"WAVE" + chunks

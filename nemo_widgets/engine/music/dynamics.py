@@ -8,14 +8,16 @@ ceiling holds.
 * ``arc_gain``: each section is brought to its planned level under the piece's full parts
   (``level_db`` in the plan's sections; builds ramp to ``level_end_db``), measured on the bus
   itself — so a sparse intro that is already quiet enough is left alone, and one that is not
-  is turned down, as an engineer's fader would. Changes ride the bar lines: a rise arrives in
-  30 ms on the downbeat (the drums enter there anyway), a fall takes a beat.
+  is turned down, as an engineer's fader would; a ramp's first and last quarters are measured
+  apart, so a build starts and ends where it is meant to whatever the arrangement adds.
+  Changes ride the bar lines: a rise arrives in 30 ms on the downbeat (the drums enter there
+  anyway), a fall takes a beat.
 * ``stop_gain``: the breath before an accent on a cut (see ``parts.accents``) — the mix
   falls 15 dB over 50 ms (never more than 6 dB in 20 ms), stays there for 70 ms, reverb
   tails included, and is back on the hit, so the hit lands out of a real stop.
-* ``ending_gain``: after the final hit is held, the sound dies away exponentially (linear in
-  dB) to 60 dB under by the last sample, never faster than the chord's own release, so the
-  last frame is silence and no sounding note is cut.
+* ``ending_gain``: after the final hit is held, the sound dies away — slowly at first, then
+  faster (a parabola in dB) — to 60 dB under by the last sample, so the chord is heard
+  ringing, the last frame is silence and no sounding note is cut.
 """
 
 from __future__ import annotations
@@ -83,10 +85,14 @@ def arc_gain(plan: MusicPlan, x: npt.NDArray[Any], gain: Signal) -> Signal:
         measured = level_in(start, stop)
         if measured is None:
             continue
-        want = (first + float(last)) / 2.0 if last is not None else first
-        base = min(want - (measured - reference), 0.0)
-        lo_db = min(base + first - want, 0.0)
-        hi_db = min(base + (float(last) if last is not None else want) - want, 0.0)
+        lo_db = hi_db = min(first - (measured - reference), 0.0)
+        if last is not None:  # a ramp: its first and last quarter each meet their level
+            quarter = max((min(stop, end_s) - start) / 4.0, 0.4)
+            head = level_in(start, start + quarter)
+            foot = level_in(min(stop, end_s) - quarter, stop)
+            lo_db = min(first - ((head if head is not None else measured) - reference), 0.0)
+            hi_db = min(float(last) - ((foot if foot is not None else measured) - reference),
+                        0.0)
         inside = (t >= start) & (t < stop)
         frac = np.clip((t[inside] - start) / max(stop - start, 1e-6), 0.0, 1.0)
         offsets[inside] = lo_db + (hi_db - lo_db) * frac
@@ -111,7 +117,9 @@ def ending_gain(plan: MusicPlan, count: int) -> Signal:
     start = plan.final_hit_s + hold
     span = max(plan.duration_s - start, 1e-3)
     frac = np.clip((t - start) / span, 0.0, 1.0)
-    return np.asarray(10.0 ** (TAIL_DB * frac / 20.0), dtype=np.float64)
+    # slow at first, steepest at the very end (at most 2·60 dB over the span): the chord is
+    # heard ringing, and is gone by the last frame
+    return np.asarray(10.0 ** (TAIL_DB * frac * frac / 20.0), dtype=np.float64)
 
 
 STOP_DB = -15.0

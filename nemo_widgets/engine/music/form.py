@@ -40,7 +40,7 @@ KINDS: dict[str, Kind] = {
     "quiet": Kind(0.2, -15.0),
     "drop": Kind(1.0, 0.0),
     "full": Kind(0.85, 0.0),
-    "rise": Kind(0.4, -10.0, 0.95, -1.0),  # "build" as asked for: a longer crescendo
+    "rise": Kind(0.4, -11.0, 0.95, -1.0),  # "build" as asked for: a longer crescendo
 }
 
 Layout = list[tuple[str, int, int]]  # (kind, first bar, end bar)

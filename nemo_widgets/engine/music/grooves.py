@@ -45,7 +45,7 @@ GROOVES: dict[str, tuple[Groove, ...]] = {
         Groove("shuffle", drums={
             "kick": ((0.0, "x-----x---x-----"), (0.55, "x-----x---x---o-")),
             "snare": ((0.0, "----x-------x---"),),
-            "hat": ((0.0, "x-x-x-x-x-x-x-x-"),),
+            "hat": ((0.0, "x-o-x-o-x-o-x-o-"),),
         }, comping="broken", swing=0.67, swing_unit=8),
     ),
     "ambient": (
@@ -57,7 +57,7 @@ GROOVES: dict[str, tuple[Groove, ...]] = {
             "kick": ((0.0, "x-----x---x-----"), (0.6, "x--x--x---x-----"),
                      (0.85, "x--x--x---x--x--")),
             "snare": ((0.5, "--------x-------"),),
-            "hat": ((0.35, "x-x-x-x-x-x-x-x-"),),
+            "hat": ((0.35, "x-o-x-o-x-o-x-o-"),),
         }, comping="pad", swing=0.67, swing_unit=8),
         Groove("triplet march", drums={
             "kick": ((0.0, "x---x---x---x---"),),
@@ -69,13 +69,13 @@ GROOVES: dict[str, tuple[Groove, ...]] = {
         Groove("half-time", drums={
             "kick": ((0.0, "x-------x-------"), (0.55, "x-----o-x-------")),
             "clap": ((0.3, "--------x-------"),),
-            "hat": ((0.0, "x-x-x-x-x-x-x-x-"),),
+            "hat": ((0.0, "x-o-x-o-x-o-x-o-"),),
             "crash": ((2.0, "x---------------"),),
         }, comping="strum", bass_line="eighths", swing=0.67, swing_unit=8),
         Groove("shuffle pop", drums={
             "kick": ((0.0, "x---x---x---x---"),),
             "snare": ((0.3, "----x-------x---"),),
-            "hat": ((0.0, "--x---x---x---x-"),),
+            "hat": ((0.0, "x-o-x-o-x-o-x-o-"),),
             "crash": ((2.0, "x---------------"),),
         }, comping="stabs", bass_line="follow_kick", swing=0.64, swing_unit=8),
     ),
@@ -89,7 +89,7 @@ GROOVES: dict[str, tuple[Groove, ...]] = {
         Groove("shuffled garage", drums={
             "kick": ((0.0, "x-----x---x-----"),),
             "clap": ((0.3, "----x-------x---"),),
-            "hat": ((0.0, "x-x-x-x-x-x-x-x-"),),
+            "hat": ((0.0, "x-o-x-o-x-o-x-o-"),),
             "ohat": ((0.45, "--o---o---o---o-"),),
             "crash": ((2.0, "x---------------"),),
         }, comping="broken", bass_line="root_fifth", swing=0.67, swing_unit=8),
@@ -98,12 +98,12 @@ GROOVES: dict[str, tuple[Groove, ...]] = {
         Groove("half-time fingerpicked", drums={
             "kick": ((0.0, "x-------------o-"),),
             "snare": ((0.0, "--------o-------"),),
-            "shaker": ((0.0, "x-x-x-x-x-x-x-x-"),),
+            "shaker": ((0.0, "x-o-x-o-x-o-x-o-"),),
         }, comping="broken", bass_line="sustain", swing=0.67, swing_unit=8),
         Groove("shuffle", drums={
             "kick": ((0.0, "x-------x-------"), (0.7, "x-------x-x-----")),
             "snare": ((0.0, "----x-------x---"),),
-            "shaker": ((0.0, "x-x-x-x-x-x-x-x-"),),
+            "shaker": ((0.0, "x-o-x-o-x-o-x-o-"),),
         }, bass_line="follow_kick", swing=0.67, swing_unit=8),
     ),
     "hiphop": (
@@ -115,30 +115,30 @@ GROOVES: dict[str, tuple[Groove, ...]] = {
         Groove("shuffle bounce", drums={
             "kick": ((0.0, "x-----x-x-------"), (0.6, "x-----x-x-----o-")),
             "snare": ((0.0, "----x-------x---"),),
-            "hat": ((0.0, "x-x-x-x-x-x-x-x-"),),
+            "hat": ((0.0, "x-o-x-o-x-o-x-o-"),),
         }, comping="broken", swing=0.67, swing_unit=8),
     ),
     "piano": (
         Groove("hymn", comping="block"),
-        Groove("flowing", melody_density=0.5),
+        Groove("flowing", melody_density=0.5, swing=0.67, swing_unit=8),
     ),
     "rock": (
         Groove("half-time", drums={
-            "kick": ((0.0, "x-------x-x-----"),),
+            "kick": ((0.0, "x-------x-------"), (0.7, "x-----o-x-------")),
             "snare": ((0.0, "--------x-------"),),
-            "hat": ((0.0, "x-x-x-x-x-x-x-x-"),),
+            "hat": ((0.0, "x-o-x-o-x-o-x-o-"),),
             "crash": ((2.0, "x---------------"),),
-        }, swing=0.67, swing_unit=8),
+        }),
         Groove("shuffle", drums={
             "kick": ((0.0, "x---x---x---x---"),),
             "snare": ((0.0, "----x-------x---"),),
-            "hat": ((0.0, "x-x-x-x-x-x-x-x-"),),
+            "hat": ((0.0, "x-o-x-o-x-o-x-o-"),),
             "crash": ((2.0, "x---------------"),),
         }, bass_line="follow_kick", swing=0.67, swing_unit=8),
     ),
     "jazz": (
         Groove("two feel", drums={
-            "ride": ((0.0, "x-----.-x-----.-"),),
+            "ride": ((0.0, "x---o---x---o-.-"),),
             "hat": ((0.0, "----o-------o---"),),
             "kick": ((0.0, "o-------o-------"),),
         }),
@@ -178,9 +178,17 @@ def grooves_of(style: Style) -> tuple[Groove, ...]:
     return (Groove("standard"), *extra)
 
 
-def pick_groove(style: Style, seed: int) -> Groove:
-    """The seed's groove: consecutive seeds never share one (so "another version" changes the
-    feel), and the rotation starts at a style-specific point."""
+def groove_index(style: Style, seed: int, previous: int | None = None) -> int:
+    """The seed's groove among ``grooves_of(style)``: the one after ``previous`` when given
+    (another version never keeps the feel); else a rotation by seed from a style-specific
+    start, so consecutive seeds never share one either."""
+    count = len(grooves_of(style))
+    if previous is not None:
+        return (previous + 1) % count
+    return (zlib.crc32(style.name.encode()) + seed) % count
+
+
+def pick_groove(style: Style, seed: int, index: int | None = None) -> Groove:
+    """The groove at ``index`` (as the plan recorded it), else the seed's."""
     options = grooves_of(style)
-    start = zlib.crc32(style.name.encode()) % len(options)
-    return options[(start + seed) % len(options)]
+    return options[(groove_index(style, seed) if index is None else index) % len(options)]

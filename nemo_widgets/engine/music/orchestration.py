@@ -60,9 +60,10 @@ ORCHESTRATION: dict[str, Orchestra] = {
     ),
     "cinematic": Orchestra(
         voices={"bass": "s:strings_ensemble", "chords": "spiccato", "bed": "s:strings_slow",
-                "melody": "s:french_horns"},
+                "melody": "s:violin"},
         kit={"kick": "orchestra/kick", "snare": "orchestra/snare", "tom": "power/tom_low",
              "crash": "orchestra/crash"},
+        levels={"hat": -40.0, "riser": -6.0, "kick": -3.0, "snare": -6.0, "tom": -4.0},
         eq=MixEQ(mid_db=-4.0, presence_db=3.0, high_db=-4.0),
     ),
     "corporate": Orchestra(
@@ -75,8 +76,8 @@ ORCHESTRATION: dict[str, Orchestra] = {
         eq=MixEQ(mid_db=-3.0, presence_db=2.0, high_db=-4.0),
     ),
     "acoustic": Orchestra(
-        voices={"chords": "s:steel_guitar", "melody": "s:nylon_guitar",
-                "bass": "s:upright_bass", "bed": "s:strings_slow"},
+        voices={"chords": "s:steel_guitar", "melody": "s:steel_guitar",
+                "bass": "s:finger_bass", "bed": "s:strings_slow"},
         kit={"kick": "standard/kick", "snare": "standard/rim", "shaker": "standard/shaker"},
         eq=MixEQ(low_db=9.0, mid_db=-5.0, presence_db=3.0, high_db=-3.0),
     ),

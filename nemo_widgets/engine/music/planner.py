@@ -20,6 +20,7 @@ import numpy as np
 from nemo_widgets.engine.music import form
 from nemo_widgets.engine.music import mood as moods
 from nemo_widgets.engine.music.grid import STRETCH, TOLERANCE_S, Fit, Grid, alignment, fit_grid
+from nemo_widgets.engine.music.grooves import groove_index, pick_groove
 from nemo_widgets.engine.music.harmony import NOTE_NAMES, pitch_class
 from nemo_widgets.engine.music.model import MusicPlan
 from nemo_widgets.engine.music.styles import Style, get_style, ranked_styles
@@ -47,6 +48,7 @@ class _Decision:
     tempo_range: tuple[float, float]
     target_bpm: float
     stretch: float = STRETCH  # how far the search may leave the range (0 for variations)
+    groove: int | None = None  # index in grooves.grooves_of(style); None: the seed's
 
 
 def _clip(x: float, low: float = -1.0, high: float = 1.0) -> float:
@@ -155,6 +157,7 @@ def _decide_variation(said: moods.PromptMood, seed: int, bpm: float | None, vari
     prev_tempo = previous.tempo_bpm
     target = prev_tempo
     tempo_range = style.tempo
+    groove: int | None = None
     if variation == "more_upbeat":
         arousal, valence = _clip(arousal + 0.3), _clip(valence + 0.1)
         target = prev_tempo * 1.1
@@ -168,8 +171,13 @@ def _decide_variation(said: moods.PromptMood, seed: int, bpm: float | None, vari
     elif variation == "another":
         new_seed = seed if seed != previous.seed else previous.seed + 1
         target = _target_tempo(style, arousal)
-        key = _pick_key(style, mode, new_seed)
-        reasons.append("Another take: same style and mood, new material (new seed).")
+        keys = style.keys_minor if mode == "minor" else style.keys_major
+        key = (keys[(keys.index(previous.key) + 1) % len(keys)] if previous.key in keys
+               else _pick_key(style, mode, new_seed))
+        if style.name == previous.style:
+            groove = groove_index(style, new_seed, _groove_of(previous))
+        reasons.append("Another take: same style and mood; another groove, another key, new "
+                       "material (new seed).")
     elif variation == "bpm":
         if exact is None:
             exact = prev_tempo
@@ -194,8 +202,18 @@ def _decide_variation(said: moods.PromptMood, seed: int, bpm: float | None, vari
     if style.name != previous.style and variation != "piano_only":
         reasons.append(f"Style: {style.label}, as the prompt asked.")
     stretch = 0.0 if variation in ("more_upbeat", "calmer") else STRETCH
+    if groove is None and style.name == previous.style:
+        groove = _groove_of(previous)  # other follow-ups keep the feel
     return _Decision(style, valence, arousal, mode, key, new_seed, drums and bool(style.drums),
-                     exact, tempo_range, _clip(target, *TEMPO_LIMITS), stretch)
+                     exact, tempo_range, _clip(target, *TEMPO_LIMITS), stretch, groove)
+
+
+def _groove_of(plan: MusicPlan) -> int:
+    """The groove a plan was played with (plans from before grooves: the seed's)."""
+    recorded = plan.extras.get("groove")
+    if recorded is not None:
+        return int(recorded)
+    return groove_index(get_style(plan.style), plan.seed)
 
 
 def _mood_reasons(picture: moods.PictureMood, said: moods.PromptMood, valence: float,
@@ -350,7 +368,10 @@ def plan_music(features: VideoFeatures, prompt: str, *, seed: int = 0, bpm: int 
                                 round(d.tempo_range[1] * (1 + d.stretch), 3)],
                 "style_tempo_range": [d.tempo_range[0], d.tempo_range[1]],
                 "variation": variation, "style_label": d.style.label,
-                "tonic_pc": pitch_class(d.key), "ending": ending, "hits": hits})
+                "tonic_pc": pitch_class(d.key), "ending": ending, "hits": hits,
+                "groove": (d.groove if d.groove is not None
+                           else groove_index(d.style, d.seed)),
+                "groove_name": pick_groove(d.style, d.seed, d.groove).name})
 
 
 def _grid_reasons(fit: Fit, grid: Grid, d: _Decision, sections: list[dict[str, Any]],

@@ -39,7 +39,8 @@ def placed() -> dict[str, Any]:
     ("calm for 10 seconds then full energy", [
         {"start_s": 0.0, "end_s": 10.0, "shape": "calm"},
         {"start_s": 10.0, "end_s": None, "shape": "full"}]),
-    ("the last 5 seconds calm", [{"start_s": -5.0, "end_s": None, "shape": "calm"}]),
+    ("the last 5 seconds calm", [{"start_s": 5.0, "end_s": None, "shape": "calm"}]),  # 10 s
+    ("end on a drop", [{"start_s": -1.0, "end_s": None, "shape": "hit"}]),
 ])
 def test_sections_from_words(placed: dict[str, Any], message: str,
                              sections: list[dict[str, Any]]) -> None:
@@ -193,3 +194,11 @@ def test_known_speech_places_the_quiet_sections_in_the_request(placed: dict[str,
     result = plan("quiet under the talking part", placed, speech=[(1.0, 2.5)])
     assert result.needs_music is not None
     assert result.needs_music.sections == [{"start_s": 1.0, "end_s": 2.5, "shape": "quiet"}]
+
+
+def test_sections_from_the_end_are_placed_on_the_musics_length(placed: dict[str, Any]) -> None:
+    result = plan("the last 5 seconds calm, end on a big hit, 30 seconds long", placed)
+    assert result.needs_music is not None and result.needs_music.duration_s == 30.0
+    assert result.needs_music.sections == [
+        {"start_s": 25.0, "end_s": None, "shape": "calm"},
+        {"start_s": -1.0, "end_s": None, "shape": "hit"}]  # the contract's end marker stays

@@ -171,6 +171,10 @@ def test_versions_and_lengths_are_said_in_the_details() -> None:
     reply = music_added(style="lofi", tempo_bpm=84, key="C", mode="minor", duration_s=15,
                         versions=3, video_s=30)
     assert any("3 versions" in line for line in reply.details)
+    later = music_added(style="lofi", tempo_bpm=84, key="C", mode="minor", duration_s=15,
+                        version=3, versions=3)
+    assert any("music versions 3 to 5" in line and '"use music version 4"' in line
+               for line in later.details)
     assert any("video is unchanged" in line for line in reply.details)
 
 

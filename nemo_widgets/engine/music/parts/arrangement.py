@@ -4,7 +4,8 @@ Roles fall into groups (the kick, the backbeat, the cymbals, bass, keys, melodyâ
 of section lets some groups play. An intro is keys, a pad and the cymbals (the bass joins in its
 last bar); a build brings the kick, the bass and the cymbals, the backbeat in its second half
 and the melody in alternate bars; main parts have everything; a break drops the kick and the
-bass; an outro thins out. What is asked for in words follows the same table ("calm", "quiet"
+bass; an outro thins out (no arpeggios, no crashes; its lower energy
+plays the sparser patterns). What is asked for in words follows the same table ("calm", "quiet"
 under a voice: no drums, no melody competing with it).
 
 Fills, accents on cuts and the ending are transitions and play wherever they fall.
@@ -33,7 +34,8 @@ LAYERS: dict[str, tuple[frozenset[str], frozenset[str], frozenset[str]]] = {
     "drop": (EVERYTHING, frozenset(), frozenset()),
     "full": (EVERYTHING, frozenset(), frozenset()),
     "break": (_KEYS | {"melody", "cymbals", "arp"}, frozenset({"bass"}), frozenset({"kick"})),
-    "outro": (_KEYS | {"bass", "melody", "kick", "cymbals"}, frozenset(), frozenset()),
+    "outro": (_KEYS | {"bass", "melody", "kick", "backbeat", "cymbals"}, frozenset(),
+              frozenset()),
     "calm": (_KEYS | {"melody", "bass"}, frozenset(), frozenset()),
     "quiet": (_KEYS, frozenset(), frozenset()),
 }

@@ -130,7 +130,9 @@ class Piece:
         self._starts: list[float] = []
         self._bar_starts: list[float] = []
         # the seed's groove: drum patterns, comping, bass line, swing (see ``grooves``)
-        self.groove: Groove = pick_groove(self.style, plan.seed)
+        index = plan.extras.get("groove")
+        self.groove: Groove = pick_groove(self.style, plan.seed,
+                                          None if index is None else int(index))
         self.drum_patterns = self.groove.drums or self.style.drums
         self.swing = self.style.swing if self.groove.swing is None else self.groove.swing
         self.swing_unit = self.groove.swing_unit or self.style.swing_unit

@@ -54,9 +54,9 @@ def _hold(tail: float, ending: str) -> float:
 
 
 def final_chord(piece: Piece) -> Chord:
-    """The tonic chord on the final hit. It is held briefly and then released so that its
-    decay — and the cymbal's — fits before the last sample (the master's tail envelope, see
-    ``dynamics.ending_gain``, follows the same decay); "hit" endings are short and loud."""
+    """The tonic chord on the final hit. It is held briefly and then released, so that its
+    decay — with the master's tail envelope (``dynamics.ending_gain``) on it and the
+    cymbal's — ends before the last sample; "hit" endings are short and loud."""
     style = piece.style
     ending = str(piece.plan.extras.get("ending", "ring"))
     m = 1 if piece.minor else 0
@@ -64,7 +64,9 @@ def final_chord(piece: Piece) -> Chord:
     t = piece.final_time
     tail = max(piece.plan.duration_s - t, 0.05)
     hold = _hold(tail, ending)
-    release = max(tail - hold - 0.02, 0.05)
+    # released over twice the rest of the tail: 30 dB down by the last sample on its own, the
+    # master's tail envelope takes it the rest of the way (dynamics.ending_gain)
+    release = max(2.0 * (tail - hold), 0.1)
     low, high = style.chord_range
     voicing = final_voicing(chord, low, high)
     loud = 1.0 if ending == "hit" else 0.0

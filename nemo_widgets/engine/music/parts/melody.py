@@ -111,8 +111,8 @@ def phrase_melody(piece: Piece) -> None:
             continue
         unit = 2 if bar.size >= 4 else 1
         phrase = bar.pos // unit
-        answer = phrase % 2 == 1
-        closing = bar.pos % unit == unit - 1
+        closing = bar.pos % unit == unit - 1 or bar.last
+        answer = phrase % 2 == 1 or bar.last  # a section always ends on a cadence
         beginning = bar.pos % unit == 0
         opening = openings[(phrase // 2) % 2]
         quiet = bar.section in ("break", "calm") or bar.energy < 0.45
