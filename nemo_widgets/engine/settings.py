@@ -71,6 +71,7 @@ class EngineSettings:
     upload_rate_window_s: float = 30.0
     tmp_sweep_interval_s: float = 600.0  # 0: sweep tmp/ only at start-up
     tmp_sweep_grace_s: float = 900.0  # unclaimed leftovers younger than this are kept
+    analyse_on_upload: bool = True  # analyse uploaded videos at once, before music is asked
 
     @property
     def db_path(self) -> Path:

@@ -110,10 +110,16 @@ class RenderJobs:
                 last[0] = value
                 self._store.update_render(render_id, progress=round(value, 1))
 
+        began = time.perf_counter()
         try:
             plan = plan_render(job.draft, self.resolve, output, workdir, self.limits)
+            planned = time.perf_counter() - began
             self._store.update_render(render_id, stream_copy=plan.stream_copy)
             run_render(plan, on_progress, self._stopping, self.limits.max_temp_bytes)
+            log.info("render %s: %.1f s of video in %.2f s (plan %.2f s, %s; stream copy %s)",
+                     render_id, plan.duration_ms / 1000, time.perf_counter() - began, planned,
+                     ", ".join(f"{k} {v:.2f} s" for k, v in plan.timings.items()),
+                     plan.stream_copy)
         except EngineError as exc:
             self._fail(render_id, exc.message)
             return

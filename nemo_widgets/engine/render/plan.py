@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +61,7 @@ class RenderPlan:
     output: Path
     partial: Path
     audio_pass: AudioPass | None = None
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per stage, once run
 
 
 def validate_draft(draft: Any, limits: RenderLimits | None = None) -> Timeline:

@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field, ValidationError
 
+from nemo_widgets.engine.analysis.background import prefetch
 from nemo_widgets.engine.errors import EngineError, FileTooLarge
 from nemo_widgets.engine.media.library import (
     ReceivedFile,
@@ -73,6 +74,8 @@ async def upload(user_segment: str, session_id: str, request: Request, engine: E
         for item, info in zip(received, infos, strict=True):
             record = commit(item, info, settings, engine.store)
             engine.store.attach_media(session_id, record.hash, item.filename)
+            if settings.analyse_on_upload:
+                prefetch(record.hash, record.path, info, settings.home / "analysis")
             answers.append(upload_answer(record, item.filename, root))
     finally:
         discard(received)  # what was not committed (committed files have moved away)
