@@ -72,7 +72,11 @@ def validate_draft(draft: Any, limits: RenderLimits | None = None) -> Timeline:
     """
     if not isinstance(draft, dict):
         raise RenderError("The draft must be a JSON object.")
-    timeline = Timeline.from_draft(draft)
+    try:
+        timeline = Timeline.from_draft(draft)
+    except (TypeError, ValueError, AttributeError, OverflowError, RecursionError) as exc:
+        raise RenderError(f"The draft is malformed ({type(exc).__name__}); see docs/draft.md "
+                          "for its shape: t (a list of tracks), d (milliseconds), m.") from exc
     if not timeline.renderable:
         raise RenderError("The draft has nothing to render: add a video, image or sound to the "
                           "timeline first.")
