@@ -1,8 +1,11 @@
 """The ``nemo-widgets`` command: the main job in one line, and the engine and account chores.
 
 ``generate INPUT... --prompt TEXT -o OUT.mp4`` uploads, runs one agent turn and exports, with a
-progress line for each stage on stderr; ``credits``, ``status`` and ``export`` are the direct
-calls; ``serve`` and ``stop`` run the embedded engine; ``demo`` is the README's main command.
+progress line for each stage on stderr; ``generate DIR/ -p TEXT -o OUTDIR/`` does that for each
+video of a folder, in sessions of their own (``batch.py``); ``--seed``, ``--tempo``, ``--style``
+and ``--duration`` fix the music, as words added to the prompt (``prompt_options.py``).
+``credits``, ``status`` and ``export`` are the direct calls; ``serve`` and ``stop`` run the
+embedded engine; ``demo`` is the README's main command.
 ``--backend local|cloud|URL`` picks the backend (default: ``NEMO_API_URL``, else local).
 
 Exit codes: 0 done; 1 the backend refused or failed; 2 bad usage or input files; 3 the backend
@@ -20,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from nemo_widgets.engine.settings import EngineSettings
+from nemo_widgets.prompt_options import MusicOptions
 
 if TYPE_CHECKING:  # pragma: no cover
     from nemo_widgets.client import Event, NemoClient
@@ -177,12 +181,22 @@ def _run(action: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Name
 
 
 # --- commands ------------------------------------------------------------------------------------
+def _prompt(args: argparse.Namespace) -> str:
+    """The prompt with the music options written into it as words."""
+    options = MusicOptions(args.seed, args.tempo, args.style, args.duration)
+    return options.apply(args.prompt)
+
+
 def _generate(args: argparse.Namespace) -> int:
     from nemo_widgets.client.uploads import check_files, is_url
 
+    folders = [Path(i) for i in args.inputs if not is_url(i) and Path(i).is_dir()]
+    if folders:
+        return _generate_folder(args, folders)
     output: Path = args.output
     if output.suffix.lower() != ".mp4":
         raise _UsageError(f"The output must be an .mp4 file, not {output.name}.")
+    args.prompt = _prompt(args)
     with _client(args) as client:
         files = [i for i in args.inputs if not is_url(i)]
         check_files(files, client.settings.max_upload_bytes)  # before starting anything
@@ -210,6 +224,38 @@ def _generate(args: argparse.Namespace) -> int:
         balance = client.ledger.last_balance
         print(f"saved {exported}")
         line.say(f"session: {conv.session_id}" + (f"; {balance}" if balance else ""))
+    return EXIT_OK
+
+
+def _generate_folder(args: argparse.Namespace, folders: list[Path]) -> int:
+    """``generate DIR/ -p … -o OUTDIR/``: each video of DIR its own session, music and render."""
+    import asyncio
+
+    from nemo_widgets.batch import find_videos, plan, run_batch, summary_table
+
+    if len(args.inputs) != 1:
+        raise _UsageError("Give one folder, or files: not both (the folder's videos are each "
+                          "handled on their own).")
+    outdir: Path = args.output
+    if outdir.suffix.lower() == ".mp4" or outdir.is_file():
+        raise _UsageError(f"With a folder as input, -o names a folder for the MP4s, not "
+                          f"{outdir.name}.")
+    videos = find_videos(folders[0])
+    if not videos:
+        raise _UsageError(f"No videos in {folders[0]} (looked for files ending in .mp4, .mov, "
+                          ".avi, .webm, .mkv).")
+    items = plan(videos, outdir)
+    prompt = _prompt(args)
+    say = ProgressLine().say
+    say(f"{len(items)} video(s) from {folders[0]} → {outdir}/, {args.jobs} at a time")
+    asyncio.run(run_batch(items, prompt, backend=args.backend, jobs=args.jobs,
+                          language=args.language, say=say))
+    print(summary_table(items))
+    failed = [item.source.name for item in items if item.status == "failed"]
+    if failed:
+        print(f"error: {len(failed)} file(s) failed: {', '.join(failed)} (run the same "
+              "command again to retry only those)", file=sys.stderr)
+        return EXIT_FAILED
     return EXIT_OK
 
 
@@ -287,6 +333,18 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 # --- parser --------------------------------------------------------------------------------------
+def _music_options(parser: argparse.ArgumentParser) -> None:
+    """--seed --tempo --style --duration: added to the prompt as words the agent reads."""
+    group = parser.add_argument_group("music", "written into the prompt as words, so they work "
+                                               "with any backend")
+    group.add_argument("--seed", type=int, default=None, help='same seed, same music ("seed 7")')
+    group.add_argument("--tempo", type=int, default=None, metavar="BPM",
+                       help='beats per minute ("96 BPM")')
+    group.add_argument("--style", default=None, help='e.g. lofi, acoustic ("style lofi")')
+    group.add_argument("--duration", type=float, default=None, metavar="SECONDS",
+                       help='the music\'s length; the video is left alone ("30 seconds long")')
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="nemo-widgets",
@@ -302,12 +360,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     generate = commands.add_parser(
         "generate", parents=[backend],
-        help="upload, instruct the agent and export, in one command")
+        help="upload, instruct the agent and export, in one command (or for each video of a "
+             "folder)")
     generate.add_argument("inputs", nargs="+", metavar="INPUT",
-                          help="video, image or audio files, or http(s) URLs")
+                          help="video, image or audio files, or http(s) URLs; or one folder: "
+                               "each video in it gets its own session, music and MP4")
     generate.add_argument("--prompt", "-p", required=True, help="the instruction for the agent")
-    generate.add_argument("-o", "--output", type=Path, required=True, help="the MP4 to write")
+    generate.add_argument("-o", "--output", type=Path, required=True,
+                          help="the MP4 to write (for a folder: the folder for the MP4s; "
+                               "those already made are skipped)")
     generate.add_argument("--language", default="en", help="the agent's language (en, zh)")
+    generate.add_argument("--jobs", "-j", type=int, default=2,
+                          help="for a folder: how many videos at once (default 2)")
+    _music_options(generate)
     generate.set_defaults(func=_run(_generate))
 
     credits_cmd = commands.add_parser("credits", parents=[backend], help="show the balance")

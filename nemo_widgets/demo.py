@@ -15,8 +15,9 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+from imageio_ffmpeg import get_ffmpeg_exe as ffmpeg_exe
+
 from nemo_widgets.client import ExportResult, NemoClient
-from nemo_widgets.engine.media import ffmpeg_exe
 
 MUSIC_PROMPT = "generate a background music track that matches the mood of my video"
 SONG_PROMPT = ('Put my video on the timeline, use my song as background music at 40%, '

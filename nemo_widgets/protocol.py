@@ -11,17 +11,35 @@ from typing import Final
 APP_NAME: Final = "nemo_agent"
 
 # --- paths -----------------------------------------------------------------------------------
+# Templates name every variable part: ``{user}`` is ``me`` (the token's user), the real
+# ``anon_…`` id, or — for old clients — omitted where the protocol allows. Fill them with
+# ``path()``, which quotes each value.
+USER_ME: Final = "me"
 PATH_ANONYMOUS_TOKEN: Final = "/api/auth/anonymous-token"
 PATH_CLAIM_TOKEN: Final = "/api/auth/claim-token"
-PATH_CREATE_SESSION: Final = "/api/tasks/me/with-session/nemo_agent"
+TEMPLATE_CREATE_SESSION: Final = "/api/tasks/{user}/with-session/nemo_agent"
 PATH_RUN_SSE: Final = "/run_sse"
-PATH_UPLOAD: Final = "/api/upload-video/nemo_agent/me/{session_id}"
+TEMPLATE_UPLOAD: Final = "/api/upload-video/nemo_agent/{user}/{session_id}"
 PATH_CREDITS: Final = "/api/credits/balance/simple"
-PATH_STATE: Final = "/api/state/nemo_agent/me/{session_id}/latest"
+TEMPLATE_STATE: Final = "/api/state/nemo_agent/{user}/{session_id}/latest"
 PATH_RENDER_SUBMIT: Final = "/api/render/proxy/lambda"
 PATH_RENDER_POLL: Final = "/api/render/proxy/lambda/{render_id}"
 PATH_RENDER_DOWNLOAD: Final = "/api/render/proxy/{render_id}/download"
 PATH_HEALTH: Final = "/healthz"
+
+# The same paths with ``{user}`` already ``me`` (the names clients have used so far).
+PATH_CREATE_SESSION: Final = TEMPLATE_CREATE_SESSION.replace("{user}", USER_ME)
+PATH_UPLOAD: Final = TEMPLATE_UPLOAD.replace("{user}", USER_ME)
+PATH_STATE: Final = TEMPLATE_STATE.replace("{user}", USER_ME)
+
+
+def path(template: str, **values: str) -> str:
+    """``template`` with its ``{name}`` parts filled, each value quoted as one path segment
+    (``user`` defaults to ``me``)."""
+    from urllib.parse import quote
+
+    values.setdefault("user", USER_ME)
+    return template.format(**{k: quote(str(v), safe="") for k, v in values.items()})
 
 # --- headers ---------------------------------------------------------------------------------
 HEADER_CLIENT_ID: Final = "X-Client-Id"

@@ -1,17 +1,26 @@
 """The draft timeline as typed objects, shared by the engine and the client.
 
-The draft travels as JSON (see ``docs/draft.md``). This module parses it into ``Timeline`` /
-``Track`` / ``Segment`` objects without losing keys it does not know, writes it back, and produces
-the one-line summary every face shows. It imports nothing heavy: pandas is loaded only when a
-DataFrame is asked for.
+The draft travels as JSON (see ``docs/draft.md``). Only its skeleton is public (``t`` tracks,
+``tt`` track type, ``sg`` segments, ``d`` duration in ms, ``m`` metadata); segment keys are each
+backend's own. This module reads the engine's keys and, through ``draft_variants``, the variants
+another backend plausibly writes (``startMs``, ``start`` in seconds, a nested
+``timeRange``…), keeps every key it does not know, and writes a draft back **unchanged** except
+for the fields code actually changed, each in the place and unit it came from. When a segment's
+times cannot be found, it says so (``Segment.timed``; the summary reads "(times unknown)")
+instead of pretending it spans 0-0s. A draft whose skeleton is not what the protocol promises
+raises ``DraftError`` (a ``ValueError``), never a bare ``TypeError``. pandas is loaded only when
+a DataFrame is asked for.
 """
 
 from __future__ import annotations
 
 import copy
+import math
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from nemo_widgets import draft_variants as dv
 from nemo_widgets.protocol import TRACK_AUDIO, TRACK_TEXT, TRACK_VIDEO
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -19,29 +28,73 @@ if TYPE_CHECKING:  # pragma: no cover
 
 Json = dict[str, Any]
 
-_SEGMENT_KEYS = (
-    "id", "kind", "start_ms", "duration_ms", "source", "source_in_ms", "label", "volume",
-    "fade_in_ms", "fade_out_ms", "loop", "text", "style",
-)
-_TRACK_KEYS = ("tt", "sg", "name", "role")
-_ROOT_KEYS = ("t", "d", "m")
-
 DEFAULT_TRACK_NAMES = {TRACK_VIDEO: "Video", TRACK_AUDIO: "Audio", TRACK_TEXT: "Text"}
 KIND_BY_TRACK = {TRACK_VIDEO: "video", TRACK_AUDIO: "audio", TRACK_TEXT: "text"}
+
+_FIELDS = ("kind", "start_ms", "duration_ms", "id", "source", "source_in_ms", "label", "volume",
+           "fade_in_ms", "fade_out_ms", "loop", "text", "style")
+_TIME_FIELDS = {"start_ms", "duration_ms", "source_in_ms", "fade_in_ms", "fade_out_ms"}
+_TRACK_SEGMENTS = ("sg", "segments", "clips")
+_TRACK_TYPES = ("tt", "track_type", "trackType", "type")
+
+
+class DraftError(ValueError):
+    """The draft's public skeleton is not what the protocol promises (``t`` not a list…)."""
 
 
 def _int(value: Any, default: int = 0) -> int:
     try:
-        return round(float(value))
-    except (TypeError, ValueError):
+        number = float(value)
+        return round(number) if math.isfinite(number) else default
+    except (TypeError, ValueError, OverflowError):
         return default
 
 
 def _float(value: Any, default: float) -> float:
     try:
-        return float(value)
-    except (TypeError, ValueError):
+        number = float(value)
+    except (TypeError, ValueError, OverflowError):
         return default
+    return number if math.isfinite(number) else default
+
+
+def _seconds(ms: int) -> str:
+    value = round(ms / 1000, 1)
+    return str(int(value)) if value == int(value) else str(value)
+
+
+@dataclass
+class _Origin:
+    """How an object was read: the raw JSON, where each field came from and its value then."""
+
+    raw: Json
+    slots: dict[str, dv.Slot]
+    read: dict[str, Any]
+    unit: float = dv.MS
+    start_found: bool = True
+
+    def consumed(self) -> set[str]:
+        return {slot.path[0] for slot in self.slots.values()}
+
+
+def _put(out: Json, raw: Json, path: tuple[str, ...], value: Any) -> None:
+    """Set ``value`` at ``path`` in ``out``, copying the enclosing objects from ``raw``."""
+    target: Json = out
+    source: Any = raw
+    for key in path[:-1]:
+        if not isinstance(target.get(key), dict):
+            inner = source.get(key) if isinstance(source, dict) else None
+            target[key] = copy.deepcopy(inner) if isinstance(inner, dict) else {}
+        target = target[key]
+        source = source.get(key) if isinstance(source, dict) else None
+    target[path[-1]] = value
+
+
+def _label_from_source(source: str | None) -> str:
+    if not source:
+        return ""
+    tail = re.split(r"[/\\]", source.split("?", 1)[0].rstrip("/"))[-1]
+    return tail
 
 
 @dataclass
@@ -62,32 +115,121 @@ class Segment:
     text: str | None = None
     style: Json = field(default_factory=dict)
     extra: Json = field(default_factory=dict)
+    timed: bool = True
+    """False when the draft did not say where the segment lies in time (the times are 0)."""
+    _origin: _Origin | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def end_ms(self) -> int:
         return self.start_ms + self.duration_ms
 
+    @property
+    def display_label(self) -> str:
+        """What to call the segment: its label, its text, its source's file name, its kind."""
+        if self.kind == "text":
+            return self.text or self.label
+        return self.label or _label_from_source(self.source) or self.kind
+
     @classmethod
-    def from_json(cls, data: Json, track_type: int) -> Segment:
-        style = data.get("style")
-        return cls(
-            kind=str(data.get("kind") or KIND_BY_TRACK.get(track_type, "video")),
-            start_ms=_int(data.get("start_ms")),
-            duration_ms=_int(data.get("duration_ms")),
-            id=str(data.get("id") or ""),
-            source=data.get("source"),
-            source_in_ms=_int(data.get("source_in_ms")),
-            label=str(data.get("label") or ""),
-            volume=_float(data.get("volume"), 1.0),
-            fade_in_ms=_int(data.get("fade_in_ms")),
-            fade_out_ms=_int(data.get("fade_out_ms")),
-            loop=bool(data.get("loop", False)),
-            text=data.get("text"),
-            style=dict(style) if isinstance(style, dict) else {},
-            extra={k: copy.deepcopy(v) for k, v in data.items() if k not in _SEGMENT_KEYS},
+    def from_json(cls, data: Json, track_type: int, unit: float = dv.MS) -> Segment:
+        """A segment from any backend's keys (``unit``: ms per unit-less time value)."""
+        slots: dict[str, dv.Slot] = {}
+
+        def take(name: str, slot: dv.Slot | None) -> dv.Slot | None:
+            if slot is not None:
+                slots[name] = slot
+            return slot
+
+        start = take("start_ms", dv.find(data, dv.START)
+                     or dv.find_nested(data, dv.RANGES, dv.RANGE_START))
+        length = take("duration_ms", dv.find(data, dv.DURATION)
+                      or dv.find_nested(data, dv.RANGES, dv.RANGE_DURATION))
+        end = dv.find(data, dv.END) or dv.find_nested(data, dv.RANGES, dv.RANGE_END)
+        start_ms, length_ms, end_ms = (dv.to_ms(start, unit), dv.to_ms(length, unit),
+                                       dv.to_ms(end, unit))
+        if length_ms is None and end is not None and end_ms is not None:
+            slots.pop("duration_ms", None)
+            slots["end"] = end
+            length_ms = end_ms - (start_ms or 0.0)
+        kind_slot = dv.find(data, [k for k in dv.KINDS
+                                   if isinstance(data.get(k), str)
+                                   and data[k].lower() in dv.KIND_WORDS])
+        kind = (dv.KIND_WORDS[kind_slot.raw.lower()] if kind_slot is not None
+                else KIND_BY_TRACK.get(track_type, "video"))
+        take("kind", kind_slot)
+        text_slot = take("text", dv.find(data, [k for k in dv.TEXTS if isinstance(
+            data.get(k), str)])) if kind == "text" or "text" in data else None
+        source, label = _source_and_label(data, slots, text_slot)
+        volume = _volume(data, slots)
+        id_slot = take("id", dv.find(data, [k for k in dv.IDS
+                                            if isinstance(data.get(k), (str, int))
+                                            and not isinstance(data.get(k), bool)]))
+        source_in = take("source_in_ms", dv.find(data, dv.SOURCE_IN) or dv.find_nested(
+            data, dv.SOURCE_RANGES, dv.RANGE_START))
+        fade_in = take("fade_in_ms", dv.find(data, dv.FADE_IN))
+        fade_out = take("fade_out_ms", dv.find(data, dv.FADE_OUT))
+        loop = take("loop", dv.find(data, [k for k in dv.LOOPS
+                                           if isinstance(data.get(k), bool)]))
+        style = take("style", dv.find(data, [k for k in dv.STYLES
+                                             if isinstance(data.get(k), dict)]))
+        segment = cls(
+            kind=kind,
+            start_ms=_int(start_ms), duration_ms=max(0, _int(length_ms)),
+            id=str(id_slot.raw) if id_slot is not None else "",
+            source=source, source_in_ms=_int(dv.to_ms(source_in, unit)), label=label,
+            volume=volume, fade_in_ms=_int(dv.to_ms(fade_in, unit)),
+            fade_out_ms=_int(dv.to_ms(fade_out, unit)),
+            loop=bool(loop.raw) if loop is not None else False,
+            text=text_slot.raw if text_slot is not None else None,
+            style=copy.deepcopy(style.raw) if style is not None else {},
+            timed=start_ms is not None and length_ms is not None,
         )
+        consumed = {slot.path[0] for slot in slots.values()}
+        segment.extra = {k: copy.deepcopy(v) for k, v in data.items() if k not in consumed}
+        segment._origin = _Origin(
+            raw={k: copy.deepcopy(v) for k, v in data.items() if k in consumed}, slots=slots,
+            read={name: copy.deepcopy(getattr(segment, name)) for name in _FIELDS}, unit=unit,
+            start_found=start_ms is not None)
+        return segment
 
     def to_json(self) -> Json:
+        """The segment as JSON: a segment read from a draft goes back as it came, with only
+        the changed fields rewritten (in their own keys and units); a new one in the engine's
+        keys."""
+        origin = self._origin
+        if origin is None:
+            return self._engine_json()
+        out: Json = {k: copy.deepcopy(v) for k, v in origin.raw.items()}
+        moved = False
+        for name in _FIELDS:
+            value = getattr(self, name)
+            if value == origin.read.get(name):
+                continue
+            moved |= name in ("start_ms", "duration_ms")
+            slot = origin.slots.get(name)
+            if slot is None:  # the draft did not have it: the engine's own key
+                out[name] = copy.deepcopy(value)
+                continue
+            _put(out, origin.raw, slot.path, self._encode(name, slot, value, origin.unit))
+        end = origin.slots.get("end")
+        if moved and end is not None:
+            _put(out, origin.raw, end.path, dv.from_ms(end, self.end_ms, origin.unit))
+        out.update(copy.deepcopy(self.extra))
+        return out
+
+    @staticmethod
+    def _encode(name: str, slot: dv.Slot, value: Any, unit: float) -> Any:
+        if name in _TIME_FIELDS:
+            return dv.from_ms(slot, float(value), unit)
+        if name == "volume":
+            scaled = float(value) / (slot.unit or 1.0)
+            return round(scaled) if isinstance(slot.raw, int) and scaled == round(scaled) \
+                else round(scaled, 6)
+        if name == "id" and isinstance(slot.raw, int) and str(value).isdigit():
+            return int(value)
+        return copy.deepcopy(value)
+
+    def _engine_json(self) -> Json:
         out: Json = {
             "id": self.id, "kind": self.kind,
             "start_ms": self.start_ms, "duration_ms": self.duration_ms,
@@ -114,6 +256,51 @@ class Segment:
         return out
 
 
+def _source_and_label(data: Json, slots: dict[str, dv.Slot], text_slot: dv.Slot | None
+                      ) -> tuple[str | None, str]:
+    """The source (a string, or a URL inside a source object) and the label (a name key, or
+    the source object's name)."""
+    source: str | None = None
+    inner_name: dv.Slot | None = None
+    found = dv.find(data, [k for k in dv.SOURCES if isinstance(data.get(k), (str, dict))])
+    if found is not None and isinstance(found.raw, str):
+        slots["source"], source = found, found.raw
+    elif found is not None and isinstance(found.raw, dict):
+        inner = dv.find(found.raw, [k for k in dv.SOURCE_INNER
+                                    if isinstance(found.raw.get(k), str)])
+        if inner is not None:
+            slots["source"] = dv.Slot(found.path + inner.path, None, inner.raw)
+            source = inner.raw
+        named = dv.find(found.raw, [k for k in dv.NAME_INNER
+                                    if isinstance(found.raw.get(k), str)])
+        if named is not None:
+            inner_name = dv.Slot(found.path + named.path, None, named.raw)
+    taken = text_slot.path[0] if text_slot is not None else None
+    label = dv.find(data, [k for k in dv.LABELS if k != taken and isinstance(data.get(k), str)])
+    label = label or inner_name
+    if label is not None:
+        slots["label"] = label
+    return source, str(label.raw) if label is not None else ""
+
+
+def _volume(data: Json, slots: dict[str, dv.Slot]) -> float:
+    """The volume as a fraction (percent keys, and plain values above 4, are percents)."""
+    found = dv.find(data, [v for v in dv.VOLUMES if dv.number(data.get(v[0])) is not None])
+    if found is None:
+        return 1.0
+    parsed = dv.number(found.raw)
+    value = parsed[0] if parsed is not None else 1.0
+    scale = found.unit if found.unit is not None else (0.01 if value > 4 else 1.0)
+    slots["volume"] = dv.Slot(found.path, scale, found.raw)
+    return value * scale
+
+
+def _track_type(raw: Any) -> int:
+    if isinstance(raw, str) and raw.strip().lower() in dv.TRACK_TYPES:
+        return dv.TRACK_TYPES[raw.strip().lower()]
+    return _int(raw, TRACK_VIDEO)
+
+
 @dataclass
 class Track:
     """A lane of the timeline: video (``tt`` 0), audio (1) or text (7)."""
@@ -123,99 +310,222 @@ class Track:
     name: str = ""
     role: str | None = None
     extra: Json = field(default_factory=dict)
+    _origin: _Origin | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def display_name(self) -> str:
         return self.name or DEFAULT_TRACK_NAMES.get(self.type, f"Track {self.type}")
 
     @property
+    def timed_segments(self) -> list[Segment]:
+        return [s for s in self.segments if s.timed]
+
+    @property
     def start_ms(self) -> int:
-        return min((s.start_ms for s in self.segments), default=0)
+        return min((s.start_ms for s in self.timed_segments), default=0)
 
     @property
     def end_ms(self) -> int:
-        return max((s.end_ms for s in self.segments), default=0)
+        return max((s.end_ms for s in self.timed_segments), default=0)
 
     @classmethod
-    def from_json(cls, data: Json) -> Track:
-        track_type = _int(data.get("tt"), TRACK_VIDEO)
-        raw_segments = data.get("sg") or []
-        segments = [Segment.from_json(s, track_type) for s in raw_segments if isinstance(s, dict)]
-        return cls(
-            type=track_type,
-            segments=segments,
-            name=str(data.get("name") or ""),
-            role=data.get("role"),
-            extra={k: copy.deepcopy(v) for k, v in data.items() if k not in _TRACK_KEYS},
-        )
+    def from_json(cls, data: Json, unit: float = dv.MS) -> Track:
+        slots: dict[str, dv.Slot] = {}
+        type_slot = dv.find(data, [k for k in _TRACK_TYPES
+                                   if k == "tt" or isinstance(data.get(k), (int, str))])
+        track_type = _track_type(type_slot.raw) if type_slot is not None else TRACK_VIDEO
+        if type_slot is not None:
+            slots["type"] = type_slot
+        seg_slot = dv.find(data, [k for k in _TRACK_SEGMENTS if k == "sg" or isinstance(
+            data.get(k), list)])
+        raw_segments = seg_slot.raw if seg_slot is not None else []
+        if not isinstance(raw_segments, list):
+            raise DraftError(f"A track's segments (sg) must be a list, not "
+                             f"{type(raw_segments).__name__}.")
+        if seg_slot is not None:
+            slots["segments"] = seg_slot
+        if not all(isinstance(s, dict) for s in raw_segments):
+            raise DraftError("Every segment of a track (sg) must be an object.")
+        segments = [Segment.from_json(s, track_type, unit) for s in raw_segments]
+        _place_sequential(segments)
+        name_slot = dv.find(data, [k for k in dv.TRACK_NAMES if isinstance(data.get(k), str)])
+        if name_slot is not None:
+            slots["name"] = name_slot
+        role = data.get("role")
+        if isinstance(role, str):
+            slots["role"] = dv.Slot(("role",), None, role)
+        track = cls(type=track_type, segments=segments,
+                    name=str(name_slot.raw) if name_slot is not None else "",
+                    role=role if isinstance(role, str) else None)
+        consumed = {slot.path[0] for slot in slots.values()}
+        track.extra = {k: copy.deepcopy(v) for k, v in data.items() if k not in consumed}
+        track._origin = _Origin(
+            raw={k: copy.deepcopy(v) for k, v in data.items()
+                 if k in consumed and k != (seg_slot.path[0] if seg_slot else None)},
+            slots=slots, read={"type": track_type, "name": track.name, "role": track.role})
+        return track
 
     def to_json(self) -> Json:
-        out: Json = {"tt": self.type}
-        if self.name:
-            out["name"] = self.name
-        if self.role:
-            out["role"] = self.role
-        out["sg"] = [s.to_json() for s in self.segments]
+        origin = self._origin
+        if origin is None:
+            out: Json = {"tt": self.type}
+            if self.name:
+                out["name"] = self.name
+            if self.role:
+                out["role"] = self.role
+            out["sg"] = [s.to_json() for s in self.segments]
+            out.update(copy.deepcopy(self.extra))
+            return out
+        out = {k: copy.deepcopy(v) for k, v in origin.raw.items()}
+        for name, key in (("type", "tt"), ("name", "name"), ("role", "role")):
+            value = getattr(self, name)
+            if value != origin.read[name]:
+                slot = origin.slots.get(name)
+                out[slot.path[0] if slot is not None else key] = value
+        segments = origin.slots.get("segments")
+        out[segments.path[0] if segments is not None else "sg"] = [
+            s.to_json() for s in self.segments]
         out.update(copy.deepcopy(self.extra))
         return out
 
     def summary(self) -> str:
-        """``Video: a.mp4, b.mp4 (0-12s)``, ``BGM: Lo-fi (0-10s, 35%)``, ``Title: "Hi" (0-3s)``."""
+        """``Video: a.mp4, b.mp4 (0-12s)``, ``BGM: Lo-fi (0-10s, 35%)``, ``Title: "Hi" (0-3s)``;
+        ``(times unknown)`` when the draft does not say where its segments lie."""
         if self.type == TRACK_TEXT:
             labels = [f'"{s.text or s.label}"' for s in self.segments]
         else:
-            labels = [s.label or s.kind for s in self.segments]
+            labels = [s.display_label for s in self.segments]
         what = ", ".join(dict.fromkeys(labels)) or "empty"
-        span = f"{_seconds(self.start_ms)}-{_seconds(self.end_ms)}s"
+        if self.timed_segments:
+            span = f"{_seconds(self.start_ms)}-{_seconds(self.end_ms)}s"
+        else:
+            span = "times unknown"
         volumes = {round(s.volume * 100) for s in self.segments if s.kind != "text"}
         if len(volumes) == 1 and (volume := volumes.pop()) != 100:
             span += f", {volume}%"
         return f"{self.display_name}: {what} ({span})"
 
 
-def _seconds(ms: int) -> str:
-    value = round(ms / 1000, 1)
-    return str(int(value)) if value == int(value) else str(value)
+def _place_sequential(segments: list[Segment]) -> None:
+    """Segments with a length but no start follow each other (a list of clips)."""
+    cursor = 0
+    for seg in segments:
+        origin = seg._origin
+        if origin is not None and not origin.start_found and (
+                "duration_ms" in origin.slots or "end" in origin.slots):
+            seg.start_ms, seg.timed = cursor, True
+            origin.read["start_ms"] = cursor
+        if seg.timed:
+            cursor = seg.end_ms
+
+
+def _segment_list(track: Json) -> Any:
+    """The raw segment list of a track: ``sg``, else a plausible variant."""
+    slot = dv.find(track, [k for k in _TRACK_SEGMENTS if k == "sg" or isinstance(
+        track.get(k), list)])
+    return slot.raw if slot is not None else []
+
+
+def _meta_size(meta: Json) -> tuple[int, int]:
+    """Width and height from ``m``: ``width``/``height``, ``w``/``h``, ``resolution`` as
+    ``"1920x1080"`` or a ``size``/``canvas`` object; 1920×1080 when nothing says."""
+    for box in (meta, meta.get("size"), meta.get("canvas"), meta.get("canvas_config")):
+        if isinstance(box, dict):
+            width = _int(box.get("width", box.get("w")))
+            height = _int(box.get("height", box.get("h")))
+            if width > 0 and height > 0:
+                return width, height
+    resolution = meta.get("resolution")
+    if isinstance(resolution, str):
+        match = re.match(r"^\s*(\d+)\s*[x×*:]\s*(\d+)\s*$", resolution)
+        if match:
+            return int(match.group(1)), int(match.group(2))
+    return 1920, 1080
 
 
 @dataclass
 class Timeline:
-    """The whole draft. ``Timeline.from_draft(d).to_draft() == d`` up to key order and defaults."""
+    """The whole draft. ``Timeline.from_draft(d).to_draft() == d`` for any draft ``d`` that
+    was not changed in between (unknown keys included)."""
 
     tracks: list[Track] = field(default_factory=list)
     duration_ms: int = 0
     meta: Json = field(default_factory=dict)
     extra: Json = field(default_factory=dict)
+    _origin: _Origin | None = field(default=None, init=False, repr=False, compare=False)
 
     @classmethod
     def from_draft(cls, draft: Json | None) -> Timeline:
-        draft = draft or {}
+        """Parse a draft; ``DraftError`` when its public skeleton is malformed."""
+        if draft is None:
+            draft = {}
+        if not isinstance(draft, dict):
+            raise DraftError(f"A draft must be an object, not {type(draft).__name__}.")
+        try:
+            return cls._parse(draft)
+        except RecursionError:
+            raise DraftError("The draft is nested too deeply to read.") from None
+
+    @classmethod
+    def _parse(cls, draft: Json) -> Timeline:
+        tracks = draft.get("t")
+        if tracks is None:
+            tracks = []
+        if not isinstance(tracks, list):
+            raise DraftError(f"The draft's tracks (t) must be a list, not "
+                             f"{type(tracks).__name__}.")
+        if not all(isinstance(t, dict) for t in tracks):
+            raise DraftError("Every track of the draft (t) must be an object.")
+        duration = _int(draft.get("d"))
+        times = [v for t in tracks for s in _segment_list(t) or [] if isinstance(s, dict)
+                 for v in dv.unitless_times(s)] if all(
+            isinstance(_segment_list(t) or [], list) for t in tracks) else []
+        unit = dv.guess_unit(times, duration)
         meta = draft.get("m")
-        return cls(
-            tracks=[Track.from_json(t) for t in draft.get("t") or [] if isinstance(t, dict)],
-            duration_ms=_int(draft.get("d")),
+        timeline = cls(
+            tracks=[Track.from_json(t, unit) for t in tracks], duration_ms=duration,
             meta=copy.deepcopy(meta) if isinstance(meta, dict) else {},
-            extra={k: copy.deepcopy(v) for k, v in draft.items() if k not in _ROOT_KEYS},
-        )
+            extra={k: copy.deepcopy(v) for k, v in draft.items()
+                   if k not in ("t", "d", "m") or (k == "m" and not isinstance(v, dict))})
+        timeline._origin = _Origin(raw={k: copy.deepcopy(draft[k]) for k in ("d",)
+                                        if k in draft},
+                                   slots={}, read={"duration_ms": duration,
+                                                   "has_t": "t" in draft, "has_m": "m" in draft},
+                                   unit=unit)
+        return timeline
 
     def to_draft(self) -> Json:
-        out: Json = {"t": [t.to_json() for t in self.tracks], "d": self.duration_ms,
-                     "m": copy.deepcopy(self.meta)}
+        origin = self._origin
+        out: Json = {}
+        if origin is None or origin.read["has_t"] or self.tracks:
+            out["t"] = [t.to_json() for t in self.tracks]
+        if origin is not None and "d" in origin.raw and \
+                self.duration_ms == origin.read["duration_ms"]:
+            out["d"] = copy.deepcopy(origin.raw["d"])
+        elif origin is None or "d" in origin.raw or self.duration_ms:
+            out["d"] = self.duration_ms
+        if origin is None or origin.read["has_m"] or self.meta:
+            out["m"] = copy.deepcopy(self.meta)
         out.update(copy.deepcopy(self.extra))
         return out
 
     @property
     def width(self) -> int:
-        return _int(self.meta.get("width"), 1920)
+        return _meta_size(self.meta)[0]
 
     @property
     def height(self) -> int:
-        return _int(self.meta.get("height"), 1080)
+        return _meta_size(self.meta)[1]
 
     @property
     def renderable(self) -> bool:
         """The protocol's rule: at least one track with a non-empty segment list."""
         return any(t.segments for t in self.tracks)
+
+    @property
+    def timed(self) -> bool:
+        """True when every segment's place in time is known."""
+        return all(s.timed for t in self.tracks for s in t.segments)
 
     def content_end_ms(self) -> int:
         return max((t.end_ms for t in self.tracks), default=0)
@@ -229,7 +539,8 @@ class Timeline:
         return f"Timeline ({len(tracks)} {noun}): {parts}"
 
     def to_frame(self) -> pd.DataFrame:
-        """One row per segment: track, kind, start_s, end_s, duration_s, volume, label, source."""
+        """One row per segment: track, kind, start_s, end_s, duration_s, volume, label, source
+        (times are empty, not zero, for a segment whose times the draft does not give)."""
         import pandas as pd
 
         rows = []
@@ -238,17 +549,12 @@ class Timeline:
                 rows.append({
                     "track": f"{number}. {track.display_name}",
                     "kind": seg.kind,
-                    "start_s": seg.start_ms / 1000,
-                    "end_s": seg.end_ms / 1000,
-                    "duration_s": seg.duration_ms / 1000,
+                    "start_s": seg.start_ms / 1000 if seg.timed else None,
+                    "end_s": seg.end_ms / 1000 if seg.timed else None,
+                    "duration_s": seg.duration_ms / 1000 if seg.timed else None,
                     "volume": None if seg.kind == "text" else seg.volume,
-                    "label": seg.text if seg.kind == "text" else seg.label,
+                    "label": seg.display_label,
                     "source": seg.source,
                 })
         columns = ["track", "kind", "start_s", "end_s", "duration_s", "volume", "label", "source"]
         return pd.DataFrame(rows, columns=columns)
-
-
-def summarize(draft: Json | None) -> str:
-    """The seed's one-line summary of a draft JSON."""
-    return Timeline.from_draft(draft).summary()

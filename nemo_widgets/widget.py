@@ -424,7 +424,7 @@ class NemoWidget(anywidget.AnyWidget):
             self.timeline = timeline_view(state.timeline)
             await self._update_music(state)
         elif result.after is not None:
-            self.timeline = timeline_view(result.after)
+            self.timeline = timeline_view(result.after.timeline)
         if result.balance is not None:
             self._set_credits(result.balance.available, self._credit_ticket())
         else:

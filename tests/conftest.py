@@ -1,4 +1,10 @@
-"""Shared fixtures: a real engine process on a free loopback port, with its own home folder."""
+"""Shared fixtures: a real engine process on a free loopback port, with its own home folder.
+
+The fixtures' engines behave like the cloud (``profile="cloud"``: 100 credits that run out,
+one token per client id, silent edits, GUI hints), since most tests check that the client
+copes with the cloud; a test of what a user's own engine does passes ``profile="local"``.
+Asking for a fault (``sse_drop_after=1``…) selects the ``faults`` profile.
+"""
 
 from __future__ import annotations
 
@@ -53,7 +59,8 @@ def start_engine(tmp_path_factory: pytest.TempPathFactory
 
     def start(**overrides: Any) -> RunningEngine:
         home = tmp_path_factory.mktemp("engine-home")
-        settings = EngineSettings.from_env(env={}, home=home, **{"keepalive_s": 1.0, **overrides})
+        settings = EngineSettings.from_env(env={}, home=home, **{"keepalive_s": 1.0,
+                                                                 "profile": "cloud", **overrides})
         running = RunningEngine(settings, ensure_engine(settings))
         started.append(running)
         return running
@@ -67,7 +74,7 @@ def start_engine(tmp_path_factory: pytest.TempPathFactory
 def shared_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningEngine]:
     """One engine with default settings for the tests of a module that do not change them."""
     home = tmp_path_factory.mktemp("shared-engine-home")
-    settings = EngineSettings.from_env(env={}, home=home, keepalive_s=1.0,
+    settings = EngineSettings.from_env(env={}, home=home, keepalive_s=1.0, profile="cloud",
                                        tokens_per_client=1000)
     running = RunningEngine(settings, ensure_engine(settings))
     yield running

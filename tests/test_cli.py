@@ -142,3 +142,65 @@ def test_parser_and_progress_line(tmp_path):
     line.say("uploaded a.mp4")
     assert sink.text.count("upload ") == 5, "a plain stream gets a line per quarter"
     assert sink.text.endswith("uploaded a.mp4\n")
+
+
+def test_music_options_become_words_of_the_prompt(shared_engine, media, cli_env, tmp_path,
+                                                  capsys):
+    cli_env(shared_engine.url)
+    output = tmp_path / "options.mp4"
+    code = main(["generate", str(media["clip"]), "-p", "generate background music",
+                 "--tempo", "96", "--seed", "7", "--style", "lofi", "-o", str(output)])
+    err = capsys.readouterr().err
+    assert code == 0, err
+    assert "> generate background music, style lofi, 96 BPM, seed 7" in err
+    assert output.exists()
+    assert main(["generate", str(media["clip"]), "-p", "x", "--tempo", "5",
+                 "-o", str(output)]) == 2
+    assert "between 30 and 300" in capsys.readouterr().err
+
+
+def test_folder_batch_writes_one_mp4_per_video_and_resumes(shared_engine, cli_env, tmp_path,
+                                                           capsys):
+    cli_env(shared_engine.url)
+    folder, outdir = tmp_path / "clips", tmp_path / "out"
+    folder.mkdir()
+    for name, hz in (("beach.mp4", 220), ("city.mov", 330), ("forest.mp4", 440)):
+        make_video(folder / name, seconds=1.0, tone_hz=hz)
+    (folder / "broken.mp4").write_text("not a video")
+    (folder / "notes.txt").write_text("ignored: not a video")
+    argv = ["generate", f"{folder}/", "-p", "generate a background music track that matches "
+            "the mood of my video", "-o", f"{outdir}/", "--jobs", "2"]
+
+    assert main(argv) == 1, "one file failed"
+    out, err = capsys.readouterr()
+    assert "broken.mp4" in err and "failed" in err and "beach.mp4" not in err.split("error:")[-1]
+    assert "3 done, 0 skipped, 1 failed" in out
+    made = sorted(p.name for p in outdir.glob("*.mp4"))
+    assert made == ["beach.mp4", "city.mp4", "forest.mp4"]
+    for path in outdir.glob("*.mp4"):
+        with av.open(str(path)) as container:
+            video, audio = container.streams.video[0], container.streams.audio[0]
+            assert video.codec_context.name == "h264" and audio.codec_context.name == "aac"
+            assert (video.codec_context.width, video.codec_context.height) == (1920, 1080)
+    sessions = {line.split()[-1] for line in out.splitlines() if "sess_" in line}
+    assert len(sessions) == 3, "each video has a session of its own"
+
+    stamps = {p.name: p.stat().st_mtime_ns for p in outdir.glob("*.mp4")}
+    assert main(argv) == 1, "the broken file still fails, named"
+    out, err = capsys.readouterr()
+    assert "0 done, 3 skipped, 1 failed" in out and "broken.mp4" in err
+    assert stamps == {p.name: p.stat().st_mtime_ns for p in outdir.glob("*.mp4")}
+
+    (folder / "broken.mp4").unlink()
+    assert main(argv) == 0
+    assert "0 done, 3 skipped, 0 failed" in capsys.readouterr().out
+
+
+def test_folder_batch_usage_errors(shared_engine, cli_env, tmp_path, capsys):
+    cli_env(shared_engine.url)
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert main(["generate", str(empty), "-p", "x", "-o", str(tmp_path / "out")]) == 2
+    assert "No videos in" in capsys.readouterr().err
+    assert main(["generate", str(empty), "-p", "x", "-o", str(tmp_path / "o.mp4")]) == 2
+    assert "names a folder" in capsys.readouterr().err

@@ -14,9 +14,9 @@ import pyloudnorm
 import pytest
 
 from nemo_widgets.engine.dsp.truepeak import true_peak_db
+from tests.engine.test_workflow import wait_for_render
 from tests.engine_api import EngineApi, texts, tool_calls
 from tests.media_factory import make_cut_video, speech_like, write_wav
-from tests.test_engine_workflow import wait_for_render
 
 PROMPT = "generate a background music track that matches the mood of my video"
 CUTS = [1.6, 3.2, 4.0, 5.6, 7.2, 8.8, 10.4]

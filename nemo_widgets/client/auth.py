@@ -14,7 +14,6 @@ import contextlib
 import json
 import logging
 import os
-import tempfile
 import time
 import uuid
 from datetime import datetime
@@ -27,6 +26,7 @@ from nemo_widgets import protocol
 from nemo_widgets.client.config import ClientSettings
 from nemo_widgets.client.envelope import as_dict, transport_failure, unwrap
 from nemo_widgets.client.errors import AuthError, BadRequest, NemoError, RateLimited
+from nemo_widgets.client.storage import private_write, read_json_object
 
 log = logging.getLogger("nemo_widgets.client.auth")
 
@@ -86,22 +86,6 @@ class Credentials:
                 "refresh_at": self.refresh_at, "client_id": client_id}
 
 
-def _private_write(path: Path, text: str) -> None:
-    """Write ``text`` atomically to ``path`` with mode 0600 from the first byte."""
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        if hasattr(os, "fchmod"):  # POSIX: private before the first byte is written
-            os.fchmod(fd, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(temp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temp)
-        raise
-
-
 def load_client_id(config_dir: Path, *, renew: bool = False) -> str:
     """``NEMO_CLIENT_ID``, else the UUID kept in ``<config_dir>/client_id`` (made once)."""
     env = os.environ.get("NEMO_CLIENT_ID", "").strip()
@@ -114,7 +98,7 @@ def load_client_id(config_dir: Path, *, renew: bool = False) -> str:
             if kept:
                 return kept
     client_id = str(uuid.uuid4())
-    _private_write(path, client_id + "\n")
+    private_write(path, client_id + "\n")
     return client_id
 
 
@@ -125,11 +109,7 @@ class TokenCache:
         self.path = config_dir / TOKEN_CACHE_FILE
 
     def _read(self) -> dict[str, Any]:
-        try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return {}
-        return data if isinstance(data, dict) else {}
+        return read_json_object(self.path)
 
     def load(self, key: str) -> Credentials | None:
         entry = self._read().get(key)
@@ -147,12 +127,12 @@ class TokenCache:
         data = {url: entry for url, entry in self._read().items()
                 if isinstance(entry, dict) and not _entry_expired(entry)}
         data[key] = creds._cache_entry(client_id)
-        _private_write(self.path, json.dumps(data, indent=1))
+        private_write(self.path, json.dumps(data, indent=1))
 
     def forget(self, key: str) -> None:
         data = self._read()
         if data.pop(key, None) is not None:
-            _private_write(self.path, json.dumps(data, indent=1))
+            private_write(self.path, json.dumps(data, indent=1))
 
 
 def _entry_expired(entry: dict[str, Any]) -> bool:

@@ -44,12 +44,15 @@ class ClientSettings:
     """No turn is followed for longer than this."""
     drop_poll_s: tuple[float, ...] = (30.0, 60.0, 60.0, 60.0, 60.0, 30.0)
     """Waits between state polls after a dropped stream (about 5 minutes in all)."""
-    streaming: bool = True
-    """Ask the agent for partial text events (shown as they come)."""
+    streaming: bool = False
+    """Ask the agent for partial text events (``"streaming": true`` in the ``/run_sse``
+    body). Off by default: no known client of the service sends it; the embedded engine
+    streams partial text either way when asked."""
     render_poll_s: float = 0.5
-    """First wait between render polls; it grows by half each time..."""
-    render_poll_max_s: float = 5.0
-    """...up to this."""
+    """First wait between render polls (the engine renders a quick edit in seconds); it
+    grows by half each time..."""
+    render_poll_max_s: float = 30.0
+    """...up to this (the product polls every 30 s)."""
     render_timeout_s: float = 1800.0
     """Give up on a render after this long."""
     transient_retries: int = 4

@@ -5,7 +5,13 @@ calls), or runs an agent turn: the draft is read before, the stream is followed 
 progress notes, time-outs), and the draft is read after, so that a turn that closed silently, or
 whose stream dropped, is still told in words. The agent's GUI wording is translated, and an
 export the user asked for is carried out. A lost session (1002) is replaced by a new one, the
-uploads are sent again, and the user is told. A message is never sent twice.
+uploads are sent again, and the user is told. A message is never sent twice. Every turn's
+result carries the state after it (``result.after``: timeline, uploads, music versions), so a
+face never reads the state again.
+
+Beyond turns: the music can be taken away (``music_versions``, ``save_music``), renders an
+earlier process left can be followed (``pending_renders``, ``follow_render``), and ``undo``,
+``redo`` and ``use_music`` send the phrases the agent knows for them.
 """
 
 from __future__ import annotations
@@ -14,10 +20,12 @@ import asyncio
 import logging
 import os
 import time
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TypeVar
 
+from nemo_widgets.client import music as music_mod
+from nemo_widgets.client.api import ApiClient
 from nemo_widgets.client.diff import describe_changes
 from nemo_widgets.client.errors import (
     ConnectionFailed,
@@ -39,7 +47,9 @@ from nemo_widgets.client.events import (
     ToolCall,
     ToolResult,
 )
+from nemo_widgets.client.handles import AsyncTurn, Pump
 from nemo_widgets.client.ledger import CreditLedger
+from nemo_widgets.client.media import MusicVersion
 from nemo_widgets.client.models import (
     Balance,
     ExportResult,
@@ -48,12 +58,10 @@ from nemo_widgets.client.models import (
     TurnResult,
     UploadedFile,
 )
-from nemo_widgets.client.routing import is_noise, mentions_export, route, translate
+from nemo_widgets.client.renders import RenderRecord
+from nemo_widgets.client.routing import command_phrase, is_noise, mentions_export, route, translate
 from nemo_widgets.client.turns import follow_turn
 from nemo_widgets.client.uploads import is_url
-
-if TYPE_CHECKING:  # pragma: no cover
-    from nemo_widgets.client.client import AsyncNemoClient
 
 log = logging.getLogger("nemo_widgets.client.conversation")
 
@@ -61,85 +69,10 @@ T = TypeVar("T")
 ProgressSink = Callable[[str, float], None]
 
 
-class _Pump:
-    """Turns progress callbacks of a running task into ``ProgressEvent`` items to yield."""
-
-    def __init__(self) -> None:
-        self.queue: asyncio.Queue[ProgressEvent] = asyncio.Queue()
-        self._last: tuple[str, int] | None = None
-
-    def __call__(self, stage: str, fraction: float) -> None:
-        fraction = max(0.0, min(1.0, fraction))
-        key = (stage, int(fraction * 100))
-        if key != self._last:
-            self._last = key
-            self.queue.put_nowait(ProgressEvent(stage, fraction))
-
-    def bytes_sink(self, stage: str) -> Callable[[int, int], None]:
-        return lambda done, total: self(stage, done / total if total else 0.0)
-
-    async def drain(self, task: asyncio.Task[T]) -> AsyncIterator[ProgressEvent]:
-        while True:
-            getter = asyncio.ensure_future(self.queue.get())
-            done, _ = await asyncio.wait({getter, task}, return_when=asyncio.FIRST_COMPLETED)
-            if getter in done:
-                yield getter.result()
-                continue
-            getter.cancel()
-            while not self.queue.empty():
-                yield self.queue.get_nowait()
-            return
-
-
-class AsyncTurn:
-    """One message in flight: iterate it (``async for event in turn``) for the events, then
-    read ``turn.result``; or ``await turn`` for the result alone."""
-
-    def __init__(self, events: AsyncGenerator[Event, None], result: TurnResult) -> None:
-        self._events = events
-        self.result = result
-        self.done = False
-        self.started = False
-        """True once iteration began (the message is sent at the first step)."""
-        self.running = False
-        """True while an event is being awaited (someone is iterating the turn)."""
-
-    def __repr__(self) -> str:
-        return f"AsyncTurn({self.result.message!r}, done={self.done})"
-
-    def __aiter__(self) -> AsyncTurn:
-        return self
-
-    async def __anext__(self) -> Event:
-        self.started = self.running = True
-        try:
-            return await self._events.__anext__()
-        except StopAsyncIteration:
-            self.done = True
-            raise
-        finally:
-            self.running = False
-
-    async def wait(self) -> TurnResult:
-        """Drain the remaining events; the result."""
-        async for _ in self:
-            pass
-        return self.result
-
-    async def discard(self) -> None:
-        """Drop a turn that was never started: its message is not sent."""
-        if not self.started:
-            await self._events.aclose()
-            self.done = True
-
-    def __await__(self):  # type: ignore[no-untyped-def]
-        return self.wait().__await__()
-
-
 class AsyncConversation:
     """A session with its history and the client's credit ledger (see the module doc)."""
 
-    def __init__(self, client: AsyncNemoClient, session_id: str | None = None, *,
+    def __init__(self, client: ApiClient, session_id: str | None = None, *,
                  language: str = "en", gui_words: dict[str, str] | None = None,
                  export_dir: Path | None = None, auto_export: bool = True) -> None:
         self.client = client
@@ -277,6 +210,53 @@ class AsyncConversation:
             path = folder / f"{stem}-{number}.mp4"
         return path
 
+    # --- renders left running, music to take away, history ----------------------------------
+    async def pending_renders(self) -> list[RenderRecord]:
+        """Renders of this session (submitted by this process or an earlier one) whose file
+        is not on disk yet, oldest first."""
+        return await self.client.pending_renders(self.session_id)
+
+    async def follow_render(self, render_id: str | None = None,
+                            output: str | os.PathLike[str] | None = None, *,
+                            on_progress: ProgressSink | None = None) -> ExportResult:
+        """Follow a render to its end and download it (default: this session's newest
+        pending render), e.g. after a kernel restart."""
+        if render_id is None:
+            pending = await self.pending_renders()
+            if not pending:
+                raise NemoError("No render of this session is waiting to be followed.",
+                                fix="Export the timeline (export()).")
+            render_id = pending[-1].render_id
+        exported = await self.client.follow_render(render_id, output, on_progress=on_progress)
+        self.last_export = exported
+        return exported
+
+    async def music_versions(self) -> list[MusicVersion]:
+        """The music this session generated, version 1 first (read from the state)."""
+        return (await self.state()).music_versions
+
+    async def save_music(self, dest_dir: str | os.PathLike[str], *, stems: bool = False,
+                         cue: bool = False, formats: Sequence[str] = ("wav",),
+                         version: int | None = None) -> list[Path]:
+        """Download the music (the version on the timeline, else the newest; or ``version``)
+        to ``dest_dir``: the mix in each of ``formats`` (``wav``, ``mp3``), its stems with
+        ``stems``, its cue file (beats, bars, sections, cuts) with ``cue``."""
+        state = await self.state()
+        return await music_mod.save_music(self.client, state, Path(dest_dir), stems=stems,
+                                          cue=cue, formats=tuple(formats), version=version)
+
+    async def undo(self) -> TurnResult:
+        """Undo the last change of the timeline (the agent's "undo")."""
+        return await self.ask(command_phrase("undo", self.language))
+
+    async def redo(self) -> TurnResult:
+        """Redo what ``undo`` took back."""
+        return await self.ask(command_phrase("redo", self.language))
+
+    async def use_music(self, version: int) -> TurnResult:
+        """Put music version ``version`` (1-based, see ``music_versions``) on the timeline."""
+        return await self.ask(command_phrase("use_music", self.language, version))
+
     async def _charge(self, action: str, detail: str, result: TurnResult | None) -> None:
         """Read the balance after a costly action, as a ledger ``charge`` row."""
         try:
@@ -358,12 +338,12 @@ class AsyncConversation:
             result.text = f"You have {result.balance}."
         elif kind == "status":
             state = await self._with_session(self.client.state, result)
-            result.after = state.timeline
+            result.after = state
             result.text = _status_text(state)
         elif kind == "upload":
             if not targets:
                 raise NemoError("Name the files or URLs to upload, e.g. `upload clip.mp4`.")
-            pump = _Pump()
+            pump = Pump()
             task = asyncio.ensure_future(self._upload(targets, pump.bytes_sink("upload"),
                                                       result))
             async for event in pump.drain(task):
@@ -378,7 +358,7 @@ class AsyncConversation:
 
     async def _export_events(self, result: TurnResult) -> AsyncIterator[ProgressEvent]:
         """The export workflow, its progress as events; the file lands in ``result.export``."""
-        pump = _Pump()
+        pump = Pump()
         task = asyncio.ensure_future(self._export(None, pump, result))
         async for event in pump.drain(task):
             yield event
@@ -387,7 +367,7 @@ class AsyncConversation:
     async def _agent_turn(self, text: str, result: TurnResult) -> AsyncIterator[Event]:
         """One agent turn, sent once; see the module docstring for what happens around it."""
         before = await self._with_session(self.client.state, result)
-        result.before = before.timeline
+        result.before = before
         texts: list[str] = []
         reason = "complete"
         for attempt in (1, 2):
@@ -423,7 +403,7 @@ class AsyncConversation:
                     raise
                 await self._recover(result)
                 before = await self.client.state(self._require_session())
-                result.before = before.timeline
+                result.before = before
         if reason == "dropped":
             found: list[SessionState] = []
             async for event in self._poll_after_drop(before, result, found):
@@ -481,7 +461,7 @@ class AsyncConversation:
     async def _finish(self, texts: list[str], reason: str, before: SessionState,
                       after: SessionState, result: TurnResult) -> AsyncIterator[Event]:
         """Text for the user, GUI actions, the export if asked for, and the ledger row."""
-        result.after = after.timeline
+        result.after = after
         result.changes = describe_changes(before.timeline, after.timeline)
         if reason in ("timeout", "cap"):
             result.timed_out = True
@@ -522,7 +502,13 @@ class AsyncConversation:
                 result.text = "The agent finished without a reply; the timeline did not change."
         if result.error is not None and agent_text and str(result.error) not in result.text:
             result.text += f"\n\n{result.error}"
-        await self._charge("turn", result.message, result)
+        await self._charge(charge_action(result), result.message, result)
+
+
+def charge_action(result: TurnResult) -> str:
+    """The ledger's name for what an agent turn did: ``music`` when it made music, else
+    ``edit`` (the credit history reads better than one "turn" for both)."""
+    return "music" if any("music" in c.name for c in result.tool_calls) else "edit"
 
 
 def _status_text(state: SessionState) -> str:

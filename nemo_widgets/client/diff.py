@@ -19,10 +19,12 @@ def _seconds(ms: int) -> str:
 def _what(track: Track, seg: Segment) -> str:
     if seg.kind == "text":
         return f'{track.display_name.lower()} "{seg.text or seg.label}"'
-    return f"{seg.label or seg.kind} on {track.display_name}"
+    return f"{seg.display_label} on {track.display_name}"
 
 
 def _span(seg: Segment) -> str:
+    if not seg.timed:
+        return "times unknown"
     return f"{_seconds(seg.start_ms)}-{_seconds(seg.end_ms)}s"
 
 
@@ -48,7 +50,7 @@ def _segment_changes(track: Track, old: Segment, new: Segment) -> list[str]:
             out.append(f"unmuted {what} ({_percent(new.volume)})")
         else:
             out.append(f"{what}: volume {_percent(old.volume)} → {_percent(new.volume)}")
-    if (old.start_ms, old.duration_ms) != (new.start_ms, new.duration_ms):
+    if (old.start_ms, old.duration_ms, old.timed) != (new.start_ms, new.duration_ms, new.timed):
         out.append(f"{what}: {_span(old)} → {_span(new)}")
     if old.text != new.text and new.kind == "text":
         out.append(f'text "{old.text}" → "{new.text}"')

@@ -13,7 +13,12 @@ from typing import Any
 
 import httpx
 
-from nemo_widgets.client.errors import ConnectionFailed, NemoError, error_for, redact
+from nemo_widgets.client.errors import (
+    ConnectionFailed,
+    MalformedAnswer,
+    error_for,
+    redact,
+)
 
 
 def _code(value: Any) -> int | None:
@@ -59,19 +64,19 @@ def unwrap(response: httpx.Response) -> Any:
     """The payload of a read response (see ``unwrap_body``); a non-JSON body is an error."""
     try:
         body = response.json()
-    except ValueError:
+    except (ValueError, RecursionError):
         if response.status_code >= 400:
             raise error_for(None, f"HTTP {response.status_code} {response.reason_phrase}",
                             response.status_code) from None
-        raise NemoError(f"The backend answered HTTP {response.status_code} with a body that "
-                        "is not JSON.", status=response.status_code) from None
+        raise MalformedAnswer(f"The backend answered HTTP {response.status_code} with a body "
+                              "that is not JSON.", status=response.status_code) from None
     return unwrap_body(response.status_code, body, response.reason_phrase)
 
 
 def as_dict(data: Any, what: str) -> dict[str, Any]:
     """``data`` if it is an object; a clear error if a backend answered something else."""
     if not isinstance(data, dict):
-        raise NemoError(f"The backend's answer to {what} is not an object.")
+        raise MalformedAnswer(f"The backend's answer to {what} is not an object.")
     return data
 
 

@@ -119,8 +119,21 @@ class ConnectionFailed(NemoError):
         """False when the connection was refused: the request never reached the backend."""
 
 
+class MalformedAnswer(NemoError):
+    """The backend answered something the client cannot read (a draft whose skeleton is
+    wrong, an event that is not an object, an answer of the wrong type)."""
+
+    default_fix = ("The backend may speak a newer version of the protocol; update "
+                   "nemo-widgets, or report the answer's shape.")
+
+
 class RenderFailed(NemoError):
-    """The render ended ``failed`` or never finished."""
+    """The render ended ``failed`` or never finished (``still_running``: it may yet finish,
+    so its record is kept for ``follow_render``)."""
+
+    def __init__(self, message: str, *, still_running: bool = False, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.still_running = still_running
 
 
 class TurnTimedOut(NemoError):
@@ -141,13 +154,15 @@ _BY_CODE: dict[int, type[NemoError]] = {
     protocol.CODE_NO_CREDITS: NoCredits,
     protocol.CODE_UNSUPPORTED_FILE: UnsupportedFile,
     protocol.CODE_FILE_TOO_LARGE: FileTooLarge,
+    401: AuthError,
     402: PlanRequired,
     429: RateLimited,
 }
 
 
 def error_for(code: int | None, message: str, status: int | None) -> NemoError:
-    """The typed error for a business code, or failing that for the HTTP status."""
+    """The typed error for a business code, or failing that for the HTTP status (a plain
+    HTTP 401 is a bad token, as 1001 is: the caller renews it)."""
     kind = _BY_CODE.get(code) if code is not None else None
     if kind is None and status is not None:
         kind = _BY_CODE.get(status)

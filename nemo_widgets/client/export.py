@@ -3,8 +3,12 @@
 The client picks the render id (``render_<ms>``, unique within the process), so a submit or a
 poll that fails with a 5xx or a broken connection can be repeated safely with the same id; a
 repeated submit answered "duplicate id" (4009) means the first one had arrived. 4xx answers are
-never retried. Polls back off (0.5 s, growing by half, up to 5 s) and accept both answer shapes
-(``output.url`` at the top, or ``data.outputUrl`` in a ``success`` envelope). The file comes
+never retried. Polls start short (0.5 s: the engine renders a quick edit in seconds) and back
+off by half up to the product's 30 s; a 404 on a poll (a job not visible yet) is asked again
+once. Every answer shape is accepted (``output.url`` at the top, ``data.outputUrl`` in a
+``success`` envelope, a bare ``url``, ``output`` as a string). The render id is written to
+the render records (``renders.py``) before the submit goes out and struck once the file is
+on disk (or the job failed), so ``resume`` can pick up a job an earlier process left. The file comes
 from the render's URL, falling back to ``/api/render/proxy/<id>/download``; it is written to a
 ``.part`` file and renamed, so a broken download never leaves a truncated MP4 under the name.
 """
@@ -28,6 +32,7 @@ import httpx
 from nemo_widgets import protocol
 from nemo_widgets.client.errors import BadRequest, NemoError, RenderFailed
 from nemo_widgets.client.models import ExportResult
+from nemo_widgets.client.renders import RenderBook, RenderRecord
 from nemo_widgets.client.transport import Transport
 
 log = logging.getLogger("nemo_widgets.client.export")
@@ -62,22 +67,30 @@ class RenderJob:
 
     @classmethod
     def from_answer(cls, answer: Any, render_id: str) -> RenderJob:
+        """Read a submit or poll answer of any known shape (never raises)."""
         data: dict[str, Any] = answer if isinstance(answer, dict) else {}
         inner = data.get("data")
         if isinstance(inner, dict) and "status" in inner and "status" not in data:
             data = inner  # a success envelope the transport did not unwrap
         output = data.get("output")
-        url = (output.get("url") if isinstance(output, dict) else None) or data.get(
-            "outputUrl") or data.get("output_url") or data.get("url")
+        url = next((u for u in (
+            output.get("url") if isinstance(output, dict) else output,
+            data.get("outputUrl"), data.get("output_url"), data.get("url"),
+            data.get("downloadUrl"), data.get("download_url"), data.get("videoUrl"),
+            data.get("video_url")) if isinstance(u, str) and u), None)
         try:
             progress = float(data.get("progress") or 0)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             progress = 0.0
-        error = data.get("error")
-        return cls(id=str(data.get("id") or render_id),
-                   status=str(data.get("status") or protocol.RENDER_PENDING).lower(),
-                   progress=progress, url=url if isinstance(url, str) else None,
-                   error=str(error) if error else None, raw=data)
+        progress = progress if 0 <= progress <= 100 else (100.0 if progress > 100 else 0.0)
+        error = data.get("error") or data.get("errorMessage") or data.get("message") \
+            if str(data.get("status") or "").lower() == protocol.RENDER_FAILED \
+            else data.get("error")
+        status = data.get("status", data.get("state"))
+        job_id = data.get("id")
+        return cls(id=job_id if isinstance(job_id, str) and job_id else render_id,
+                   status=str(status or protocol.RENDER_PENDING).lower(),
+                   progress=progress, url=url, error=str(error) if error else None, raw=data)
 
 
 async def submit(transport: Transport, render_id: str, session_id: str | None,
@@ -103,18 +116,35 @@ async def follow(transport: Transport, render_id: str, *,
     wait = settings.render_poll_s
     deadline = time.monotonic() + settings.render_timeout_s
     path = protocol.PATH_RENDER_POLL.format(render_id=render_id)
+    missing = 0
     while True:
-        job = RenderJob.from_answer(await transport.call("GET", path), render_id)
+        try:
+            answer = await transport.call("GET", path)
+        except BadRequest as exc:
+            if exc.status != 404 and exc.code != protocol.CODE_NOT_FOUND:
+                raise
+            missing += 1
+            if missing > 1:
+                raise RenderFailed(f"The backend does not know the render {render_id}.",
+                                   code=exc.code, status=exc.status,
+                                   fix="It may have expired; export again.") from None
+            log.info("render %s not found yet; asking once more", render_id)
+            await asyncio.sleep(wait)
+            continue
+        job = RenderJob.from_answer(answer, render_id)
         if on_progress is not None:
             on_progress("render", max(0.0, min(1.0, job.progress / 100)))
-        if job.status == protocol.RENDER_COMPLETED:
+        if job.status in (protocol.RENDER_COMPLETED, "done", "success", "succeeded",
+                          "finished"):
             return job
-        if job.status == protocol.RENDER_FAILED:
+        if job.status in (protocol.RENDER_FAILED, "error", "cancelled", "canceled"):
             raise RenderFailed(f"The render failed: {job.error or 'no reason given'}.",
                                fix="Check the timeline (status) and export again.")
         if time.monotonic() > deadline:
             raise RenderFailed(f"The render did not finish within "
-                               f"{settings.render_timeout_s:g} s (last status {job.status}).")
+                               f"{settings.render_timeout_s:g} s (last status {job.status}).",
+                               fix=f"It may still finish: follow it later with "
+                                   f"follow_render({render_id!r}).", still_running=True)
         await asyncio.sleep(wait)
         wait = min(wait * 1.5, settings.render_poll_max_s)
 
@@ -180,8 +210,8 @@ def describe_file(path: Path, draft: dict[str, Any]) -> tuple[float, int, int]:
     draft asked for."""
     meta = draft.get("m")
     meta = meta if isinstance(meta, dict) else {}
-    duration = float(draft.get("d") or 0) / 1000
-    width, height = int(meta.get("width") or 1920), int(meta.get("height") or 1080)
+    duration = _whole(draft.get("d")) / 1000
+    width, height = _whole(meta.get("width")) or 1920, _whole(meta.get("height")) or 1080
     try:
         import av
 
@@ -197,13 +227,49 @@ def describe_file(path: Path, draft: dict[str, Any]) -> tuple[float, int, int]:
 
 
 async def export_draft(transport: Transport, draft: dict[str, Any], output: Path, *,
-                       session_id: str | None,
-                       on_progress: RenderProgress | None = None) -> ExportResult:
-    """The whole export: submit, follow, download, describe."""
+                       session_id: str | None, on_progress: RenderProgress | None = None,
+                       book: RenderBook | None = None, backend: str = "") -> ExportResult:
+    """The whole export: write the id down, submit, follow, download, describe."""
     render_id = new_render_id()
-    await submit(transport, render_id, session_id, draft)
-    job = await follow(transport, render_id, on_progress=on_progress)
+    found = draft.get("m")
+    meta: dict[str, Any] = found if isinstance(found, dict) else {}
+    record = RenderRecord(render_id, backend, session_id, str(Path(output).expanduser()
+                                                              .absolute()),
+                          width=_whole(meta.get("width")), height=_whole(meta.get("height")),
+                          duration_ms=_whole(draft.get("d")))
+    if book is not None:
+        book.add(record)
+    try:
+        await submit(transport, render_id, session_id, draft)
+    except BadRequest:
+        if book is not None:  # refused: there is no job to follow later
+            book.remove(render_id)
+        raise
+    return await resume(transport, render_id, Path(output), book=book, record=record,
+                        on_progress=on_progress)
+
+
+async def resume(transport: Transport, render_id: str, output: Path, *,
+                 book: RenderBook | None = None, record: RenderRecord | None = None,
+                 on_progress: RenderProgress | None = None) -> ExportResult:
+    """Follow a submitted render to its end, download it and strike its record."""
+    try:
+        job = await follow(transport, render_id, on_progress=on_progress)
+    except RenderFailed as exc:
+        if book is not None and not exc.still_running:
+            book.remove(render_id)  # failed for good (not merely slow)
+        raise
     path = await download(transport, job, Path(output), on_progress=on_progress)
-    duration, width, height = await asyncio.to_thread(describe_file, path, draft)
+    facts = record.draft_size if record is not None else {}
+    duration, width, height = await asyncio.to_thread(describe_file, path, facts)
+    if book is not None:
+        book.remove(render_id)
     return ExportResult(path=path, url=job.url, render_id=render_id, duration_s=duration,
                         size_bytes=path.stat().st_size, width=width, height=height)
+
+
+def _whole(value: Any) -> int:
+    try:
+        return max(0, int(float(value)))
+    except (TypeError, ValueError, OverflowError):
+        return 0

@@ -19,9 +19,27 @@ from dataclasses import dataclass, field
 ROUTE_WORDS: dict[str, frozenset[str]] = {
     "export": frozenset({"export", "render", "download", "导出", "渲染", "下载", "输出"}),
     "credits": frozenset({"credits", "credit", "balance", "积分", "余额", "点数", "额度"}),
-    "status": frozenset({"status", "state", "状态", "进度"}),
+    "status": frozenset({"status", "state", "tracks", "track", "timeline", "状态", "进度",
+                         "轨道", "时间线"}),
     "upload": frozenset({"upload", "上传"}),
 }
+_SEND_WORDS = frozenset({"send", "deliver", "发", "发给", "发送", "传给"})
+"""Words that ask for the file ("send me the video"): an export when nothing else is said,
+but not words that make an agent message an export request."""
+
+COMMAND_PHRASES: dict[str, dict[str, str]] = {
+    "undo": {"en": "undo", "zh": "撤销"},
+    "redo": {"en": "redo", "zh": "重做"},
+    "use_music": {"en": "use music version {version}", "zh": "用第{version}个音乐版本"},
+}
+"""The phrases the agent turns into its ``undo``, ``redo`` and ``use_music`` intents."""
+
+
+def command_phrase(kind: str, language: str = "en", version: int | None = None) -> str:
+    """The message for ``kind`` in the conversation's language (English otherwise)."""
+    phrases = COMMAND_PHRASES[kind]
+    text = phrases.get(language.split("-")[0].lower(), phrases["en"])
+    return text.format(version=version)
 
 _FILLER = frozenset({"a", "an", "the", "my", "me", "i", "it", "this", "that", "these", "those",
     "please", "now", "pls", "kindly", "can", "could", "would", "you", "will", "what", "what's",
@@ -78,7 +96,8 @@ def route(message: str) -> Route:
         return Route("upload", tuple(targets))
     if targets or not words:
         return Route("agent")
-    if words & ROUTE_WORDS["export"] and words <= ROUTE_WORDS["export"] | _EXPORT_FORMAT_WORDS:
+    export_words = ROUTE_WORDS["export"] | _SEND_WORDS
+    if words & export_words and words <= export_words | _EXPORT_FORMAT_WORDS:
         return Route("export")
     for kind in ("credits", "status"):
         if words <= ROUTE_WORDS[kind]:

@@ -14,7 +14,7 @@ import asyncio
 import concurrent.futures
 import os
 import threading
-from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -22,10 +22,12 @@ import httpx
 
 from nemo_widgets.client.client import AsyncNemoClient
 from nemo_widgets.client.config import Backend, ClientSettings
-from nemo_widgets.client.conversation import AsyncConversation, AsyncTurn
+from nemo_widgets.client.conversation import AsyncConversation
 from nemo_widgets.client.events import Event
 from nemo_widgets.client.export import RenderProgress
+from nemo_widgets.client.handles import AsyncTurn
 from nemo_widgets.client.ledger import CreditLedger
+from nemo_widgets.client.media import MusicVersion
 from nemo_widgets.client.models import (
     Balance,
     ExportResult,
@@ -34,6 +36,7 @@ from nemo_widgets.client.models import (
     TurnResult,
     UploadedFile,
 )
+from nemo_widgets.client.renders import RenderRecord
 from nemo_widgets.client.uploads import UploadProgress
 from nemo_widgets.timeline import Timeline
 
@@ -170,6 +173,36 @@ class Conversation:
                on_progress: RenderProgress | None = None) -> ExportResult:
         return self._runner.run(self.aio.export(output, on_progress=on_progress))
 
+    def pending_renders(self) -> list[RenderRecord]:
+        """Renders of this session not downloaded yet (see ``AsyncConversation``)."""
+        return self._runner.run(self.aio.pending_renders())
+
+    def follow_render(self, render_id: str | None = None,
+                      output: str | os.PathLike[str] | None = None, *,
+                      on_progress: RenderProgress | None = None) -> ExportResult:
+        """Follow a render (default: the newest pending one) and download it."""
+        return self._runner.run(self.aio.follow_render(render_id, output,
+                                                       on_progress=on_progress))
+
+    def music_versions(self) -> list[MusicVersion]:
+        return self._runner.run(self.aio.music_versions())
+
+    def save_music(self, dest_dir: str | os.PathLike[str], *, stems: bool = False,
+                   cue: bool = False, formats: Sequence[str] = ("wav",),
+                   version: int | None = None) -> list[Path]:
+        """The mix (WAV/MP3), its stems and its cue file in ``dest_dir``."""
+        return self._runner.run(self.aio.save_music(dest_dir, stems=stems, cue=cue,
+                                                    formats=formats, version=version))
+
+    def undo(self) -> TurnResult:
+        return self._runner.run(self.aio.undo())
+
+    def redo(self) -> TurnResult:
+        return self._runner.run(self.aio.redo())
+
+    def use_music(self, version: int) -> TurnResult:
+        return self._runner.run(self.aio.use_music(version))
+
 
 class NemoClient:
     """The protocol from ordinary (or notebook) Python code. See ``AsyncNemoClient`` for the
@@ -251,6 +284,19 @@ class NemoClient:
 
     def claim_token(self, task_id: str, session_id: str) -> str:
         return self._runner.run(self.aio.claim_token(task_id, session_id))
+
+    def pending_renders(self, session_id: str | None = None) -> list[RenderRecord]:
+        """Renders on this backend not downloaded yet (``session_id``'s only, if given)."""
+        return self._runner.run(self.aio.pending_renders(session_id))
+
+    def follow_render(self, render_id: str, output: str | os.PathLike[str] | None = None, *,
+                      on_progress: RenderProgress | None = None) -> ExportResult:
+        """Follow a render submitted earlier (maybe by another process) and download it."""
+        return self._runner.run(self.aio.follow_render(render_id, output,
+                                                       on_progress=on_progress))
+
+    def save_url(self, url: str, output: str | os.PathLike[str]) -> Path:
+        return self._runner.run(self.aio.save_url(url, output))
 
     def conversation(self, session_id: str | None = None, *, language: str = "en",
                      gui_words: dict[str, str] | None = None,

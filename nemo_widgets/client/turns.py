@@ -41,10 +41,14 @@ class _Dropped:
 
 
 def run_body(session_id: str, text: str, *, streaming: bool) -> dict[str, Any]:
-    """ADK's ``RunAgentRequest`` (snake_case; ``me`` stands for the token's user)."""
-    return {"app_name": protocol.APP_NAME, "user_id": "me", "session_id": session_id,
-            "new_message": {"role": "user", "parts": [{"text": text}]},
-            "streaming": streaming}
+    """ADK's ``RunAgentRequest`` (snake_case; ``me`` stands for the token's user).
+    ``streaming`` goes in only when asked for: no known client of the service sends it."""
+    body: dict[str, Any] = {"app_name": protocol.APP_NAME, "user_id": "me",
+                            "session_id": session_id,
+                            "new_message": {"role": "user", "parts": [{"text": text}]}}
+    if streaming:
+        body["streaming"] = True
+    return body
 
 
 async def follow_turn(transport: Transport, session_id: str, text: str

@@ -77,3 +77,24 @@ class RenderError(EngineError):
 
     code = protocol.CODE_BAD_REQUEST
     http_status = 400
+
+
+class BadRequest(EngineError):
+    """A body that parses but does not follow the protocol (HTTP 422, code 4000)."""
+
+    code = protocol.CODE_BAD_REQUEST
+    http_status = 422
+
+
+class BodyTooLarge(EngineError):
+    """A JSON body over the engine's limit (HTTP 413, code 4002)."""
+
+    code = protocol.CODE_FILE_TOO_LARGE
+    http_status = 413
+
+
+class HostNotAllowed(EngineError):
+    """A ``Host`` header outside the allow-list (a DNS-rebinding guard)."""
+
+    code = protocol.CODE_BAD_REQUEST
+    http_status = 400

@@ -12,6 +12,7 @@ import contextlib
 import json
 import logging
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -24,7 +25,7 @@ from pathlib import Path
 import httpx
 
 from nemo_widgets import protocol
-from nemo_widgets.engine.settings import EngineSettings, default_home
+from nemo_widgets.engine.settings import EngineSettings, default_home, make_private
 
 log = logging.getLogger("nemo_widgets.engine.server")
 
@@ -44,13 +45,49 @@ class EngineInfo:
     home: Path
 
 
+ACCESS_KEY_FILE = "access-key"
+
+
+def exposed_settings(settings: EngineSettings) -> EngineSettings:
+    """Settings for an engine bound beyond loopback: an access key (kept in the home, 0600, if
+    none was given), and a loud warning on stderr that says how clients get in."""
+    key = settings.access_key
+    key_path = settings.home / ACCESS_KEY_FILE
+    if not key:
+        try:
+            key = key_path.read_text().strip()
+        except OSError:
+            key = ""
+        if not key:
+            key = secrets.token_urlsafe(32)
+            fd = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w") as handle:
+                handle.write(key + "\n")
+        where = f"the access key in {key_path}"
+    else:
+        where = "the access key from NEMO_ENGINE_ACCESS_KEY"
+    print(f"WARNING: the nemo-widgets engine listens on {settings.host}, beyond this machine's "
+          f"loopback: anyone who can reach this port can try it. Every request now needs a "
+          f"bearer: {where} (for anonymous tokens), or a user token. Only the Host names "
+          f"{', '.join(sorted(settings.allowed_hosts)) or 'of this machine'} are answered "
+          "(NEMO_ENGINE_ALLOWED_HOSTS).", file=sys.stderr, flush=True)
+    return settings.replace(access_key=key)
+
+
 def serve(settings: EngineSettings, *, announce: bool = True) -> None:
-    """Run the engine in this process until interrupted; print its URL once it listens."""
+    """Run the engine in this process until interrupted; print its URL once it listens.
+
+    Everything the engine writes is private to the user (umask 077: files 0600, folders 0700).
+    """
     import uvicorn
 
     from nemo_widgets.engine.app import create_app
 
+    os.umask(0o077)
     settings.ensure_dirs()
+    make_private(settings.home)
+    if settings.exposed:
+        settings = exposed_settings(settings)
     sock = socket.socket(socket.AF_INET6 if ":" in settings.host else socket.AF_INET)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((settings.host, settings.port))
@@ -80,7 +117,7 @@ def serve(settings: EngineSettings, *, announce: bool = True) -> None:
 
 
 def _write_state(path: Path, url: str) -> None:
-    from nemo_widgets import __version__
+    from nemo_widgets._version import __version__
 
     temp = path.with_suffix(".tmp")
     temp.write_text(json.dumps({"pid": os.getpid(), "url": url, "version": __version__}))
@@ -138,7 +175,8 @@ def _spawn(settings: EngineSettings, timeout_s: float) -> EngineInfo:
     (settings.home / STATE_FILE).unlink(missing_ok=True)
     env = {**os.environ, **settings.to_env()}
     log_path = settings.home / LOG_FILE
-    with open(log_path, "ab") as log_file:
+    fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    with os.fdopen(fd, "ab") as log_file:
         process = subprocess.Popen(
             [sys.executable, "-m", "nemo_widgets.engine", "--home", str(settings.home),
              "--host", settings.host, "--port", str(settings.port), "--quiet"],

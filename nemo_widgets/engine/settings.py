@@ -1,14 +1,19 @@
-"""The engine's settings: where its data lives, its limits and its protocol variants.
+"""The engine's settings: where its data lives, its limits, its profile.
 
-Everything a test needs to provoke (short token lifetimes, rate limits, the other render answer
-shape, errors as HTTP 200, a blocked export) is a setting here, read from ``NEMO_ENGINE_*``
-environment variables so that an engine started as a separate process can be configured.
+Everything a test needs to provoke (short token lifetimes, small credit grants, the cloud's
+habits, injected faults) is a setting, read from ``NEMO_ENGINE_*`` environment variables so that
+an engine started as a separate process can be configured. The profile
+(``NEMO_ENGINE_PROFILE``: ``local``, ``cloud``, ``faults``) decides whether credits are a wall
+and whether the cloud's habits are imitated; those habits live in ``engine.emulation``.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import os
+import stat
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,14 +21,33 @@ from typing import Any
 import platformdirs
 
 from nemo_widgets import protocol
+from nemo_widgets._env import values_from_env, values_to_env
+from nemo_widgets.engine.emulation.options import (
+    EmulationOptions,
+    effective_profile,
+    has_cloud_habits,
+)
 
 DAY_S = 24 * 3600
+ENV_PREFIX = "NEMO_ENGINE_"
+LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1")
 
 
 def default_home() -> Path:
     """``NEMO_HOME`` if set, else the per-user data folder (``~/.local/share/nemo-widgets``)."""
     env = os.environ.get("NEMO_HOME")
     return Path(env).expanduser() if env else Path(platformdirs.user_data_dir("nemo-widgets"))
+
+
+def is_loopback(host: str) -> bool:
+    """True for names and addresses that only this machine can reach."""
+    name = host.strip("[]").lower()
+    if name == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
 
 
 @dataclass(frozen=True)
@@ -42,22 +66,22 @@ class EngineSettings:
     home: Path = field(default_factory=default_home)
     host: str = "127.0.0.1"
     port: int = 0
+    profile: str = "local"
+    """``local`` (credits recorded, never a wall; no token rate limit), ``cloud``, ``faults``."""
     anonymous_credits: int = 100
     token_ttl_s: int = 7 * DAY_S
     tokens_per_client: int = 1
+    """Live anonymous tokens per client id per window (cloud and faults profiles; then 429)."""
     token_window_s: int = 7 * DAY_S
     max_upload_bytes: int = protocol.MAX_UPLOAD_BYTES
+    max_json_bytes: int = 2 * 1024 * 1024
+    """Largest JSON body (a draft, a turn), enforced while reading (then 413)."""
+    max_json_depth: int = 40
+    """Deepest nesting of a draft (then 422)."""
     prices: Prices = field(default_factory=Prices)
-    render_answer_shape: str = "top"  # "top": {status, output.url}; "success": {success, data}
-    errors_as_200: bool = False
-    export_requires_plan: bool = False
     keepalive_s: float = 5.0
-    render_workers: int = 1
     heartbeat_style: str = "bare"  # "bare" (data:), "json" ({"type":"heartbeat"}), "comment"
-    sse_drop_after: int = 0  # test hook: cut the stream after N events (the turn still finishes)
-    turn_delay_s: float = 0.0  # test hook: long work before a turn, to exercise keep-alives
-    render_submit_503s: int = 0  # test hook: the first N render submits are recorded, then 503
-    render_poll_503s: int = 0  # test hook: the first N render polls answer HTTP 503
+    render_workers: int = 1
     # Limits of media work (engine-media; each is explained in docs/security-media.md).
     render_max_duration_s: float = 7200.0  # a render's total length
     render_max_tracks: int = 64
@@ -72,6 +96,30 @@ class EngineSettings:
     tmp_sweep_interval_s: float = 600.0  # 0: sweep tmp/ only at start-up
     tmp_sweep_grace_s: float = 900.0  # unclaimed leftovers younger than this are kept
     analyse_on_upload: bool = True  # analyse uploaded videos at once, before music is asked
+    allowed_hosts: tuple[str, ...] = ()
+    """Extra ``Host`` header names accepted besides loopback and the bound host (``*``: any)."""
+    access_key: str = field(default="", repr=False)
+    """The bearer every request needs when the engine listens beyond loopback."""
+    emulation: EmulationOptions = field(default_factory=EmulationOptions)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "home", Path(self.home).expanduser())
+        object.__setattr__(self, "profile", effective_profile(self.profile, self.emulation))
+
+    @property
+    def credits_block(self) -> bool:
+        """Whether running out of credits refuses work (2001); on ``local`` it never does."""
+        return has_cloud_habits(self.profile)
+
+    @property
+    def tokens_rate_limited(self) -> bool:
+        """Whether anonymous tokens are limited per client id (429); not on ``local``."""
+        return has_cloud_habits(self.profile)
+
+    @property
+    def exposed(self) -> bool:
+        """Listening on an address other machines can reach."""
+        return not is_loopback(self.host)
 
     @property
     def db_path(self) -> Path:
@@ -90,57 +138,59 @@ class EngineSettings:
         return self.home / "tmp"
 
     def ensure_dirs(self) -> None:
+        """The home and its folders, private to the user (0700)."""
         for folder in (self.home, self.media_dir, self.renders_dir, self.tmp_dir):
-            folder.mkdir(parents=True, exist_ok=True)
+            folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+            _chmod(folder, 0o700)
 
     def replace(self, **changes: Any) -> EngineSettings:
         return dataclasses.replace(self, **changes)
 
     @classmethod
-    def from_env(cls, env: dict[str, str] | None = None, **overrides: Any) -> EngineSettings:
-        """Read ``NEMO_ENGINE_<SETTING>`` variables (e.g. ``NEMO_ENGINE_TOKEN_TTL_S=2``)."""
+    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> EngineSettings:
+        """Read ``NEMO_ENGINE_<SETTING>`` variables (e.g. ``NEMO_ENGINE_TOKEN_TTL_S=2``).
+
+        Overrides may name the emulation's options too; they are passed on to
+        ``EmulationOptions``.
+        """
         env = dict(os.environ if env is None else env)
-        values: dict[str, Any] = {}
-        for f in dataclasses.fields(cls):
-            raw = env.get(f"NEMO_ENGINE_{f.name.upper()}")
-            if raw is None or f.name == "prices":
-                continue
-            values[f.name] = _parse(f.type, raw)
-        prices = {p.name: int(env[f"NEMO_ENGINE_PRICE_{p.name.upper()}"])
+        values = values_from_env(cls, ENV_PREFIX, env,
+                                 skip=frozenset({"prices", "emulation"}))
+        prices = {p.name: int(env[f"{ENV_PREFIX}PRICE_{p.name.upper()}"])
                   for p in dataclasses.fields(Prices)
-                  if f"NEMO_ENGINE_PRICE_{p.name.upper()}" in env}
+                  if f"{ENV_PREFIX}PRICE_{p.name.upper()}" in env}
         if prices:
             values["prices"] = Prices(**prices)
         if "home" not in values:
             values["home"] = default_home()
+        emulated = {k: overrides.pop(k) for k in list(overrides)
+                    if k in EmulationOptions.names()}
+        values["emulation"] = EmulationOptions.from_env(env, **emulated)
         values.update(overrides)
         return cls(**values)
 
     def to_env(self) -> dict[str, str]:
         """The inverse of ``from_env``: variables that make a child process use these settings."""
-        out: dict[str, str] = {}
-        for f in dataclasses.fields(self):
-            value = getattr(self, f.name)
-            if f.name == "prices":
-                for p in dataclasses.fields(Prices):
-                    out[f"NEMO_ENGINE_PRICE_{p.name.upper()}"] = str(getattr(value, p.name))
-            elif isinstance(value, tuple):
-                out[f"NEMO_ENGINE_{f.name.upper()}"] = ",".join(value)
-            else:
-                out[f"NEMO_ENGINE_{f.name.upper()}"] = str(value)
+        out = values_to_env(self, ENV_PREFIX, skip=frozenset({"prices", "emulation"}))
+        for p in dataclasses.fields(Prices):
+            out[f"{ENV_PREFIX}PRICE_{p.name.upper()}"] = str(getattr(self.prices, p.name))
+        out.update(self.emulation.to_env())
         return out
 
 
-def _parse(kind: Any, raw: str) -> Any:
-    kind = str(kind)
-    if "bool" in kind:
-        return raw.strip().lower() in {"1", "true", "yes", "on"}
-    if "int" in kind:
-        return int(raw)
-    if "float" in kind:
-        return float(raw)
-    if "Path" in kind:
-        return Path(raw).expanduser()
-    if "tuple" in kind:
-        return tuple(p.strip() for p in raw.split(",") if p.strip())
-    return raw
+def make_private(home: Path) -> None:
+    """Tighten what an older version left readable by others: folders 0700, files 0600."""
+    for root, dirs, files in os.walk(home):
+        for name in dirs:
+            _chmod(Path(root) / name, 0o700)
+        for name in files:
+            _chmod(Path(root) / name, 0o600)
+    _chmod(home, 0o700)
+
+
+def _chmod(path: Path, mode: int) -> None:
+    try:
+        if stat.S_IMODE(path.lstat().st_mode) != mode and not path.is_symlink():
+            path.chmod(mode)
+    except OSError:
+        pass

@@ -12,7 +12,13 @@ Inside: ``phrasing`` (quotes, language, numbers, clauses) → ``recognizers`` (c
 
 from __future__ import annotations
 
-from nemo_widgets.engine.agent.model import MediaItem, MusicRequest, ToolAction, TurnPlan
+from nemo_widgets.engine.agent.model import (
+    HistoryRequest,
+    MediaItem,
+    MusicRequest,
+    ToolAction,
+    TurnPlan,
+)
 from nemo_widgets.engine.agent.planner import plan_turn
 
-__all__ = ["MediaItem", "MusicRequest", "ToolAction", "TurnPlan", "plan_turn"]
+__all__ = ["HistoryRequest", "MediaItem", "MusicRequest", "ToolAction", "TurnPlan", "plan_turn"]

@@ -23,11 +23,13 @@ class Clause:
     norm: str
     masked: MaskedText
     audio_filenames: tuple[str, ...]
+    visual_filenames: tuple[str, ...] = ()
 
     @classmethod
-    def read(cls, raw: str, masked: MaskedText, audio_filenames: tuple[str, ...]) -> Clause:
-        """A clause from one piece of the masked message."""
-        return cls(raw, normalize(raw), masked, audio_filenames)
+    def read(cls, raw: str, masked: MaskedText, audio_filenames: tuple[str, ...],
+             visual_filenames: tuple[str, ...] = ()) -> Clause:
+        """A clause from one piece of the masked message (with the session's upload names)."""
+        return cls(raw, normalize(raw), masked, audio_filenames, visual_filenames)
 
     def has(self, pattern: re.Pattern[str]) -> bool:
         """Whether the normalised clause contains ``pattern``."""
@@ -61,9 +63,9 @@ TEXT_WORD = re.compile(
 )
 LOWER = re.compile(
     r"\b(?:lower|reduce|decrease|quieter|softer|less loud|down|duck|dim)\b"
-    r"|降低|调低|减小|减弱|小声|小一点|轻一点|低一点|小点|轻点|降"
+    r"|降低|调低|调小|减小|减弱|小声|小一点|轻一点|低一点|小点|轻点|降"
 )
 RAISE = re.compile(
     r"\b(?:raise|increase|louder|boost|up|amplify)\b"
-    r"|提高|调高|增大|增加|大声|大一点|响一点|高一点|大点|响点"
+    r"|提高|调高|调大|增大|增加|大声|大一点|响一点|高一点|大点|响点"
 )

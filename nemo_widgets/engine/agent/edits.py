@@ -9,9 +9,9 @@ track that does not exist) changes nothing and returns ``ok=False`` with a note 
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
 from typing import Any
 
+from nemo_widgets.engine.agent.edits_uploads import apply_upload_edit
 from nemo_widgets.engine.agent.intents import (
     AddText,
     Describe,
@@ -24,18 +24,18 @@ from nemo_widgets.engine.agent.intents import (
     RemoveTrack,
     SetCanvas,
     SetVolume,
+    TargetUploads,
     TextSpan,
     Trim,
     UseUploadedMusic,
 )
 from nemo_widgets.engine.agent.model import MediaItem
-from nemo_widgets.engine.agent.notes import Note, Term, percent_text, seconds_text
+from nemo_widgets.engine.agent.notes import Note, NoteValue, Term, percent_text, seconds_text
 from nemo_widgets.engine.agent.tracks import (
     BGM_NAME,
     TEXT_NAME,
     TITLE_NAME,
     VIDEO_NAME,
-    SegmentIds,
     bgm_segments,
     bgm_tracks,
     by_start,
@@ -45,16 +45,18 @@ from nemo_widgets.engine.agent.tracks import (
     ensure_video_track,
     lay_back_to_back,
     remove_tracks,
+    segment_for_upload,
+    still_length,
     text_segments,
     text_tracks,
     to_ms,
     video_segments,
     video_tracks,
 )
+from nemo_widgets.engine.agent.workspace import Edit, Workspace
 from nemo_widgets.protocol import TRACK_AUDIO
 from nemo_widgets.timeline import Segment, Timeline, Track
 
-DEFAULT_STILL_S = 3.0
 DEFAULT_BGM_VOLUME = 0.35
 BGM_FADE_IN_MS, BGM_FADE_OUT_MS = 500, 1500
 DEFAULT_TEXT_S = 3.0
@@ -62,26 +64,6 @@ TITLE_STYLE: dict[str, Any] = {"size": 96, "position": "center"}
 TEXT_STYLE: dict[str, Any] = {"size": 56, "position": "bottom"}
 TITLE_FADE_MS = 300
 ASPECT_RATIOS = {(1920, 1080): "16:9", (1080, 1920): "9:16", (1080, 1080): "1:1"}
-
-
-@dataclass
-class Workspace:
-    """The planner's working copy of the draft, the session's uploads and the id source."""
-
-    timeline: Timeline
-    media: list[MediaItem]
-    ids: SegmentIds
-
-
-@dataclass(frozen=True)
-class Edit:
-    """One tool call's outcome: what the functionCall shows, and what to tell the user."""
-
-    name: str
-    args: dict[str, Any]
-    note: Note
-    ok: bool = True
-    extra_result: dict[str, Any] = field(default_factory=dict)
 
 
 def apply_intent(intent: Intent, workspace: Workspace) -> Edit | None:
@@ -107,6 +89,8 @@ def apply_intent(intent: Intent, workspace: Workspace) -> Edit | None:
             return describe(workspace)
         case GenerateMusic():
             return request_music(intent)
+        case TargetUploads():
+            return apply_upload_edit(workspace, intent)
         case _:
             return None
 
@@ -145,14 +129,6 @@ def place_media(workspace: Workspace, intent: PlaceMedia) -> Edit:
     return Edit("add_media_to_timeline", args, Note("already_placed"))
 
 
-def still_length(track: Track, asked_s: float | None) -> int:
-    """How long a photo shows: as asked, else as the photos already placed, else 3 s."""
-    if asked_s is not None:
-        return to_ms(asked_s)
-    placed = [s.duration_ms for s in track.segments if s.kind == "image"]
-    return placed[-1] if placed else to_ms(DEFAULT_STILL_S)
-
-
 def placed_note(new: list[MediaItem], end: str, still_ms: int) -> Note:
     """Clips keep their sound, photos last ``still_ms``: say whichever applies."""
     kinds = {m.file_type for m in new}
@@ -176,14 +152,6 @@ def uploads_not_on_track(visuals: list[MediaItem], track: Track) -> list[MediaIt
         else:
             missing.append(item)
     return missing
-
-
-def segment_for_upload(item: MediaItem, start_ms: int, still_ms: int, segment_id: str) -> Segment:
-    """A clip with its own sound at full volume, or a still shown for ``still_ms``."""
-    is_clip = item.file_type == "video" and item.duration > 0
-    return Segment(kind="video" if item.file_type == "video" else "image", start_ms=start_ms,
-                   duration_ms=to_ms(item.duration) if is_clip else still_ms, id=segment_id,
-                   source=item.hash, label=item.filename, volume=1.0)
 
 
 def retime_stills(track: Track, still_ms: int) -> bool:
@@ -390,17 +358,24 @@ def tracks_called(timeline: Timeline, which: str) -> list[Track]:
 
 
 def remove_track(workspace: Workspace, intent: RemoveTrack) -> Edit:
-    """Remove a track by what it is, or by its number as the summary counts them."""
+    """Remove a track by what it is, or by its number as the summary counts them; the reply
+    says what was on it and what is left."""
     timeline = workspace.timeline
     if intent.number is not None:
         return remove_track_number(timeline, intent.number)
     which = intent.which or "text"
     doomed = [t for t in tracks_called(timeline, which) if t.segments]
     args: dict[str, Any] = {"track": which}
+    term = Term(f"{which}_track")
     if not doomed:
-        return Edit("remove_track", args, Note("no_such_track", {"track": Term(which)}), ok=False)
+        return Edit("remove_track", args, Note("no_such_track", {"track": term}), ok=False)
+    labels = [f'"{s.text}"' if s.text else (s.label or s.kind) for t in doomed for s in t.segments]
     remove_tracks(timeline, doomed)
-    return Edit("remove_track", args, Note("track_removed_named", {"track": Term(which)}))
+    left = [t for t in timeline.tracks if t.segments]
+    values: dict[str, NoteValue] = {"track": term, "what": list(dict.fromkeys(labels)),
+                                    "left": str(len(left))}
+    key = "track_removed_named" if left else "track_removed_named_empty"
+    return Edit("remove_track", args, Note(key, values))
 
 
 def remove_track_number(timeline: Timeline, number: int) -> Edit:
@@ -415,7 +390,7 @@ def remove_track_number(timeline: Timeline, number: int) -> Edit:
     args["track"] = doomed.display_name
     remove_tracks(timeline, [doomed])
     return Edit("remove_track", args, Note("track_removed_number", {
-        "number": str(index), "name": doomed.display_name}))
+        "number": str(index), "name": Term(doomed.display_name)}))
 
 
 # --- trimming ----------------------------------------------------------------------------------
@@ -508,12 +483,16 @@ def request_music(intent: GenerateMusic) -> Edit:
         args["variation"] = intent.variation
     if intent.bpm is not None:
         args["bpm"] = intent.bpm
+    args.update(intent.options.as_args())
     values: dict[str, Any] = {}
     if intent.variation is not None:
         values["variation"] = Term(intent.variation)
     key = "music_variation" if intent.variation else "music_requested"
     if intent.bpm is not None:
         values["bpm"] = str(intent.bpm)
+    if intent.options.duration_s is not None and intent.variation is None:
+        key = "music_length"
+        values["seconds"] = seconds_text(to_ms(intent.options.duration_s))
     return Edit("generate_music", args, Note(key, values))
 
 

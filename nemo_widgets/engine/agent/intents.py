@@ -6,8 +6,10 @@ the timeline. Keeping the two apart lets each be tested and extended alone.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal, TypeAlias
+
+from nemo_widgets.engine.agent.music_words import MusicOptions
 
 VolumeTarget = Literal["original", "bgm"]
 FadeTarget = Literal["auto", "bgm", "video", "text"]
@@ -15,6 +17,8 @@ TextKind = Literal["title", "text"]
 Position = Literal["top", "center", "bottom"]
 TrimMode = Literal["keep_first", "cut_first", "cut_last"]
 TrackRef = Literal["bgm", "title", "text", "video", "audio"]
+HistoryKind = Literal["undo", "redo", "use_music"]
+UploadAction = Literal["add", "replace", "swap", "remove", "keep_only", "clear"]
 
 
 @dataclass(frozen=True)
@@ -107,11 +111,38 @@ class Describe:
 
 @dataclass(frozen=True)
 class GenerateMusic:
-    """Ask the music tool for a new track (or a variation of the last one)."""
+    """Ask the music tool for a new track (or a variation of the last one), with the options
+    the words stated (sections, seed, tempo, style, length, how many)."""
 
     prompt: str
     variation: str | None = None
     bpm: int | None = None
+    options: MusicOptions = field(default_factory=MusicOptions)
+
+
+@dataclass(frozen=True)
+class History:
+    """Step through the session's history: ``undo``, ``redo``, or ``use_music`` (go back to the
+    music ``version``, 1-based). The engine keeps the history, so it carries these out."""
+
+    kind: HistoryKind
+    version: int | None = None
+
+
+@dataclass(frozen=True)
+class TargetUploads:
+    """Work on named uploads among several (batch in one session).
+
+    ``add`` puts ``files`` on the video track (at the end, or ``after``/``before`` another
+    upload); ``replace`` makes ``files`` the whole video ("use X", "replace the video with X");
+    ``swap`` puts ``files[1]`` where ``files[0]`` was; ``remove`` takes ``files`` off every
+    track; ``keep_only`` removes every other clip; ``clear`` empties the timeline.
+    """
+
+    action: UploadAction
+    files: tuple[str, ...] = ()
+    after: str | None = None
+    before: str | None = None
 
 
 @dataclass(frozen=True)
@@ -125,8 +156,9 @@ class Help:
 
 
 Intent: TypeAlias = (PlaceMedia | SetVolume | UseUploadedMusic | Fade | AddText | RemoveTrack | Trim
-                      | SetCanvas | Describe | GenerateMusic | Export | Help)
+                      | SetCanvas | Describe | GenerateMusic | Export | Help | History
+                      | TargetUploads)
 
 EDITING_INTENTS = (PlaceMedia, SetVolume, UseUploadedMusic, Fade, AddText, RemoveTrack, Trim,
-                   SetCanvas, GenerateMusic)
+                   SetCanvas, GenerateMusic, TargetUploads)
 """Intents that act on the timeline, so they need the uploads on it first."""

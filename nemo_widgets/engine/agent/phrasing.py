@@ -1,4 +1,4 @@
-"""Text handling before any understanding: quotes, language, numbers and clause boundaries.
+"""Text handling before any understanding: quotes, numbers and clause boundaries.
 
 Users type titles with any kind of quote and mix several instructions in one message, in
 English or Chinese. Quoted words are set aside first (so that "and", numbers or keywords inside a
@@ -11,12 +11,10 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from typing import Literal
 
-Language = Literal["en", "zh"]
+from nemo_widgets.engine.agent.language import HAN
 
-_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
-_CJK_CLASS = "\u4e00-\u9fff"
+_CJK_CLASS = HAN
 
 # A quoted phrase stands in the text as a private-use marker holding its index, so that it
 # survives lower-casing, NFKC folding and number normalisation unchanged.
@@ -122,13 +120,6 @@ def mask_quotes(message: str) -> MaskedText:
         return f"{_MARK_OPEN}{chr(_MARK_BASE + len(quotes) - 1)}{_MARK_CLOSE}"
 
     return MaskedText(_QUOTED.sub(_mark, message), tuple(quotes))
-
-
-def reply_language(unquoted_text: str, language: str) -> Language:
-    """Chinese when the user wrote Chinese (outside quotes), else the session's language."""
-    if _CJK.search(unquoted_text):
-        return "zh"
-    return "zh" if language.lower().startswith(("zh", "cn")) else "en"
 
 
 def split_pieces(text: str) -> list[tuple[str, str]]:

@@ -16,24 +16,41 @@ from nemo_widgets.engine.agent.intents import (
     Describe,
     Export,
     GenerateMusic,
-    Help,
+    History,
     Intent,
     PlaceMedia,
     SetCanvas,
     SetVolume,
+    TargetUploads,
+    Trim,
 )
-from nemo_widgets.engine.agent.model import MediaItem, MusicRequest, ToolAction, TurnPlan
+from nemo_widgets.engine.agent.language import Language, reply_language
+from nemo_widgets.engine.agent.model import (
+    HistoryRequest,
+    MediaItem,
+    MusicRequest,
+    ToolAction,
+    TurnPlan,
+)
+from nemo_widgets.engine.agent.music_words import is_bare_length, options_in
+from nemo_widgets.engine.agent.notes import Note, Reply
 from nemo_widgets.engine.agent.phrasing import (
-    Language,
     MaskedText,
     is_pleasantry,
     mask_quotes,
-    reply_language,
+    normalize,
     split_pieces,
     strip_filler,
 )
 from nemo_widgets.engine.agent.recognizers import Clause, understand
-from nemo_widgets.engine.agent.replies import capabilities, phrase, render, skipped
+from nemo_widgets.engine.agent.replies import (
+    capabilities,
+    history_done,
+    phrase,
+    quoted,
+    render,
+    skipped,
+)
 from nemo_widgets.engine.agent.tracks import (
     SegmentIds,
     fill_meta_defaults,
@@ -41,11 +58,6 @@ from nemo_widgets.engine.agent.tracks import (
     video_segments,
 )
 from nemo_widgets.timeline import Timeline
-
-SILENT_EVERY, SILENT_AT = 3, 2
-"""A simple edit is silent on turns where ``turn_index % 3 == 2`` (about a third, as observed)."""
-EXPORT_HINT_EVERY, EXPORT_HINT_AT = 4, 1
-"""Replies after an edit end with the GUI's export hint when ``turn_index % 4 == 1``."""
 
 
 @dataclass
@@ -55,6 +67,7 @@ class Reading:
     intents: list[Intent] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     pleasantries: int = 0
+    texts: list[str] = field(default_factory=list)  # the words behind each intent
 
 
 @dataclass(frozen=True)
@@ -75,9 +88,12 @@ def plan_turn(message: str, draft: dict[str, Any] | None, media: list[MediaItem]
     """
     masked = mask_quotes(message)
     reply_lang = reply_language(masked.text, language)
-    reading = read_message(masked, media)
+    reading = gather_music(read_message(masked, media), masked)
     if not reading.intents:
         return answer_without_intents(reading, reply_lang)
+    history = next((i for i in reading.intents if isinstance(i, History)), None)
+    if history is not None:
+        return history_plan(history, reading, masked, reply_lang)
     timeline = starting_timeline(draft, media)
     workspace = Workspace(timeline, list(media),
                           SegmentIds(timeline, f"{seed}|{turn_index}|{message}"))
@@ -85,19 +101,24 @@ def plan_turn(message: str, draft: dict[str, Any] | None, media: list[MediaItem]
              for intent in with_uploads_placed(reading.intents, timeline, media)]
     changed = any(step.changed for step in steps)
     music = music_request(message, steps)
+    reply = compose_reply(steps, reading, reply_lang)
     return TurnPlan(
-        actions=[action_for(step.edit, step) for step in steps if step.edit is not None],
+        actions=[action_for(step.edit, step, reply_lang) for step in steps
+                 if step.edit is not None],
         draft=workspace.timeline.to_draft() if changed else None,
-        reply=compose_reply(steps, reading, reply_lang, turn_index, changed),
+        reply=reply.text,
         charge="music" if music is not None else "edit" if changed else None,
         needs_music=music,
+        reasons=list(reply.reasons),
+        language=reply_lang,
     )
 
 
 # --- reading -----------------------------------------------------------------------------------
 def read_message(masked: MaskedText, media: list[MediaItem]) -> Reading:
     """Split the message into instructions and understand each one, in order."""
-    reader = MessageReader(masked, tuple(m.filename for m in media if m.file_type == "audio"))
+    reader = MessageReader(masked, tuple(m.filename for m in media if m.file_type == "audio"),
+                           tuple(m.filename for m in media if m.file_type != "audio"))
     for separator, piece in split_pieces(masked.text):
         reader.take(separator, piece)
     return reader.reading
@@ -112,11 +133,13 @@ class MessageReader:
     step.
     """
 
-    def __init__(self, masked: MaskedText, audio_filenames: tuple[str, ...]) -> None:
+    def __init__(self, masked: MaskedText, audio_filenames: tuple[str, ...],
+                 visual_filenames: tuple[str, ...] = ()) -> None:
         self.reading = Reading()
         self._masked = masked
         self._audio_filenames = audio_filenames
-        self._texts: list[str] = []  # the text behind each intent, for gluing
+        self._visual_filenames = visual_filenames
+        self._texts = self.reading.texts  # the text behind each intent, for gluing
 
     def take(self, separator: str, raw_piece: str) -> None:
         """Read the next piece of the message (``separator`` is what preceded it)."""
@@ -133,7 +156,8 @@ class MessageReader:
             self.reading.skipped.append(self._masked.restore(piece))
 
     def _understand(self, text: str) -> Intent | None:
-        return understand(Clause.read(text, self._masked, self._audio_filenames))
+        return understand(Clause.read(text, self._masked, self._audio_filenames,
+                                      self._visual_filenames))
 
     def _add(self, separator: str, piece: str, intent: Intent) -> None:
         intents = self.reading.intents
@@ -154,6 +178,37 @@ class MessageReader:
             return False
         self._texts[-1], self.reading.intents[-1] = text, intent
         return True
+
+
+def gather_music(reading: Reading, masked: MaskedText) -> Reading:
+    """One music request per message, carrying every option the whole message states.
+
+    Options are often said in their own clauses ("…, seed 7, 96 BPM, 30 seconds long", the
+    suffix the CLI and the magics add), and sections across clauses ("calm for the first 10
+    seconds, then build up"), so they are read over the whole message. In a message that asks
+    for music, a bare "30 seconds long" is the music's length, not a trim of the video.
+    """
+    asks = [i for i in reading.intents if isinstance(i, GenerateMusic)]
+    if not asks:
+        return reading
+    text = normalize(masked.text)
+    options = options_in(text)
+    variation = next((a.variation for a in asks if a.variation not in (None, "bpm")),
+                     "bpm" if any(a.variation == "bpm" for a in asks) else None)
+    music: GenerateMusic | None = GenerateMusic(
+        prompt=masked.restore(masked.text), variation=variation, bpm=options.bpm,
+        options=options)
+    kept = Reading(skipped=reading.skipped, pleasantries=reading.pleasantries)
+    for intent, words in zip(reading.intents, reading.texts, strict=True):
+        if isinstance(intent, GenerateMusic):
+            if music is not None:
+                kept.intents.append(music)
+                kept.texts.append(words)
+            music = None
+        elif not (isinstance(intent, Trim) and is_bare_length(normalize(words))):
+            kept.intents.append(intent)
+            kept.texts.append(words)
+    return kept
 
 
 def combined(previous: Intent, new: Intent) -> Intent | None:
@@ -180,7 +235,31 @@ def answer_without_intents(reading: Reading, language: Language) -> TurnPlan:
         reply = phrase("pleasantry", language)
     else:
         reply = capabilities(language, understood=False)
-    return TurnPlan(actions=[], draft=None, reply=reply, charge=None, needs_music=None)
+    return TurnPlan(actions=[], draft=None, reply=reply, charge=None, needs_music=None,
+                    language=language)
+
+
+def history_plan(history: History, reading: Reading, masked: MaskedText,
+                 language: Language) -> TurnPlan:
+    """Undo, redo or "use version N": the engine carries it out, one step at a time.
+
+    The reply is what the engine says when it succeeds; it words other outcomes with
+    ``replies.history_done``. Other instructions in the same message are not applied to a
+    draft that is about to change: the reply asks for them again.
+    """
+    args: dict[str, Any] = {} if history.version is None else {"version": history.version}
+    reply = history_done(history.kind, language, version=history.version).headline
+    others = [masked.restore(text) for intent, text in zip(reading.intents, reading.texts,
+                                                           strict=True) if intent != history]
+    if others:
+        reply += "\n" + render(Note("history_alone", {"pieces": quoted(others, language)}),
+                                language)
+    result = {"status": "pending", "message": history_done(history.kind, language,
+                                                            version=history.version).headline}
+    return TurnPlan(actions=[ToolAction(history.kind, args, result)], draft=None, reply=reply,
+                    charge=None, needs_music=None,
+                    history=HistoryRequest(kind=history.kind, args=dict(args)),
+                    language=language)
 
 
 # --- doing -------------------------------------------------------------------------------------
@@ -197,11 +276,14 @@ def with_uploads_placed(intents: list[Intent], timeline: Timeline,
     """Place the uploads first when the user edits before the video is on the timeline.
 
     Users expect "add a title" right after uploading to work on their video; a placing
-    instruction later in the same message is folded into that first step.
+    instruction later in the same message is folded into that first step. A message that names
+    uploads ("add b.mp4 to the timeline", "use a.mp4") places only those.
     """
     edits_something = any(isinstance(i, EDITING_INTENTS) and not isinstance(i, PlaceMedia)
                            for i in intents)
-    if not edits_something or video_segments(timeline) or not visual_uploads(media):
+    names_uploads = any(isinstance(i, TargetUploads) for i in intents)
+    if (not edits_something or names_uploads or video_segments(timeline)
+            or not visual_uploads(media)):
         return intents
     seconds = next((i.image_seconds for i in intents
                     if isinstance(i, PlaceMedia) and i.image_seconds is not None), None)
@@ -220,12 +302,14 @@ def carry_out(intent: Intent, workspace: Workspace) -> Step:
     return Step(intent, edit, changed, workspace.timeline.summary())
 
 
-def action_for(edit: Edit, step: Step) -> ToolAction:
-    """The step's tool call as the functionCall/functionResponse pair the HTTP layer emits."""
+def action_for(edit: Edit, step: Step, language: Language) -> ToolAction:
+    """The step's tool call as the functionCall/functionResponse pair the HTTP layer emits
+    (its message in the user's language: a client may show it as the change description)."""
     status = "ok" if edit.ok else "error"
     if isinstance(step.intent, GenerateMusic):
         status = "pending"
-    result: dict[str, Any] = {"status": status, "message": render(edit.note, "en")}
+    result: dict[str, Any] = {"status": status,
+                              "message": " ".join(render(edit.note, language).split("\n"))}
     if edit.ok:
         result["summary"] = step.summary
     result.update(copy.deepcopy(edit.extra_result))
@@ -238,43 +322,50 @@ def music_request(message: str, steps: list[Step]) -> MusicRequest | None:
     if not asks:
         return None
     last = asks[-1]
-    return MusicRequest(prompt=message, variation=last.variation, bpm=last.bpm)
+    options = last.options
+    return MusicRequest(prompt=message, variation=last.variation, bpm=last.bpm,
+                        sections=[dict(s) for s in options.sections], seed=options.seed,
+                        style=options.style, duration_s=options.duration_s, count=options.count)
 
 
 # --- replying ----------------------------------------------------------------------------------
-def is_silent(steps: list[Step], reading: Reading, turn_index: int) -> bool:
-    """A single successful edit says nothing on some turns, like the real backend."""
-    if turn_index % SILENT_EVERY != SILENT_AT or len(steps) != 1 or reading.skipped:
-        return False
-    step = steps[0]
-    quiet_kind = not isinstance(step.intent, (GenerateMusic, Describe, Export, Help))
-    return quiet_kind and step.edit is not None and step.edit.ok and step.changed
+def compose_reply(steps: list[Step], reading: Reading, language: Language) -> Reply:
+    """One plain sentence first, in the user's language, then one line per step.
 
-
-def compose_reply(steps: list[Step], reading: Reading, language: Language, turn_index: int,
-                  changed: bool) -> str | None:
-    """One sentence per step (a bullet each when there are several), in the user's language."""
-    if is_silent(steps, reading, turn_index):
-        return None
-    lines = [step_text(step, language) for step in steps]
-    if reading.skipped:
-        lines.append(skipped(reading.skipped, language))
-    if len(lines) == 1:
-        reply = lines[0]
-    elif any("\n" in line for line in lines):
-        reply = "\n\n".join(lines)
+    A single step's sentence is the headline; several steps get a headline that counts them
+    ("I made 3 changes.") and a bullet each; what was not understood comes last. (The cloud's
+    habits — silent edits, "Click Export" hints — belong to the engine's emulation profile, not
+    to the agent: see ``engine.emulation``.)
+    """
+    texts = [step_text(step, language) for step in steps]
+    if len(texts) == 1:
+        headline, *details = texts[0].split("\n")
     else:
-        reply = "\n".join(f"- {line}" for line in lines)
-    wants_export = any(isinstance(step.intent, Export) for step in steps)
-    asks_music = any(isinstance(step.intent, GenerateMusic) for step in steps)
-    hint_turn = turn_index % EXPORT_HINT_EVERY == EXPORT_HINT_AT
-    if changed and hint_turn and not wants_export and not asks_music:
-        reply += "\n\n" + phrase("click_export", language)
-    return reply
+        headline, details = steps_headline(steps, texts, language), []
+        for text in texts:
+            first, *rest = text.split("\n")
+            details += [f"- {first}", *(f"  {line}" for line in rest)]
+    if reading.skipped:
+        details.append(skipped(reading.skipped, language))
+    return Reply(headline=headline, details=tuple(details), language=language)
+
+
+def steps_headline(steps: list[Step], texts: list[str], language: Language) -> str:
+    """The first line of a multi-step reply: how many of the asked changes were made."""
+    edits = [step.edit for step in steps if step.edit is not None
+             and not isinstance(step.intent, Describe)]
+    if not edits:
+        return texts[0].split("\n")[0]
+    done = sum(edit.ok for edit in edits)
+    if done == len(edits):
+        return render(Note("steps_done", {"count": str(done)}), language)
+    if done == 0:
+        return render(Note("steps_none"), language)
+    return render(Note("steps_some", {"done": str(done), "count": str(len(edits))}), language)
 
 
 def step_text(step: Step, language: Language) -> str:
-    """The reply sentence for one step: its note, the export pointer or the capability list."""
+    """The words for one step: its note, the export pointer or the capability list."""
     if step.edit is not None:
         return render(step.edit.note, language)
     if isinstance(step.intent, Export):

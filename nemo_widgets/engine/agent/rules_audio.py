@@ -31,6 +31,7 @@ from nemo_widgets.engine.agent.intents import (
     SetVolume,
     UseUploadedMusic,
 )
+from nemo_widgets.engine.agent.music_words import bpm_in, options_in, states_options
 from nemo_widgets.engine.agent.quantities import all_seconds_in, level_in
 
 # --- fades -------------------------------------------------------------------------------------
@@ -202,7 +203,8 @@ _VARIATIONS: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"|纯钢琴|只要钢琴|只用钢琴|钢琴独奏|只有钢琴")),
     ("another", re.compile(
         r"\banother\b|\bdifferent (?:one|1|version|track|song|take)\b|\btry again\b"
-        r"|\bregenerate\b|\b(?:one|1) more\b|\bnew version\b|\bredo\b"
+        r"|\bregenerate\b|\b(?:one|1) more\b|\bnew version\b"
+        r"|\bredo the (?:music|song|track|bgm|soundtrack)\b"
         r"|换一首|来一首|另一个|另一首|换一个|重新生成|再生成|换个|别的版本|来一个|再来")),
     ("more_upbeat", re.compile(
         r"\bmore (?:upbeat|energetic|energy|lively|exciting|fun|happy|uplifting|dynamic)\b"
@@ -214,20 +216,34 @@ _VARIATIONS: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"|更平静|更舒缓|更安静|更柔和|舒缓一点|安静一点|平静一点|慢一点|更慢|柔和一点|轻柔一点|"
         r"舒缓些")),
 )
-_BPM = re.compile(
-    r"(\d{2,3})\s*bpm\b|每分钟\s*(\d{2,3})\s*拍|(\d{2,3})\s*拍每分钟"
-    r"|\btempo\s+(?:of\s+|to\s+|at\s+)?(\d{2,3})\b|节奏\s*(\d{2,3})|速度\s*(\d{2,3})"
-)
-
-
 def recognize_generate_music(clause: Clause) -> Intent | None:
     """ "generate background music that matches my video", "配乐", "more upbeat", "100 bpm"."""
-    bpm_match = _BPM.search(clause.norm)
-    bpm = int(next(g for g in bpm_match.groups() if g is not None)) if bpm_match else None
+    bpm = bpm_in(clause.norm)
     variation = "bpm" if bpm is not None else None
     for name, pattern in _VARIATIONS:
         if variation is None and clause.has(pattern):
             variation = name
     if variation is None and not clause.has(_GENERATE):
         return None
-    return GenerateMusic(prompt=clause.restored(), variation=variation, bpm=bpm)
+    return GenerateMusic(prompt=clause.restored(), variation=variation, bpm=bpm,
+                         options=options_in(clause.norm))
+
+
+def recognize_music_options(clause: Clause) -> Intent | None:
+    """ "calm for the first 10 seconds", "a drop at 0:20", "seed 7", "style lofi", "三个版本",
+    "make the music 15 seconds long": options only a music request has (CONTRACTS §1).
+
+    Runs before trims, volumes and removals, whose words overlap ("first 10 seconds", "quiet",
+    "drop"); a clause about the clips' own sound ("the original audio quiet for 5 seconds")
+    is left to them.
+    """
+    if not states_options(clause.norm):
+        return None
+    options = options_in(clause.norm)
+    about_clips = clause.has(ORIGINAL_SOUND) or clause.has(ORIGINAL_CARRIER)
+    sections_only = not (options.seed is not None or options.style or options.count != 1
+                         or options.duration_s is not None)
+    under_speech = any(s.get("under") == "speech" for s in options.sections)
+    if sections_only and about_clips and not clause.has(MUSIC) and not under_speech:
+        return None
+    return GenerateMusic(prompt=clause.restored(), bpm=options.bpm, options=options)

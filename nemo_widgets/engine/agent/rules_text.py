@@ -12,6 +12,7 @@ import re
 
 from nemo_widgets.engine.agent.clause import REMOVE, TEXT_WORD, TITLE_WORD, TRACK_WORD, Clause
 from nemo_widgets.engine.agent.intents import AddText, Intent, TextKind
+from nemo_widgets.engine.agent.language import has_chinese
 from nemo_widgets.engine.agent.phrasing import MARKER, normalize
 from nemo_widgets.engine.agent.quantities import position_in, text_span_in
 
@@ -37,7 +38,6 @@ _CHINESE_PAYLOAD = re.compile(
     r"(?:大标题|标题|字幕|文字|文本|文案)(?:为|是|改成|改为|换成|设为|设置为|写着|内容是|内容为)?"
     r"\s*(?P<payload>.+)$"
 )
-_CJK = re.compile(r"[\u4e00-\u9fff]")
 
 # Numbers as typed (before normalisation), for peeling timing off unquoted words.
 _RAW_NUMBER = (
@@ -86,7 +86,7 @@ def text_payload(clause: Clause) -> tuple[str | None, str]:
     if marker:
         return clause.masked.quote_at(marker.group(1)), clause.raw
     patterns = [_COLON_PAYLOAD, _WORDED_PAYLOAD, _RENAMED_PAYLOAD]
-    if _CJK.search(clause.raw):
+    if has_chinese(clause.raw):
         patterns.append(_CHINESE_PAYLOAD)
     for pattern in patterns:
         match = pattern.search(clause.raw)

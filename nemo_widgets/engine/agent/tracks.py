@@ -2,7 +2,8 @@
 
 The draft's invariants live here, in one place, so that every edit ends the same way
 (``settle``): ``d`` is the end of the video track's content (or of everything when there is no
-video), background music covers 0..d, text never runs past d, and fades fit their segments.
+video), background music covers 0..d (or less, when its length was asked for), text never runs
+past d, and fades fit their segments.
 """
 
 from __future__ import annotations
@@ -16,6 +17,11 @@ from nemo_widgets.timeline import Segment, Timeline, Track
 VIDEO_NAME, BGM_NAME, TITLE_NAME, TEXT_NAME = "Video", "BGM", "Title", "Text"
 BGM_ROLE = "bgm"
 DEFAULT_META = {"title": "project", "width": 1920, "height": 1080, "fit": "pad", "fps": 30}
+DEFAULT_STILL_S = 3.0
+KEEP_LENGTH = "keep_length"
+"""Segment key (``True``) of music made to a length the user asked for ("make the music 15
+seconds long"): it is clipped when the video gets shorter but never stretched or looped to
+cover the video, since its ending is composed. The music tool sets it."""
 
 
 class SegmentIds:
@@ -133,6 +139,22 @@ def fill_meta_defaults(timeline: Timeline) -> None:
         timeline.meta.setdefault(key, value)
 
 
+def still_length(track: Track, asked_s: float | None) -> int:
+    """How long a photo shows: as asked, else as the photos already placed, else 3 s."""
+    if asked_s is not None:
+        return to_ms(asked_s)
+    placed = [s.duration_ms for s in track.segments if s.kind == "image"]
+    return placed[-1] if placed else to_ms(DEFAULT_STILL_S)
+
+
+def segment_for_upload(item: MediaItem, start_ms: int, still_ms: int, segment_id: str) -> Segment:
+    """A clip with its own sound at full volume, or a still shown for ``still_ms``."""
+    is_clip = item.file_type == "video" and item.duration > 0
+    return Segment(kind="video" if item.file_type == "video" else "image", start_ms=start_ms,
+                   duration_ms=to_ms(item.duration) if is_clip else still_ms, id=segment_id,
+                   source=item.hash, label=item.filename, volume=1.0)
+
+
 # --- keeping the draft consistent --------------------------------------------------------------
 def content_end_ms(timeline: Timeline) -> int:
     """Where the render ends: the video's end, or everything's end when there is no video."""
@@ -165,7 +187,8 @@ def fit_to_length(track: Track, end: int, natural_ms: dict[str, int]) -> bool:
 
     Returns True when something changed. A looped source is one whose in-point plus length
     exceeds the file's own length; when the file is unknown (generated music), a stretched
-    segment is marked as looping.
+    segment is marked as looping. Music made to an asked length (``KEEP_LENGTH``) is never
+    stretched: it ends where its composed ending is.
     """
     if end <= 0 or not track.segments:
         return False
@@ -173,7 +196,7 @@ def fit_to_length(track: Track, end: int, natural_ms: dict[str, int]) -> bool:
     kept = [s for s in by_start(track.segments) if s.start_ms < end]
     for segment in kept:
         segment.duration_ms = min(segment.duration_ms, end - segment.start_ms)
-    if kept and kept[-1].end_ms < end:
+    if kept and kept[-1].end_ms < end and not kept[-1].extra.get(KEEP_LENGTH):
         kept[-1].duration_ms = end - kept[-1].start_ms
         kept[-1].loop = kept[-1].loop or kept[-1].source not in natural_ms
     for segment in kept:

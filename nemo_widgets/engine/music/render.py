@@ -22,13 +22,22 @@ import numpy.typing as npt
 
 from nemo_widgets.engine.music.compose import Note, Score
 from nemo_widgets.engine.music.drums import DRUMS, crackle, riser
-from nemo_widgets.engine.music.effects import add_reverb, drum_bus_clip, sidechain_gain
+from nemo_widgets.engine.music.effects import (
+    add_reverb,
+    drum_bus_clip,
+    equalise,
+    sidechain_gain,
+)
 from nemo_widgets.engine.music.model import SAMPLE_RATE, STEM_NAMES
+from nemo_widgets.engine.music.orchestration import Orchestra, orchestra
+from nemo_widgets.engine.music.sampler import drum_voice, hit
+from nemo_widgets.engine.music.sampler import voice as sampled_voice
 from nemo_widgets.engine.music.styles import Part
-from nemo_widgets.engine.music.synth import INSTRUMENTS, lowpass, lowpass32
+from nemo_widgets.engine.music.synth import INSTRUMENTS, Instrument, lowpass, lowpass32
 
 SR = SAMPLE_RATE
 VEL_STEPS = 6  # loudness steps that get their own rendering (timbre follows velocity)
+MIN_ATTACK = int(0.002 * SR)  # every pitched note fades in over at least 2 ms: no clicks
 
 Key = tuple[str, int, int]  # (voice, pitch, velocity step)
 Mono = npt.NDArray[np.float32]
@@ -55,6 +64,19 @@ def level_gain(x: Mono, target_db: float, block: int = 4800) -> float:
     return float(10.0 ** ((target_db - 10.0 * math.log10(active)) / 20.0))
 
 
+def instrument(voice: str) -> Instrument:
+    """A pitched voice by name: the engine's own synthesised instruments, or a sampled one
+    (``sampler.voice``)."""
+    inst = INSTRUMENTS.get(voice) or sampled_voice(voice)
+    if inst is None:
+        raise KeyError(f"unknown voice {voice!r}")
+    return inst
+
+
+def _playable(voice: str) -> bool:
+    return voice in INSTRUMENTS or sampled_voice(voice) is not None
+
+
 def _pan(pan: float) -> tuple[float, float]:
     """Constant-power pan law."""
     angle = (min(max(pan, -1.0), 1.0) + 1.0) * math.pi / 4.0
@@ -71,10 +93,18 @@ class NoteBank:
         self.rendered = 0
 
     @staticmethod
-    def voice_of(part: Part, role: str, kit: dict[str, str]) -> str:
-        """The rendering voice of a part: its instrument, or ``drum:<kit voice>`` for drums."""
+    def voice_of(part: Part, role: str, kit: dict[str, str], orch: Orchestra | None = None
+                 ) -> str:
+        """The rendering voice of a part: the orchestration's choice when the bank in use can
+        play it, else the style's own instrument; ``drum:<kit voice>`` for drums."""
         if part.instrument == "drum":
+            chosen = orch.kit.get(role) if orch else None
+            if chosen and drum_voice(chosen) is not None:
+                return "drum:" + chosen
             return "drum:" + kit.get(role, role)
+        chosen = orch.voices.get(role) if orch else None
+        if chosen and part.instrument != "riser" and _playable(chosen):
+            return chosen
         return part.instrument
 
     def require(self, voice: str, note: Note) -> None:
@@ -85,7 +115,7 @@ class NoteBank:
         if voice == "riser":
             self.needed[(voice, round(note.dur * 100), _vstep(note.vel))] = 1
             return
-        inst = INSTRUMENTS[voice]
+        inst = instrument(voice)
         release = inst.release if note.release is None else note.release
         n = int((note.dur + release) * SR) + 1
         if inst.ring is not None:
@@ -98,14 +128,18 @@ class NoteBank:
         for key in sorted(self.needed):
             voice, pitch, step = key
             vel = step / VEL_STEPS
-            if voice.startswith("drum:"):
+            if voice.startswith("drum:") and "/" in voice:
+                wave = hit(voice[5:], vel)  # a sampled kit piece
+            elif voice.startswith("drum:"):
                 # noise up to Nyquist makes inter-sample peaks; real kits roll off anyway
                 wave = lowpass(DRUMS[voice[5:]](vel), 16000.0)
             elif voice == "riser":
                 wave = riser(vel, pitch / 100.0)
             else:
-                inst = INSTRUMENTS[voice]
+                inst = instrument(voice)
                 wave = inst.render(pitch, vel, self.needed[key]) * inst.gain
+                ramp = min(MIN_ATTACK, len(wave))
+                wave[:ramp] *= np.arange(ramp) / MIN_ATTACK
             self.waves[key] = np.asarray(wave, dtype=np.float32)
             self.rendered += 1
 
@@ -127,7 +161,7 @@ class NoteBank:
             wave = self.waves[(voice, pitch, step)]
             seg: Mono = wave * np.float32(amp)
         else:
-            inst = INSTRUMENTS[voice]
+            inst = instrument(voice)
             wave = self.waves[(voice, note.pitch, step)]
             n_on = round(note.dur * SR)
             n_rel = int((inst.release if note.release is None else note.release) * SR)
@@ -154,6 +188,7 @@ def render_buses(score: Score, duration_s: float, seed: int, *, separate: bool =
     docstring). The drum bus is soft-clipped on its own either way.
     """
     style = score.style
+    orch = orchestra(style.name)
     n = round(duration_s * SR)
     by_role: dict[str, list[Note]] = defaultdict(list)
     for note in score.notes:
@@ -161,7 +196,7 @@ def render_buses(score: Score, duration_s: float, seed: int, *, separate: bool =
     bank = NoteBank()
     for role, notes in by_role.items():
         part = style.parts[role]
-        voice = bank.voice_of(part, role, style.kit)
+        voice = bank.voice_of(part, role, style.kit, orch)
         for note in notes:
             bank.require(voice, note)
     bank.render_all()
@@ -178,7 +213,7 @@ def render_buses(score: Score, duration_s: float, seed: int, *, separate: bool =
     mono = np.zeros(n, dtype=np.float32)
     for role in sorted(by_role):
         part = style.parts[role]
-        voice = bank.voice_of(part, role, style.kit)
+        voice = bank.voice_of(part, role, style.kit, orch)
         mono[:] = 0.0
         for note in by_role[role]:
             bank.place(voice, note, mono)
@@ -205,5 +240,7 @@ def render_buses(score: Score, duration_s: float, seed: int, *, separate: bool =
     add_reverb([sends[w] for w in wet_names], [buses[w] for w in wet_names], style.reverb_s)
     if not separate:
         buses[MIX] += buses.pop("drums")
+    for bus in buses.values():  # linear and the same on every bus: the stems still sum
+        equalise(bus, orch.eq)
     stats = {"notes": len(score.notes), "distinct_notes": bank.rendered}
     return buses, stats

@@ -68,6 +68,15 @@ class Style:
     bed: bool = True  # a quiet sustained pad that keeps the sound continuous
     risers: bool = False
     drum_clip_db: float = 2.0  # drum-bus soft clipping (punch and density)
+    # groove and structure: which writers of ``parts`` play the style (see ``parts/``)
+    melody: str = "motif"  # parts.melody.MELODIES
+    fill: str | None = "snare"  # parts.drums.FILLS; None: no fills into sections
+    drum_extra: str | None = None  # parts.drums.DRUM_EXTRAS, played every bar
+    laid_back_snare: bool = False  # the backbeat 3 ms late (lo-fi's lazy feel)
+    legato: float = 0.85  # melody notes last this share of their step length
+    melody_everywhere: bool = False  # the tune is the point: it plays from the intro on
+    bass_floor: int = 33  # lowest MIDI pitch of a sustained bass
+    final_bass_floor: int = 33  # lowest MIDI pitch of the final bass note
 
 
 def _drum_part(level: float, pan: float = 0.0, send: float = 0.05) -> Part:
@@ -98,6 +107,7 @@ _STYLES: tuple[Style, ...] = (
         },
         reverb_s=1.8, tone_hz=3800.0, crackle=True,
         drum_clip_db=2.5,
+        laid_back_snare=True,
     ),
     Style(
         name="ambient", label="ambient", tempo=(60.0, 78.0), mood=(0.0, -0.85), auto=True,
@@ -114,6 +124,7 @@ _STYLES: tuple[Style, ...] = (
             "melody": Part("bell", "melody", -20, 0.25, 0.7),
         },
         reverb_s=4.5, bed=True,
+        legato=1.0, melody_everywhere=True,
     ),
     Style(
         name="cinematic", label="cinematic / epic", tempo=(80.0, 100.0), mood=(-0.35, 0.6),
@@ -144,6 +155,7 @@ _STYLES: tuple[Style, ...] = (
         },
         reverb_s=3.2, risers=True,
         drum_clip_db=2.0,
+        fill="toms", legato=1.0, bass_floor=36, final_bass_floor=36,
     ),
     Style(
         name="corporate", label="upbeat pop / corporate", tempo=(100.0, 124.0), mood=(0.7, 0.45),
@@ -273,6 +285,7 @@ _STYLES: tuple[Style, ...] = (
             "melody": Part("piano", "melody", -15, 0.1, 0.3),
         },
         reverb_s=2.2, bed=False,
+        legato=1.0, melody_everywhere=True, final_bass_floor=36,
     ),
     Style(
         name="rock", label="rock", tempo=(108.0, 132.0), mood=(0.1, 0.95), auto=False,
@@ -329,6 +342,7 @@ _STYLES: tuple[Style, ...] = (
         },
         reverb_s=1.5,
         drum_clip_db=1.5,
+        fill=None, drum_extra="jazz_snare", final_bass_floor=36,
     ),
 )
 

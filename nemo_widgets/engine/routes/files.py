@@ -7,13 +7,15 @@ request ever reaches the file system unchecked.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from fastapi import APIRouter
 from fastapi.responses import FileResponse
 
 from nemo_widgets.engine.errors import NotFound
 from nemo_widgets.engine.media.stems import ensure_stem_file
-from nemo_widgets.engine.routes.common import EngineDep
+from nemo_widgets.engine.routes.answers import errors
+from nemo_widgets.engine.services import EngineDep
 
 router = APIRouter(tags=["files"])
 
@@ -38,17 +40,22 @@ def _serve(folder_name: str, name: str, pattern: re.Pattern[str], engine: Engine
     return FileResponse(path, media_type=media_type)
 
 
-@router.get("/media/{name}", response_model=None)
+_FILE_DOC: dict[int | str, dict[str, Any]] = {
+    200: {"description": "The file.", "content": {"application/octet-stream": {}}},
+    **errors(404)}
+
+
+@router.get("/media/{name}", response_class=FileResponse, responses=_FILE_DOC)
 def media_file(name: str, engine: EngineDep) -> FileResponse:
     return _serve("media", name, _MEDIA_NAME, engine)
 
 
-@router.get("/renders/{name}", response_model=None)
+@router.get("/renders/{name}", response_class=FileResponse, responses=_FILE_DOC)
 def render_file(name: str, engine: EngineDep) -> FileResponse:
     return _serve("renders", name, _RENDER_NAME, engine)
 
 
-@router.get("/generated/{name}", response_model=None)
+@router.get("/generated/{name}", response_class=FileResponse, responses=_FILE_DOC)
 def generated_file(name: str, engine: EngineDep) -> FileResponse:
     """Cue files and stems of generated music; a stem is rendered on its first request (a
     sync route: FastAPI runs it on a worker thread, so the server stays responsive)."""

@@ -1,63 +1,55 @@
 """Render: submit a draft, poll its progress, download the MP4. Export costs no credits.
 
-The poll answer has two shapes in the wild; the engine speaks the seed's (top-level ``status``
-and ``output.url``) unless ``render_answer_shape`` is ``success`` (``{"success": true, "data":
-{"status", "outputUrl"}}``), so that clients can be tested against both.
+Render ids are the client's and unique per user: another user's ids are neither visible nor
+in the way. A draft may only use media its user uploaded or the engine made for them.
 """
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
-from fastapi import APIRouter, Request
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi import APIRouter, Path, Request
+from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
 from nemo_widgets import protocol
-from nemo_widgets.engine.app import Engine, error_body
-from nemo_widgets.engine.errors import EngineError, NotFound, PlanRequired, RenderError
+from nemo_widgets.engine.drafts import checked_draft
+from nemo_widgets.engine.errors import BadRequest, NotFound, RenderError
 from nemo_widgets.engine.render import validate_draft
-from nemo_widgets.engine.routes.common import EngineDep, UserDep, base_url
+from nemo_widgets.engine.routes.answers import RenderJob, errors
+from nemo_widgets.engine.services import Engine, EngineDep, UserDep, base_url
 from nemo_widgets.engine.store import RenderRecord
 
 router = APIRouter(tags=["render"])
 
-_RENDER_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
+RENDER_ID_PATTERN = r"^[A-Za-z0-9_.:-]{1,128}$"
+RenderId = Path(pattern=RENDER_ID_PATTERN, description="The id the client chose at submit.")
 
 
 class RenderOutput(BaseModel):
-    format: str = "mp4"
-    quality: str = "high"
+    format: str = Field(default="mp4", pattern=r"^(?i:mp4)$", description="Only mp4.")
+    quality: str = Field(default="high", max_length=32)
 
 
 class RenderBody(BaseModel):
-    id: str = Field(min_length=1, max_length=128)
-    sessionId: str | None = None
-    draft: dict[str, Any]
+    id: str = Field(pattern=RENDER_ID_PATTERN,
+                    description="Chosen by the client, new for each render (per user).")
+    sessionId: str | None = Field(default=None, max_length=200)
+    draft: dict[str, Any] = Field(
+        description="A renderable draft: `t` holds a track with a non-empty `sg`; every "
+                    "segment's `source` is media this user uploaded or the engine made.")
     output: RenderOutput = Field(default_factory=RenderOutput)
 
 
-def render_answer(engine: Engine, job: RenderRecord, root: str) -> dict[str, Any]:
-    """A job in the configured answer shape."""
-    url = f"{root}/renders/{job.output_path}" if job.output_path else None
-    created = int(job.created_at * 1000)
-    completed = int(job.completed_at * 1000) if job.completed_at else None
-    if engine.settings.render_answer_shape == "success":
-        data: dict[str, Any] = {"id": job.id, "status": job.status,
-                                "progress": round(job.progress), "outputUrl": url,
-                                "createdAt": created}
-        if completed:
-            data["completedAt"] = completed
-        if job.error:
-            data["error"] = job.error
-        return {"success": True, "data": data}
+def render_answer(job: RenderRecord, root: str) -> dict[str, Any]:
+    """A job as the protocol's answer (``top`` shape: ``status``, ``output.url``)."""
     answer: dict[str, Any] = {"id": job.id, "status": job.status,
-                              "progress": round(job.progress), "createdAt": created}
-    if url:
-        answer["output"] = {"url": url, "format": "mp4"}
-    if completed:
-        answer["completedAt"] = completed
+                              "progress": round(job.progress),
+                              "createdAt": int(job.created_at * 1000)}
+    if job.output_path:
+        answer["output"] = {"url": f"{root}/renders/{job.output_path}", "format": "mp4"}
+    if job.completed_at:
+        answer["completedAt"] = int(job.completed_at * 1000)
     if job.error:
         answer["error"] = job.error
     if job.stream_copy is not None:
@@ -65,51 +57,44 @@ def render_answer(engine: Engine, job: RenderRecord, root: str) -> dict[str, Any
     return answer
 
 
-def _injected_503(request: Request, counter: str, limit: int) -> JSONResponse | None:
-    """Test hooks ``render_submit_503s`` / ``render_poll_503s``: answer HTTP 503 the first
-    ``limit`` times (counted per engine process)."""
-    count: int = getattr(request.app.state, counter, 0)
-    if count >= limit:
-        return None
-    setattr(request.app.state, counter, count + 1)
-    return JSONResponse(error_body(503, "Service temporarily unavailable (test hook)."),
-                        status_code=503)
+def _check_sources(engine: Engine, user_id: str, body: RenderBody) -> None:
+    timeline = checked_draft(body.draft, max_depth=engine.settings.max_json_depth)
+    if not timeline.renderable:
+        raise RenderError("The draft has nothing to render: add media to the timeline first.")
+    foreign = engine.library.foreign_sources(user_id, timeline)
+    if foreign:
+        raise BadRequest(f"The draft uses media that is not yours ({len(foreign)} source(s), "
+                         f"e.g. {foreign[0][:12]}…): upload it in one of your sessions first.")
 
 
-@router.post(protocol.PATH_RENDER_SUBMIT, response_model=None)
+@router.post(protocol.PATH_RENDER_SUBMIT, response_model=RenderJob,
+             response_model_exclude_none=True, responses=errors(400, 401, 404, 409, 413, 422))
 def submit_render(body: RenderBody, request: Request, engine: EngineDep,
-                  user: UserDep) -> dict[str, Any] | JSONResponse:
+                  user: UserDep) -> dict[str, Any]:
     """Record the job (the id is the client's and must be new) and start it in the background."""
-    if engine.settings.export_requires_plan:
-        raise PlanRequired("Export is not available on the free plan: upgrade the plan "
-                           "(this is not about credits).")
-    if not _RENDER_ID.match(body.id):
-        raise EngineError("A render id may use letters, digits and _ . : - only.",
-                          http_status=422)
-    if body.output.format.lower() != "mp4":
-        raise RenderError("Only MP4 output is supported.")
     if body.sessionId:
         engine.store.session(body.sessionId, user.user_id)
-    validate_draft(body.draft, engine.jobs.limits)  # a RenderError (4xx) before any job exists
+    _check_sources(engine, user.user_id, body)
+    validate_draft(body.draft, engine.jobs.limits)  # canvas and limits: a 400 before any job
     job = engine.store.create_render(body.id, user.user_id, body.sessionId, body.draft)
-    engine.jobs.submit(job.id)
-    failure = _injected_503(request, "submit_503s", engine.settings.render_submit_503s)
-    return failure or render_answer(engine, job, base_url(request))
+    engine.jobs.submit(job.key)
+    return render_answer(job, base_url(request))
 
 
-@router.get(protocol.PATH_RENDER_POLL, response_model=None)
-def poll_render(render_id: str, request: Request, engine: EngineDep,
-                user: UserDep) -> dict[str, Any] | JSONResponse:
+@router.get(protocol.PATH_RENDER_POLL, response_model=RenderJob,
+            response_model_exclude_none=True, responses=errors(401, 404, 422))
+def poll_render(request: Request, engine: EngineDep, user: UserDep,
+                render_id: str = RenderId) -> dict[str, Any]:
     """``pending`` → ``processing`` (progress moves) → ``completed`` | ``failed``."""
-    failure = _injected_503(request, "poll_503s", engine.settings.render_poll_503s)
-    if failure is not None:
-        return failure
     job = engine.store.render(render_id, user.user_id)
-    return render_answer(engine, job, base_url(request))
+    return render_answer(job, base_url(request))
 
 
-@router.get(protocol.PATH_RENDER_DOWNLOAD, response_model=None)
-def download_render(render_id: str, engine: EngineDep, user: UserDep) -> FileResponse:
+@router.get(protocol.PATH_RENDER_DOWNLOAD, response_class=FileResponse,
+            responses={200: {"content": {"video/mp4": {}}, "description": "The MP4."},
+                       **errors(401, 404, 422)})
+def download_render(engine: EngineDep, user: UserDep,
+                    render_id: str = RenderId) -> FileResponse:
     """The finished MP4 (the fallback when ``output.url`` cannot be fetched)."""
     job = engine.store.render(render_id, user.user_id)
     if job.status != protocol.RENDER_COMPLETED or not job.output_path:

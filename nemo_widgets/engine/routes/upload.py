@@ -7,8 +7,9 @@ from typing import Any
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field, ValidationError
 
+from nemo_widgets import protocol
 from nemo_widgets.engine.analysis.background import prefetch
-from nemo_widgets.engine.errors import EngineError, FileTooLarge
+from nemo_widgets.engine.errors import BadRequest, FileTooLarge
 from nemo_widgets.engine.media.library import (
     ReceivedFile,
     commit,
@@ -18,11 +19,10 @@ from nemo_widgets.engine.media.library import (
 )
 from nemo_widgets.engine.media.uploads import RatePolicy, receive_multipart
 from nemo_widgets.engine.media.url_import import ImportPolicy, download_url
-from nemo_widgets.engine.routes.common import EngineDep, UserDep, base_url, check_user_segment, ok
+from nemo_widgets.engine.routes.answers import Envelope, UploadData, errors
+from nemo_widgets.engine.services import EngineDep, UserDep, base_url, check_user_segment, ok
 
 router = APIRouter(tags=["uploads"])
-
-_JSON_BODY_LIMIT = 1 << 20
 
 
 class UrlUpload(BaseModel):
@@ -30,12 +30,19 @@ class UrlUpload(BaseModel):
     source_type: str = "url"
 
 
-@router.post("/api/upload-video/nemo_agent/{user_segment}/{session_id}")
-async def upload(user_segment: str, session_id: str, request: Request, engine: EngineDep,
-                 user: UserDep) -> dict[str, Any]:
+_BODY_DOC = {"requestBody": {"content": {
+    "multipart/form-data": {"schema": {"type": "object", "properties": {
+        "files": {"type": "array", "items": {"type": "string", "format": "binary"}}}}},
+    "application/json": {"schema": UrlUpload.model_json_schema()}}}}
+
+
+@router.post(protocol.TEMPLATE_UPLOAD, response_model=Envelope[UploadData],
+             responses=errors(400, 401, 404, 408, 413, 415, 422, 507), openapi_extra=_BODY_DOC)
+async def upload(user: str, session_id: str, request: Request, engine: EngineDep,
+                 current: UserDep) -> dict[str, Any]:
     """Store each file content-addressed, probe it, and add it to the session's media."""
-    check_user_segment(user_segment, user)
-    engine.store.session(session_id, user.user_id)
+    check_user_segment(user, current)
+    engine.store.session(session_id, current.user_id)
     settings = engine.settings
     declared = int(request.headers.get("content-length") or 0)
     if declared > settings.max_upload_bytes * 20:
@@ -43,12 +50,10 @@ async def upload(user_segment: str, session_id: str, request: Request, engine: E
     content_type = request.headers.get("content-type", "")
     received: list[ReceivedFile] = []
     if content_type.startswith("application/json"):
-        body = await _read_small_body(request)
         try:
-            urls = UrlUpload.model_validate_json(body).urls
+            urls = UrlUpload.model_validate_json(await request.body()).urls
         except ValidationError as exc:
-            raise EngineError('Send {"urls": [...], "source_type": "url"}.',
-                              http_status=422) from exc
+            raise BadRequest('Send {"urls": [...], "source_type": "url"}.') from exc
         policy = ImportPolicy(settings.url_import_allow_private, settings.url_import_deadline_s,
                               settings.url_import_min_rate_bps, settings.url_import_rate_window_s,
                               own_base_url=base_url(request), media_dir=settings.media_dir)
@@ -74,18 +79,9 @@ async def upload(user_segment: str, session_id: str, request: Request, engine: E
         for item, info in zip(received, infos, strict=True):
             record = commit(item, info, settings, engine.store)
             engine.store.attach_media(session_id, record.hash, item.filename)
+            answers.append(upload_answer(record, item.filename, root))
             if settings.analyse_on_upload:
                 prefetch(record.hash, record.path, info, settings.home / "analysis")
-            answers.append(upload_answer(record, item.filename, root))
     finally:
         discard(received)  # what was not committed (committed files have moved away)
     return ok({"files": answers, "session_state_applied": True})
-
-
-async def _read_small_body(request: Request) -> bytes:
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > _JSON_BODY_LIMIT:
-            raise EngineError("The JSON body is too large.", http_status=413)
-    return bytes(body)

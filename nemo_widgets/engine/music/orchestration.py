@@ -1,0 +1,109 @@
+"""Orchestration: which voice plays each part of each style, which drum sounds make its kit,
+and how its mix is equalised.
+
+``styles.py`` says *what* a style plays (its parts, their stems, levels, pans and sends; its
+drum roles); this table says *with what*. A voice name is either one of the engine's own
+synthesised instruments (``synth.INSTRUMENTS``: its piano, pads, plucks, 808…) or a sampled one
+from the instrument bank (``"s:steel_guitar"``; see ``sampler``); a drum voice is either a
+synthesised drum (``drums.DRUMS``) or a sampled kit piece (``"brush/snare"``). Whatever the bank
+in use lacks falls back to the style's own synthesised voice, so a SoundFont without some
+instrument still plays.
+
+Choices, measured with an independent tagger and against real mixes (``docs/music.md``):
+guitars for rock and acoustic, strings, brass and choir for cinematic, Rhodes, upright bass
+and brushes for jazz and lo-fi, an 808 kit for hip hop; the engine's own piano (recognised
+better than the SoundFont's) and its synths for electronic and ambient music.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class MixEQ:
+    """The style's master equaliser (before the master bus): a high-pass that removes rumble,
+    a low shelf for weight, a broad cut in the boxy low mids, a presence boost and a high shelf
+    that tames fizz. Gains in dB."""
+
+    highpass_hz: float = 28.0
+    low_shelf_hz: float = 75.0
+    low_db: float = 8.0
+    mid_hz: float = 500.0
+    mid_db: float = -4.0
+    mid_q: float = 0.7
+    presence_hz: float = 3200.0
+    presence_db: float = 3.0
+    high_shelf_hz: float = 9000.0
+    high_db: float = -4.0
+
+
+@dataclass(frozen=True)
+class Orchestra:
+    """One style's voices (by part role), drum kit (by drum role) and mix."""
+
+    voices: dict[str, str] = field(default_factory=dict)
+    kit: dict[str, str] = field(default_factory=dict)
+    eq: MixEQ = MixEQ()
+
+
+ORCHESTRATION: dict[str, Orchestra] = {
+    "lofi": Orchestra(
+        voices={"chords": "s:rhodes", "bass": "s:finger_bass", "melody": "s:clean_guitar"},
+        kit={"kick": "standard/kick", "snare": "standard/snare", "hat": "standard/hat"},
+        eq=MixEQ(low_db=9.0, mid_db=-4.0, presence_db=2.0, high_db=-3.0),
+    ),
+    "ambient": Orchestra(
+        voices={"bed": "s:strings_slow"},
+        eq=MixEQ(low_db=9.0, mid_db=-6.0, presence_db=3.0, high_db=-4.0),
+    ),
+    "cinematic": Orchestra(
+        voices={"bass": "s:strings_ensemble", "chords": "spiccato", "bed": "s:choir",
+                "melody": "s:french_horns"},
+        kit={"kick": "orchestra/kick", "snare": "orchestra/snare", "tom": "power/tom_low",
+             "hat": "standard/shaker", "crash": "orchestra/crash"},
+        eq=MixEQ(mid_db=-4.0, presence_db=3.0, high_db=-4.0),
+    ),
+    "corporate": Orchestra(
+        voices={"bass": "s:finger_bass", "arp": "s:muted_guitar", "melody": "s:marimba"},
+        kit={"kick": "standard/kick", "clap": "standard/clap", "snare": "standard/snare",
+             "hat": "standard/hat", "shaker": "standard/shaker", "crash": "standard/crash"},
+        eq=MixEQ(mid_db=-4.0, presence_db=3.0, high_db=-4.0),
+    ),
+    "electronic": Orchestra(
+        eq=MixEQ(mid_db=-3.0, presence_db=2.0, high_db=-4.0),
+    ),
+    "acoustic": Orchestra(
+        voices={"chords": "s:steel_guitar", "melody": "s:nylon_guitar",
+                "bass": "s:upright_bass"},
+        kit={"kick": "standard/kick", "snare": "standard/rim", "shaker": "standard/shaker"},
+        eq=MixEQ(low_db=9.0, mid_db=-5.0, presence_db=3.0, high_db=-3.0),
+    ),
+    "hiphop": Orchestra(
+        voices={"melody": "s:rhodes"},
+        kit={"kick": "808/kick", "snare": "standard/snare", "hat": "808/hat"},
+        eq=MixEQ(mid_db=-3.0, presence_db=6.0, high_db=-3.0),
+    ),
+    "piano": Orchestra(
+        eq=MixEQ(low_db=10.0, mid_db=-4.0, presence_db=3.0, high_db=0.0),
+    ),
+    "rock": Orchestra(
+        voices={"chords": "power:overdrive_guitar", "chords2": "power:overdrive_guitar",
+                "final": "octave:overdrive_guitar", "melody": "s:overdrive_guitar",
+                "bass": "s:picked_bass", "bed": "s:drawbar_organ"},
+        kit={"kick": "power/kick", "snare": "power/snare", "hat": "power/hat",
+             "crash": "power/crash", "tom": "power/tom_mid"},
+        eq=MixEQ(mid_db=-3.0, presence_db=-4.0, high_db=-4.0),
+    ),
+    "jazz": Orchestra(
+        voices={"chords": "s:rhodes", "bass": "s:upright_bass", "melody": "s:vibraphone"},
+        kit={"ride": "jazz/ride", "hat": "brush/pedal_hat", "kick": "jazz/kick",
+             "snare": "brush/snare", "crash": "jazz/crash"},
+        eq=MixEQ(mid_db=-4.0, presence_db=0.0, high_db=-4.0),
+    ),
+}
+
+
+def orchestra(style: str) -> Orchestra:
+    """The style's orchestration (an empty one, all synthesised, for a style not listed)."""
+    return ORCHESTRATION.get(style, Orchestra())

@@ -1,0 +1,168 @@
+"""How the harmony is played, one writer per manner, registered in ``COMPING`` (the styles'
+``comping``): sustained pads, Rhodes, hip-hop keys, pop piano with an arpeggio, house stabs,
+guitar strums, broken chords, power chords, jazz comping and a string ostinato; plus the quiet
+sustained bed under it all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from nemo_widgets.engine.music.harmony import bass_pitch, nearest_pitch
+from nemo_widgets.engine.music.parts.base import Bar, Piece
+
+BarComp = Callable[[Piece, Bar, np.random.Generator], None]
+
+
+def pad(piece: Piece) -> None:
+    """Every chord held for its whole length."""
+    for ev in piece.events:
+        for p in ev.voicing:
+            piece.add("chords", ev.start, ev.end - ev.start + 0.1, p, 0.45 + 0.3 * ev.energy)
+
+
+def rhodes(piece: Piece, bar: Bar, rng: np.random.Generator) -> None:
+    if bar.energy < 0.5 or bar.beats < 4:
+        piece.chord_hit("chords", bar, 0, 16, 0.55, rng, 0.01)
+        return
+    piece.chord_hit("chords", bar, 0, 8, 0.6, rng, 0.01)
+    ev = piece.chord_at(piece.step_time(bar, 6) + 1e-4)
+    piece.chord_hit("chords", bar, 6, 6, 0.48, rng, 0.008, ev.voicing[1:])
+
+
+def hiphop_keys(piece: Piece, bar: Bar, rng: np.random.Generator) -> None:
+    if bar.energy >= 0.6 and bar.beats == 4:
+        piece.chord_hit("chords", bar, 0, 10, 0.55, rng, 0.006)
+        piece.chord_hit("chords", bar, 10, 6, 0.45, rng, 0.006)
+    else:
+        piece.chord_hit("chords", bar, 0, 16, 0.55, rng, 0.006)
+
+
+def piano_pop(piece: Piece, bar: Bar, rng: np.random.Generator) -> None:
+    pattern = (0, 6, 10) if bar.energy >= 0.5 else (0, 8)
+    steps = [s for s in pattern if s < bar.beats * 4]
+    for k, s in enumerate(steps):
+        nxt = steps[k + 1] if k + 1 < len(steps) else bar.beats * 4
+        piece.chord_hit("chords", bar, s, nxt - s, 0.62 if s == 0 else 0.5, rng)
+    if bar.energy >= 0.55:
+        every = 1 if bar.energy >= 0.85 else 2
+        for s in range(0, bar.beats * 4, every):
+            ev = piece.chord_at(piece.step_time(bar, s) + 1e-4)
+            tones = [p + 12 for p in ev.voicing[:3]] + [ev.voicing[0] + 24]
+            order = tones + tones[-2:0:-1]
+            pitch = order[(s // every) % len(order)]
+            piece.chord_hit("arp", bar, s, every * 0.9, 0.55 if s % 4 == 0 else 0.42, rng,
+                            pitches=[pitch])
+
+
+def stabs(piece: Piece, bar: Bar, rng: np.random.Generator) -> None:
+    steps = (2, 6, 10, 14) if bar.energy >= 0.45 else (6, 14)
+    for s in steps:
+        if s < bar.beats * 4:
+            piece.chord_hit("chords", bar, s, 1.4, 0.7, rng)
+
+
+def strum(piece: Piece, bar: Bar, rng: np.random.Generator) -> None:
+    busy = ((0, "D"), (4, "D"), (6, "U"), (10, "U"), (12, "D"), (14, "U"))
+    strokes = [s for s in (busy if bar.energy >= 0.55 else ((0, "D"), (8, "D")))
+               if s[0] < bar.beats * 4]
+    for k, (s, way) in enumerate(strokes):
+        nxt = strokes[k + 1][0] if k + 1 < len(strokes) else bar.beats * 4
+        ev = piece.chord_at(piece.step_time(bar, s) + 1e-4)
+        low = bass_pitch(ev.chord.root, 40, 52)
+        strings = [low, *sorted(ev.voicing)]
+        if way == "U":
+            pitches = sorted(strings[-3:], reverse=True)
+            piece.chord_hit("chords", bar, s, nxt - s + 2, 0.45, rng, 0.008, pitches)
+        else:
+            piece.chord_hit("chords", bar, s, nxt - s + 2, 0.7 if s == 0 else 0.6, rng,
+                            0.012, strings)
+
+
+def broken(piece: Piece, bar: Bar, rng: np.random.Generator) -> None:
+    every = 2 if bar.energy >= 0.45 else 4
+    end = piece.bar_end(bar)
+    for s in range(0, bar.beats * 4, every):
+        t = piece.step_time(bar, s)
+        ev = piece.chord_at(t + 1e-4)
+        v = sorted(ev.voicing)[:3]
+        order = [v[0], v[1 % len(v)], v[2 % len(v)], v[1 % len(v)]]
+        pitch = order[(s // every) % 4]
+        vel = (0.5 if s == 0 else 0.4) + 0.15 * bar.energy
+        jitter = float(np.clip(rng.normal(0, 0.004), -0.01, 0.01))
+        piece.add("chords", t + jitter, end - t + 0.25, pitch, vel)
+
+
+def power(piece: Piece, bar: Bar, rng: np.random.Generator) -> None:
+    for role, delay in (("chords", 0.0), ("chords2", 0.011)):
+        if bar.energy >= 0.55:
+            for s in range(0, bar.beats * 4, 2):
+                low = bass_pitch(piece.chord_at(piece.step_time(bar, s) + 1e-4).chord.root,
+                                 40, 52)
+                t = piece.step_time(bar, s) + delay
+                piece.add(role, t, piece.grid.period * 0.42, low, 0.85 if s % 4 == 0 else 0.7)
+        else:
+            for off, chord in bar.chords:
+                t = piece.grid.time(bar.beat + off) + delay
+                piece.add(role, t, piece.bar_end(bar) - t, bass_pitch(chord.root, 40, 52), 0.8)
+
+
+def jazz(piece: Piece, bar: Bar, rng: np.random.Generator) -> None:
+    options = (((0, 5), (6, 4)), ((6, 2), (14, 5)), ((4, 3), (10, 4)), ((0, 10),),
+               ((2, 3), (8, 6)))
+    choice = options[int(rng.integers(len(options)))]
+    for s, length in choice:
+        if s < bar.beats * 4:
+            piece.chord_hit("chords", bar, s, length, 0.5, rng, 0.004)
+
+
+def ostinato(piece: Piece, bar: Bar, rng: np.random.Generator) -> None:
+    every = 1 if bar.energy >= 0.8 else 2 if bar.energy >= 0.4 else 4
+    for s in range(0, bar.beats * 4, every):
+        ev = piece.chord_at(piece.step_time(bar, s) + 1e-4)
+        low = nearest_pitch(ev.chord.root, 50, 45, 57)
+        third = ev.chord.intervals[1] if len(ev.chord.intervals) > 2 else 7
+        cells = [low, low + 7, low + 12, low + 7, low + 12 + third, low + 7, low + 12, low + 7]
+        pitch = cells[(s // every) % len(cells)]
+        piece.chord_hit("chords", bar, s, every * 0.8, 0.75 if s % 4 == 0 else 0.55, rng,
+                        pitches=[pitch])
+
+
+def bar_by_bar(writer: BarComp) -> Callable[[Piece], None]:
+    """A whole-piece writer from a bar writer, with the comping's own random stream."""
+    def write(piece: Piece) -> None:
+        rng = piece.rng("comping")
+        for bar in piece.bars:
+            writer(piece, bar, rng)
+    write.__doc__ = writer.__doc__
+    return write
+
+
+COMPING: dict[str, Callable[[Piece], None]] = {
+    "pad": pad,
+    "rhodes": bar_by_bar(rhodes),
+    "hiphop_keys": bar_by_bar(hiphop_keys),
+    "piano_pop": bar_by_bar(piano_pop),
+    "stabs": bar_by_bar(stabs),
+    "strum": bar_by_bar(strum),
+    "broken": bar_by_bar(broken),
+    "power": bar_by_bar(power),
+    "jazz": bar_by_bar(jazz),
+    "ostinato": bar_by_bar(ostinato),
+}
+
+
+def bed(piece: Piece) -> None:
+    """The quiet sustained pad under the chords that keeps the sound continuous."""
+    if piece.style.bed and "bed" in piece.style.parts:
+        for ev in piece.events:
+            for p in ev.bed:
+                piece.add("bed", ev.start, ev.end - ev.start + 0.05, p, 0.6)
+
+
+def write_harmony(piece: Piece) -> None:
+    """The chords in the style's comping manner, then the bed."""
+    COMPING[piece.style.comping](piece)
+    bed(piece)

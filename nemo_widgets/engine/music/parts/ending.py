@@ -1,0 +1,97 @@
+"""The ending: the band lets go together before the final hit, and the tonic chord lands on it
+and rings toward the last sample.
+"""
+
+from __future__ import annotations
+
+from nemo_widgets.engine.music.harmony import Chord, bass_pitch, nearest_pitch, parse_chord
+from nemo_widgets.engine.music.parts.base import ChordEvent, Note, Piece
+from nemo_widgets.engine.music.synth import INSTRUMENTS
+
+
+def final_voicing(chord: Chord, low: int, high: int) -> list[int]:
+    """The last chord in root position with the root doubled and on top (1-5-1-3-1, colour
+    tones inside): the ear — and a chroma analysis, which weighs the octaves around C5 most —
+    should hear the key's home note, not the fifth that rich timbres pile up."""
+    root = nearest_pitch(chord.root, low + 2, low, low + 11)
+    ivs = chord.intervals
+    third = next((i for i in ivs if i in (3, 4)), None)
+    fifth = 7 if 7 in ivs else next((i for i in ivs if i in (6, 8)), 7)
+    notes = [root, root + fifth, root + 12]
+    if third is not None:
+        notes.append(root + 12 + third)
+    notes += [root + 12 + (i % 12) for i in ivs if i not in (0, 3, 4, 6, 7, 8, 12)]
+    notes = [n for n in notes if n <= high + 7]
+    notes.append(root + 24 if root + 24 <= high + 12 else root + 12)
+    return sorted(set(notes))
+
+
+def damp_before(piece: Piece, t: float, release: float = 0.25) -> None:
+    """Stop every pitched note still sounding at ``t`` (the final hit) with a short release:
+    the band lets go together, so the final chord rings out alone instead of blurring with
+    the long tails of the chord before it."""
+    damped: list[Note] = []
+    for note in piece.notes:
+        part = piece.style.parts.get(note.role)
+        inst = INSTRUMENTS.get(part.instrument) if part else None
+        if inst is not None and note.start < t:
+            tail = inst.ring if inst.ring is not None else note.dur + inst.release
+            if note.start + min(tail, note.dur + inst.release) > t:
+                note = Note(note.role, note.start, max(min(note.dur, t - note.start), 0.01),
+                            note.pitch, note.vel, release)
+        damped.append(note)
+    piece.notes = damped
+
+
+def ring_out(piece: Piece) -> Chord:
+    """The tonic chord on the final hit, held or ringing to the last sample."""
+    style = piece.style
+    m = 1 if piece.minor else 0
+    chord = parse_chord(style.final[m], piece.tonic)
+    t = piece.final_time
+    tail = max(piece.plan.duration_s - t, 0.05)
+    low, high = style.chord_range
+    voicing = final_voicing(chord, low, high)
+
+    def place(role: str, pitch: int, vel: float) -> None:
+        """Sustaining voices release so as to fade by the end; slow pads start early enough
+        to be at full level on the hit; struck voices just ring."""
+        part = style.parts.get(role)
+        inst = INSTRUMENTS.get(part.instrument) if part else None
+        if inst is None or inst.ring is not None:
+            piece.add(role, t, tail, pitch, vel)
+            return
+        early = min(inst.attack * 0.9, 1.2, max(t, 0.0))
+        hold = max(0.15, tail - min(inst.release, tail * 0.6))
+        piece.add(role, t - early, hold + early, pitch, vel)
+
+    if style.comping == "power" and "final" in style.parts:
+        place("final", bass_pitch(piece.tonic, 40, 52), 0.9)
+    else:
+        for p in voicing:
+            place("chords", p, 0.7)
+    if style.bed and "bed" in style.parts:
+        for p in final_voicing(chord, 55, 74):
+            place("bed", p, 0.6)
+    place("bass", bass_pitch(piece.tonic, style.final_bass_floor, 48), 0.85)
+    if "melody" in style.parts:
+        low_m, high_m = style.melody_range
+        target = max(piece.last_melody or 0.0, (low_m + high_m) / 2)
+        place("melody", nearest_pitch(piece.tonic, target, low_m, high_m), 0.7)
+    if piece.plan.drums and style.drums:
+        if "kick" in style.parts:
+            piece.add("kick", t, 0.1, 0, 1.0)
+            piece.kicks.append(t)
+        if "crash" in style.parts:
+            piece.add("crash", t, 0.1, 0, 0.9)
+    piece.events.append(ChordEvent(t, piece.plan.duration_s, chord, 0.5, voicing))
+    return chord
+
+
+ENDINGS = {"ring": ring_out}
+
+
+def write_ending(piece: Piece) -> Chord:
+    """Damp what still rings at the final hit, then the style's ending; the final chord."""
+    damp_before(piece, piece.final_time)
+    return ENDINGS["ring"](piece)

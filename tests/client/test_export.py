@@ -1,0 +1,61 @@
+"""Render answers, render ids and the download fallback."""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+
+from nemo_widgets import protocol
+from nemo_widgets.client import (
+    AsyncNemoClient,
+    ClientSettings,
+)
+from nemo_widgets.client.export import RenderJob, new_render_id
+from tests.client.fakes import token_answer
+
+
+def test_render_answers_of_both_shapes():
+    top = RenderJob.from_answer({"id": "r1", "status": "completed", "progress": 100,
+                                 "output": {"url": "http://h/r.mp4"}}, "r1")
+    inner = RenderJob.from_answer({"success": True, "data": {
+        "status": "completed", "progress": 100, "outputUrl": "http://h/s.mp4"}}, "r2")
+    assert (top.status, top.url) == ("completed", "http://h/r.mp4")
+    assert (inner.status, inner.url, inner.id) == ("completed", "http://h/s.mp4", "r2")
+    ids = [new_render_id() for _ in range(50)]
+    assert len(set(ids)) == 50 and all(i.startswith("render_") for i in ids)
+
+
+def test_download_falls_back_to_the_proxy_and_never_sends_the_token_elsewhere(tmp_path):
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        path = request.url.path
+        if path == protocol.PATH_ANONYMOUS_TOKEN:
+            return token_answer()
+        if path == protocol.PATH_RENDER_SUBMIT:
+            return httpx.Response(200, json={"id": "x", "status": "pending", "progress": 0})
+        if path.startswith("/api/render/proxy/lambda/"):
+            return httpx.Response(200, json={"success": True, "data": {
+                "status": "completed", "progress": 100,
+                "outputUrl": "https://cdn.other.test/out.mp4"}})
+        if request.url.host == "cdn.other.test":
+            return httpx.Response(403, text="denied")
+        if path.endswith("/download"):
+            return httpx.Response(200, content=b"MP4DATA" * 100,
+                                  headers={"content-length": "700"})
+        raise AssertionError(path)
+
+    client = AsyncNemoClient("http://fake.test", settings=ClientSettings(config_dir=tmp_path),
+                             http_transport=httpx.MockTransport(handler))
+    draft = {"t": [{"tt": 7, "sg": [{"kind": "text", "text": "x", "start_ms": 0,
+                                     "duration_ms": 1000}]}], "d": 1000,
+             "m": {"width": 1080, "height": 1080}}
+    result = asyncio.run(client.export(None, tmp_path / "out.mp4", draft=draft))
+    assert result.path.read_bytes() == b"MP4DATA" * 100
+    assert result.url == "https://cdn.other.test/out.mp4"
+    assert (result.width, result.height, result.duration_s) == (1080, 1080, 1.0)
+    assert not (tmp_path / "out.mp4.part").exists()
+    cdn = [r for r in seen if r.url.host == "cdn.other.test"]
+    assert cdn and "authorization" not in cdn[0].headers
