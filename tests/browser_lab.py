@@ -28,7 +28,7 @@ CHECKOUT = Path(__file__).resolve().parents[1]
 (possibly stale or broken) installation the environment holds."""
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync"]
+                 "--disable-sync", "--autoplay-policy=no-user-gesture-required"]
 
 
 def free_port() -> int:
@@ -63,6 +63,10 @@ def jupyter_lab(root: Path, env: dict[str, str], log_path: Path) -> Iterator[Lab
     home = root.parent / f"{root.name}-jupyter"
     for name in ("config", "data", "runtime", "settings", "workspaces"):
         (home / name).mkdir(parents=True, exist_ok=True)
+    # No "notified about official Jupyter news?" toast over the page (and no fetch for it).
+    news = home / "settings" / "@jupyterlab" / "apputils-extension"
+    news.mkdir(parents=True, exist_ok=True)
+    (news / "notification.jupyterlab-settings").write_text('{"fetchNews": "false"}')
     python_path = os.pathsep.join(p for p in (str(CHECKOUT), os.environ.get("PYTHONPATH"))
                                   if p)
     full_env = {**os.environ, **env, "PYTHONPATH": python_path,
@@ -73,7 +77,8 @@ def jupyter_lab(root: Path, env: dict[str, str], log_path: Path) -> Iterator[Lab
     command = [sys.executable, "-m", "jupyterlab", "--no-browser", f"--port={port}",
                "--ip=127.0.0.1", f"--IdentityProvider.token={token}",
                f"--ServerApp.root_dir={root}", "--ServerApp.open_browser=False",
-               "--LabApp.news_url=", "--LabServerApp.check_for_updates_class="
+               "--LabApp.news_url=", "--LabApp.expose_app_in_browser=True",
+               "--LabServerApp.check_for_updates_class="
                "jupyterlab.handlers.announcements.NeverCheckForUpdate"]
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         command.append("--allow-root")  # CI runs as root
@@ -199,11 +204,19 @@ class DevToolsPage:
         self._socket.close()
 
 
-def run_first_cell(page: Any, lab: Lab, notebook: str) -> None:
-    """Open ``notebook`` and run its first cell once the kernel is idle."""
-    page.goto(lab.notebook_url(notebook))
+def run_first_cell(page: Any, lab: Lab, notebook: str, *, navigate: bool = True) -> None:
+    """Open ``notebook`` (unless it is open) and run its first cell once the kernel is idle."""
+    if navigate:
+        page.goto(lab.notebook_url(notebook))
     page.locator(".jp-Notebook .jp-Cell").first.wait_for(timeout=90_000)
     page.wait_for_function("(document.querySelector('#jp-main-statusbar') || {textContent: ''})"
                            ".textContent.includes('| Idle')", timeout=90_000)
     page.locator(".jp-Notebook .jp-Cell .jp-InputArea-editor").first.click()
     page.keyboard.press("Shift+Enter")
+
+
+def restart_kernel(page: Any) -> None:
+    """Restart the notebook's kernel as a user does: Kernel ▸ Restart Kernel…, then Restart.
+    (Needs the lab started with ``expose_app_in_browser``, as ``jupyter_lab`` does.)"""
+    page.evaluate("() => { window.jupyterapp.commands.execute('kernelmenu:restart'); }")
+    page.locator(".jp-Dialog .jp-mod-accept").click()

@@ -62,7 +62,9 @@ def test_turn_streams_tools_and_explains_itself(session):
     events = context["events"]
     assert "generate_music" in tool_calls(events)
     reply = " ".join(texts(events))
-    assert "BPM" in reply and "Why" in reply
+    reasons = [p["text"] for e in events if isinstance(e, dict)
+               for p in (e.get("content") or {}).get("parts", []) if p.get("thought")]
+    assert "BPM" in reply and reasons, "the reply, and its reasons as thought parts"
     assert api.credits()["available"] == 100 - 20, "music costs its documented price"
     draft = api.state(session_id)["draft"]
     bgm = [t for t in draft["t"] if t.get("role") == "bgm"]

@@ -19,7 +19,8 @@ from typing import Any
 
 import httpx
 
-from nemo_widgets import __version__, protocol
+from nemo_widgets import protocol
+from nemo_widgets._version import __version__
 from nemo_widgets.client.auth import Credentials, Identity
 from nemo_widgets.client.config import ClientSettings
 from nemo_widgets.client.envelope import transport_failure, unwrap

@@ -15,11 +15,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--host", default=None)
     parser.add_argument("--port", type=int, default=None)
     parser.add_argument("--home", type=Path, default=None)
+    parser.add_argument("--profile", choices=("local", "cloud", "faults"), default=None,
+                        help="local (default): plain, credits never block; cloud: behaves like "
+                             "NemoVideo's cloud; faults: cloud plus injected failures")
     parser.add_argument("--quiet", action="store_true")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    overrides = {k: v for k, v in {"host": args.host, "port": args.port,
-                                   "home": args.home}.items() if v is not None}
+    overrides = {k: v for k, v in {"host": args.host, "port": args.port, "home": args.home,
+                                   "profile": args.profile}.items() if v is not None}
     serve(EngineSettings.from_env(**overrides), announce=not args.quiet)
 
 

@@ -26,7 +26,7 @@ from nemo_widgets.engine.errors import EngineError
 from nemo_widgets.engine.guards import RequestGuard
 from nemo_widgets.engine.media.sweeper import TmpSweeper
 from nemo_widgets.engine.routes import agent, auth, files, render, sessions, upload
-from nemo_widgets.engine.routes.answers import Health
+from nemo_widgets.engine.routes.answers import Health, errors
 from nemo_widgets.engine.services import Engine, error_body
 from nemo_widgets.engine.settings import EngineSettings
 
@@ -63,7 +63,7 @@ def create_app(settings: EngineSettings | None = None) -> FastAPI:
     for router in ROUTERS:
         app.include_router(router)
 
-    @app.get(protocol.PATH_HEALTH, tags=["engine"], response_model=Health)
+    @app.get(protocol.PATH_HEALTH, tags=["engine"], response_model=Health, responses=errors())
     def health() -> dict[str, object]:
         """Liveness and identity, so a helper can tell its own engine from another program."""
         return {"status": "ok", "engine": "nemo-widgets", "version": __version__,
@@ -96,7 +96,14 @@ def install_error_handlers(app: FastAPI) -> None:
                             status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
-    async def on_http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def on_http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400:  # FastAPI could not parse the body: a bad body, like 422
+            message = ("The body is not valid JSON (or is nested too deeply to read); send the "
+                       "JSON object the route documents in /openapi.json.")
+            if request.url.path == protocol.PATH_RUN_SSE:
+                return JSONResponse({"detail": [{"type": "json_invalid", "loc": ["body"],
+                                                 "msg": message}]}, status_code=422)
+            return JSONResponse(error_body(protocol.CODE_BAD_REQUEST, message), status_code=422)
         return JSONResponse(error_body(exc.status_code, str(exc.detail)),
                             status_code=exc.status_code, headers=exc.headers)
 

@@ -45,6 +45,22 @@ def _walk(value: Any, max_depth: int) -> None:
             stack.extend((v, depth + 1) for v in item)
 
 
+_NUMBERS = ("start_ms", "duration_ms", "source_in_ms", "volume", "fade_in_ms", "fade_out_ms")
+_TEXTS = ("source", "text", "kind", "id", "label")
+
+
+def _check_segment(track: int, segment: dict[str, Any]) -> None:
+    for key in _NUMBERS:
+        value = segment.get(key)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
+            raise BadRequest(f"Track {track}: a segment's `{key}` must be a number, not "
+                             f"{type(value).__name__}.")
+    for key in _TEXTS:
+        value = segment.get(key)
+        if value is not None and not isinstance(value, str):
+            raise BadRequest(f"Track {track}: a segment's `{key}` must be a string.")
+
+
 def checked_draft(draft: Any, *, max_depth: int) -> Timeline:
     """The client's draft as a ``Timeline``, or ``BadRequest`` (422) naming what to fix."""
     if not isinstance(draft, dict):
@@ -57,6 +73,8 @@ def checked_draft(draft: Any, *, max_depth: int) -> Timeline:
         segments = track.get("sg", [])
         if not isinstance(segments, list) or not all(isinstance(s, dict) for s in segments):
             raise BadRequest(f"Track {number}'s `sg` must be a list of segment objects.")
+        for segment in segments:
+            _check_segment(number, segment)
     for key in ("d",):
         if key in draft and (isinstance(draft[key], bool)
                              or not isinstance(draft[key], (int, float))):

@@ -9,8 +9,9 @@ In order, before any route runs:
    access key (``NEMO_ENGINE_ACCESS_KEY``; the only bearer that may ask for anonymous tokens)
    or a user token.
 3. Requests with a body that need a token are authenticated before their body is read.
-4. Bodies other than multipart uploads are read whole, at most ``max_json_bytes`` (413 beyond,
-   counted while reading, whatever ``Content-Length`` says), and then handed to the route.
+4. Bodies other than multipart uploads (to the upload route) are read whole, at most
+   ``max_json_bytes`` (413 beyond, counted while reading, whatever ``Content-Length`` says),
+   and then handed to the route.
 """
 
 from __future__ import annotations
@@ -32,6 +33,9 @@ from nemo_widgets.engine.services import Engine, bearer
 from nemo_widgets.engine.settings import LOOPBACK_NAMES
 
 _OPEN_PATHS = (protocol.PATH_ANONYMOUS_TOKEN,)
+_UPLOAD_PREFIX = protocol.TEMPLATE_UPLOAD.split("{", 1)[0]
+DRAIN_FACTOR = 4
+"""A refused body up to this many times the limit is read (not kept) before the 413."""
 """Body-carrying routes that need no user token."""
 
 
@@ -49,7 +53,7 @@ def allowed_hosts(host: str, extra: tuple[str, ...], exposed: bool) -> frozenset
     if exposed:
         for name in (socket.gethostname(), socket.getfqdn()):
             names.add(name.lower())
-    return frozenset(names - {"0.0.0.0", "::", ""})
+    return frozenset(names - {""})
 
 
 class RequestGuard:
@@ -105,13 +109,16 @@ class RequestGuard:
 
     async def _read_body(self, scope: Scope, headers: dict[str, str],
                          receive: Receive) -> Receive:
-        if headers.get("content-type", "").lower().startswith("multipart/"):
+        if (headers.get("content-type", "").lower().startswith("multipart/")
+                and scope["path"].startswith(_UPLOAD_PREFIX)):
             return receive  # streamed to disk by the upload route, with its own limits
         limit = self.engine.settings.max_json_bytes
         too_large = BodyTooLarge(f"The request body is larger than {limit} bytes, the limit "
                                  "for JSON (NEMO_ENGINE_MAX_JSON_BYTES).")
         declared = headers.get("content-length", "")
         if declared.isdigit() and int(declared) > limit:
+            if int(declared) <= DRAIN_FACTOR * limit:
+                await _drain(receive, DRAIN_FACTOR * limit)
             raise too_large
         body = bytearray()
         while True:
@@ -120,6 +127,7 @@ class RequestGuard:
                 break
             body += message.get("body", b"")
             if len(body) > limit:
+                await _drain(receive, DRAIN_FACTOR * limit - len(body))
                 raise too_large
             if not message.get("more_body", False):
                 break
@@ -132,6 +140,18 @@ class RequestGuard:
             return {"type": "http.request", "body": bytes(body), "more_body": False}
 
         return replay
+
+
+async def _drain(receive: Receive, budget: int) -> None:
+    """Read and drop the rest of a refused body, up to ``budget`` bytes, so that an ordinary
+    client sees the 413 instead of a connection reset; beyond that the connection is closed."""
+    while budget > 0:
+        message = await receive()
+        if message["type"] != "http.request":
+            return
+        budget -= len(message.get("body", b""))
+        if not message.get("more_body", False):
+            return
 
 
 async def _refuse(send: Send, exc: EngineError) -> None:

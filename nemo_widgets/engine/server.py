@@ -132,8 +132,11 @@ def running_engine(home: Path | None = None) -> EngineInfo | None:
         url, pid = str(state["url"]), int(state["pid"])
     except (OSError, ValueError, KeyError, TypeError):
         return None
+    headers = {}
+    with contextlib.suppress(OSError):  # an engine bound beyond loopback wants its access key
+        headers["Authorization"] = "Bearer " + (home / ACCESS_KEY_FILE).read_text().strip()
     try:
-        answer = httpx.get(url + protocol.PATH_HEALTH, timeout=2.0).json()
+        answer = httpx.get(url + protocol.PATH_HEALTH, timeout=2.0, headers=headers).json()
     except (httpx.HTTPError, ValueError):
         return None
     if answer.get("pid") != pid or Path(answer.get("home", "")) != home:

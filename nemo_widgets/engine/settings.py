@@ -82,6 +82,10 @@ class EngineSettings:
     keepalive_s: float = 5.0
     heartbeat_style: str = "bare"  # "bare" (data:), "json" ({"type":"heartbeat"}), "comment"
     render_workers: int = 1
+    allowed_hosts: tuple[str, ...] = ()
+    """Extra ``Host`` header names accepted besides loopback and the bound host (``*``: any)."""
+    access_key: str = field(default="", repr=False)
+    """The bearer every request needs when the engine listens beyond loopback."""
     # Limits of media work (engine-media; each is explained in docs/security-media.md).
     render_max_duration_s: float = 7200.0  # a render's total length
     render_max_tracks: int = 64
@@ -96,10 +100,6 @@ class EngineSettings:
     tmp_sweep_interval_s: float = 600.0  # 0: sweep tmp/ only at start-up
     tmp_sweep_grace_s: float = 900.0  # unclaimed leftovers younger than this are kept
     analyse_on_upload: bool = True  # analyse uploaded videos at once, before music is asked
-    allowed_hosts: tuple[str, ...] = ()
-    """Extra ``Host`` header names accepted besides loopback and the bound host (``*``: any)."""
-    access_key: str = field(default="", repr=False)
-    """The bearer every request needs when the engine listens beyond loopback."""
     emulation: EmulationOptions = field(default_factory=EmulationOptions)
 
     def __post_init__(self) -> None:
@@ -115,6 +115,14 @@ class EngineSettings:
     def tokens_rate_limited(self) -> bool:
         """Whether anonymous tokens are limited per client id (429); not on ``local``."""
         return has_cloud_habits(self.profile)
+
+    @property
+    def profile_note(self) -> str:
+        """Said after a refusal the local profile would not make, so that the user of a local
+        engine knows it is a setting, not the cloud's account."""
+        return (f" (This engine runs the {self.profile} profile, NEMO_ENGINE_PROFILE="
+                f"{self.profile}; the default local profile records credits but never blocks, and "
+                "has no token limit.)")
 
     @property
     def exposed(self) -> bool:

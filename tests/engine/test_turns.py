@@ -114,13 +114,14 @@ def test_undo_and_redo_through_the_history_tool(tmp_path, store):
     current = store.session(session.session_id, session.user_id)
     context = ToolContext(run._settings, store, MediaLibrary(store), current, "en")
     outcome = HistoryTool().run(context, {"kind": "undo"})
-    assert outcome.reply == "Undid the last change (1 more can be undone)."
+    assert outcome.reply == "Undid the last change."
+    assert outcome.calls[0].result == {"status": "ok", "can_undo": 1, "can_redo": 1}
     assert store.session(session.session_id, session.user_id).draft == after_one
     HistoryTool().run(context, {"kind": "undo"})
     assert store.session(session.session_id, session.user_id).draft == PLACED
-    assert HistoryTool().run(context, {"kind": "undo"}).reply == "There is nothing to undo."
+    assert HistoryTool().run(context, {"kind": "undo"}).reply == "There is nothing to undo yet."
     chinese = ToolContext(run._settings, store, MediaLibrary(store), current, "zh")
-    assert HistoryTool().run(chinese, {"kind": "redo"}).reply.startswith("已恢复修改")
+    assert HistoryTool().run(chinese, {"kind": "redo"}).reply == "已重做刚才撤销的操作。"
     assert store.session(session.session_id, session.user_id).draft == after_one
 
 
@@ -133,7 +134,8 @@ def test_use_music_places_an_earlier_version(tmp_path, store):
     context = ToolContext(EngineSettings.from_env(env={}, home=tmp_path), store,
                           MediaLibrary(store), current, "en")
     outcome = HistoryTool().run(context, {"kind": "use_music", "version": 2})
-    assert outcome.timeline is not None and "version 2 (Take 2)" in (outcome.reply or "")
+    assert outcome.timeline is not None
+    assert outcome.reply == "Switched the background music to version 2."
     bgm = [s for t in outcome.timeline.tracks if t.role == "bgm" for s in t.segments]
     assert [s.source for s in bgm] == ["2" * 64]
     assert bgm[0].duration_ms == 4000
@@ -155,12 +157,12 @@ def test_a_failed_tool_is_shown_refunded_and_changes_nothing(tmp_path, store):
 
 
 def test_music_options_and_seed_follow_the_request():
-    request = MusicRequest(prompt="lofi", variation=None, bpm=90)
-    request.seed = 7  # type: ignore[attr-defined]  # a field CONTRACTS §1 adds
-    request.style = "lofi"  # type: ignore[attr-defined]
+    request = MusicRequest(prompt="lofi", variation=None, bpm=90, seed=7, style="lofi")
     assert choose_seed(Timeline.from_draft(PLACED), request, None, 0) == 7
-    assert compose_options(request, {"style": None}) == {"style": "lofi"}
-    assert compose_options(request, {}) == {}
+    assert compose_options(request) == {"style": "lofi", "sections": None, "duration_s": None}
+    calm = [{"start_s": 0, "end_s": 10, "shape": "calm"}]
+    sectioned = MusicRequest(prompt="x", sections=calm, duration_s=15.0)
+    assert compose_options(sectioned) == {"style": None, "sections": calm, "duration_s": 15.0}
 
 
 def test_the_cloud_hooks_make_some_edits_silent(tmp_path, store):
@@ -171,3 +173,17 @@ def test_the_cloud_hooks_make_some_edits_silent(tmp_path, store):
         events = turn(run, store, session, text)
         replies.append([p["text"] for e in events for p in e["content"]["parts"] if "text" in p])
     assert replies[2] == [], "the third turn's single edit ends without text"
+
+
+def test_the_agents_undo_and_redo_run_through_the_runner(tmp_path, store):
+    run = runner(tmp_path, store, profile="local")
+    session = session_of(store)
+    turn(run, store, session, 'add a title "One"')
+    with_title = store.session(session.session_id, session.user_id).draft
+    events = turn(run, store, session, "undo")
+    said = [p["text"] for e in events for p in e["content"]["parts"] if "text" in p]
+    assert said == ["Undid the last change."]
+    assert store.session(session.session_id, session.user_id).draft == PLACED
+    turn(run, store, session, "重做")
+    assert store.session(session.session_id, session.user_id).draft == with_title
+    assert store.balance(session.user_id) == (95, 0), "undo and redo are free"

@@ -14,7 +14,8 @@ from pydantic import BaseModel, ConfigDict, Field
 T = TypeVar("T")
 
 _ERROR_MEANINGS = {
-    400: "Bad request (a missing header, a host that is not allowed, a refused value).",
+    400: "4000: a `Host` outside the allow-list (DNS rebinding guard), or a refused value "
+         "such as a missing `X-Client-Id`.",
     401: "1001: missing, unknown or expired bearer token.",
     402: "2001: not enough credits (cloud profile), or export blocked by the plan.",
     404: "1002: session not found, or 4004: no such render or file.",
@@ -25,7 +26,8 @@ _ERROR_MEANINGS = {
     415: "4001: unsupported file or body type.",
     422: "4000: a body that does not follow the schema; the message says what to fix.",
     429: "Rate limit: one anonymous token per client id per window (cloud profile).",
-    507: "The disk holding the engine's folder is full; the message names it and the fix.",
+    500: "The engine may not write to its own folder; the message names it and the fix.",
+    507: "The disk holding the engine's folder is full; the message says what to free.",
 }
 
 
@@ -44,9 +46,10 @@ class AdkError(BaseModel):
 
 
 def errors(*statuses: int, adk: tuple[int, ...] = ()) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI ``responses`` for these error statuses (``adk``: ADK's ``{"detail"}`` shape)."""
+    """OpenAPI ``responses`` for these error statuses (``adk``: ADK's ``{"detail"}`` shape);
+    400 is on every route, since the ``Host`` guard answers before any route."""
     out: dict[int | str, dict[str, Any]] = {}
-    for status in sorted({*statuses, *adk}):
+    for status in sorted({400, *statuses, *adk}):  # 400: a Host outside the allow-list
         model = AdkError if status in adk else ErrorBody
         out[status] = {"model": model, "description": _ERROR_MEANINGS.get(status, "Error.")}
     return out

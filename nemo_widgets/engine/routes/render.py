@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field
 
 from nemo_widgets import protocol
 from nemo_widgets.engine.drafts import checked_draft
-from nemo_widgets.engine.errors import BadRequest, NotFound, RenderError
+from nemo_widgets.engine.errors import BadRequest, NotFound
 from nemo_widgets.engine.render import validate_draft
 from nemo_widgets.engine.routes.answers import RenderJob, errors
 from nemo_widgets.engine.services import Engine, EngineDep, UserDep, base_url
@@ -57,10 +57,11 @@ def render_answer(job: RenderRecord, root: str) -> dict[str, Any]:
     return answer
 
 
-def _check_sources(engine: Engine, user_id: str, body: RenderBody) -> None:
-    timeline = checked_draft(body.draft, max_depth=engine.settings.max_json_depth)
-    if not timeline.renderable:
-        raise RenderError("The draft has nothing to render: add media to the timeline first.")
+def _check_draft(engine: Engine, user_id: str, body: RenderBody) -> None:
+    """Readable (422), renderable within the render limits (400), and only the user's media
+    (422) — all before any job exists."""
+    checked_draft(body.draft, max_depth=engine.settings.max_json_depth)
+    timeline = validate_draft(body.draft, engine.jobs.limits)
     foreign = engine.library.foreign_sources(user_id, timeline)
     if foreign:
         raise BadRequest(f"The draft uses media that is not yours ({len(foreign)} source(s), "
@@ -74,8 +75,7 @@ def submit_render(body: RenderBody, request: Request, engine: EngineDep,
     """Record the job (the id is the client's and must be new) and start it in the background."""
     if body.sessionId:
         engine.store.session(body.sessionId, user.user_id)
-    _check_sources(engine, user.user_id, body)
-    validate_draft(body.draft, engine.jobs.limits)  # canvas and limits: a 400 before any job
+    _check_draft(engine, user.user_id, body)
     job = engine.store.create_render(body.id, user.user_id, body.sessionId, body.draft)
     engine.jobs.submit(job.key)
     return render_answer(job, base_url(request))

@@ -37,7 +37,8 @@ _BODY_DOC = {"requestBody": {"content": {
 
 
 @router.post(protocol.TEMPLATE_UPLOAD, response_model=Envelope[UploadData],
-             responses=errors(400, 401, 404, 408, 413, 415, 422, 507), openapi_extra=_BODY_DOC)
+             responses=errors(400, 401, 404, 408, 413, 415, 422, 500, 507),
+             openapi_extra=_BODY_DOC)
 async def upload(user: str, session_id: str, request: Request, engine: EngineDep,
                  current: UserDep) -> dict[str, Any]:
     """Store each file content-addressed, probe it, and add it to the session's media."""

@@ -24,7 +24,8 @@ def choose(plan: TurnPlan, draft: dict[str, Any]) -> tuple[Tool, dict[str, Any]]
         shown = [a for a in plan.actions if a.name != MusicTool.name]
         return MusicTool(), {"request": plan.needs_music, "actions": shown,
                              "draft": plan.draft if plan.draft is not None else draft}
-    return EditTool(), {"actions": plan.actions, "draft": plan.draft, "reply": plan.reply}
+    return EditTool(), {"actions": plan.actions, "draft": plan.draft, "reply": plan.reply,
+                        "reasons": list(plan.reasons)}
 
 
 __all__ = ["EditTool", "HistoryTool", "MusicTool", "Tool", "ToolContext", "ToolFailed",

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from nemo_widgets.engine.agent.language import Language
 from nemo_widgets.engine.agent.model import ToolAction
 from nemo_widgets.engine.errors import EngineError
 from nemo_widgets.engine.library import MediaLibrary
@@ -28,19 +29,20 @@ class ToolContext:
     store: Store
     library: MediaLibrary
     session: SessionRecord
-    language: str
+    language: Language
     """The reply language the agent chose for this message (``en`` or ``zh``)."""
 
 
 @dataclass
 class ToolOutcome:
-    """What a tool did: calls to show, the new timeline (None: unchanged), the reply, and
-    new generated-media entries for the session."""
+    """What a tool did: calls to show, the new timeline (None: unchanged), the reply, the
+    reasons behind it (sent apart, for a "Why?" fold) and new generated-media entries."""
 
     calls: list[ToolAction]
     timeline: Timeline | None = None
     reply: str | None = None
     generated: list[dict[str, Any]] = field(default_factory=list)
+    reasons: tuple[str, ...] = ()
 
 
 class ToolFailed(EngineError):

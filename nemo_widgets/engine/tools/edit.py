@@ -12,7 +12,7 @@ from nemo_widgets.timeline import Timeline
 
 class EditTool:
     """args: ``actions`` (the agent's executed tool calls), ``draft`` (the new draft or None),
-    ``reply`` (the agent's words or None)."""
+    ``reply`` (the agent's words or None), ``reasons`` (why, if the agent says)."""
 
     name = "edit"
 
@@ -20,4 +20,4 @@ class EditTool:
         draft = args.get("draft")
         return ToolOutcome(calls=list(args.get("actions", [])),
                            timeline=Timeline.from_draft(draft) if draft is not None else None,
-                           reply=args.get("reply"))
+                           reply=args.get("reply"), reasons=tuple(args.get("reasons", ())))

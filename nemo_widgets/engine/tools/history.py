@@ -12,29 +12,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from nemo_widgets.engine.agent.model import ToolAction
+from nemo_widgets.engine.agent.replies import history_done
 from nemo_widgets.engine.tools.base import ToolContext, ToolFailed, ToolOutcome
 from nemo_widgets.engine.tools.music import music_versions, place_music
 
 KINDS = ("undo", "redo", "use_music")
-
-_WORDS: dict[str, tuple[str, str]] = {
-    "undo": ("Undid the last change ({left} more can be undone).",
-             "已撤销上一步修改（还可以撤销 {left} 步）。"),
-    "redo": ("Redid the change ({left} more can be redone).",
-             "已恢复修改（还可以重做 {left} 步）。"),
-    "nothing_undo": ("There is nothing to undo.", "没有可以撤销的修改。"),
-    "nothing_redo": ("There is nothing to redo.", "没有可以重做的修改。"),
-    "use_music": ("Music version {version} ({label}) is on the timeline now.",
-                  "时间线上现在是第 {version} 个音乐版本（{label}）。"),
-    "no_version": ("There is no music version {version}: this session has {count}.",
-                   "没有第 {version} 个音乐版本：这个项目共有 {count} 个。"),
-}
-
-
-def words(key: str, language: str, **values: Any) -> str:
-    english, chinese = _WORDS[key]
-    return (chinese if language == "zh" else english).format(**values)
-
 
 class HistoryTool:
     """args: ``kind`` (``undo``, ``redo``, ``use_music``) and, for ``use_music``, ``version``
@@ -48,13 +30,12 @@ class HistoryTool:
             return self._use_music(context, args)
         store, session_id = context.store, context.session.session_id
         restored = store.step_history(session_id, kind)
-        call = ToolAction(kind, {}, {"status": "ok" if restored is not None else "error"})
-        if restored is None:
-            return ToolOutcome([call], reply=words(f"nothing_{kind}", context.language))
         undo_left, redo_left = store.history_depth(session_id)
-        left = undo_left if kind == "undo" else redo_left
+        call = ToolAction(kind, {}, {"status": "ok" if restored is not None else "error",
+                                     "can_undo": undo_left, "can_redo": redo_left})
         # The store already put the draft in force: there is no new timeline to save.
-        return ToolOutcome([call], reply=words(kind, context.language, left=left))
+        reply = history_done(kind, context.language, done=restored is not None)
+        return ToolOutcome([call], reply=reply.text)
 
     def _use_music(self, context: ToolContext, args: Mapping[str, Any]) -> ToolOutcome:
         versions = music_versions(context.session.generated_media)
@@ -64,8 +45,8 @@ class HistoryTool:
             number = 0
         call_args = {"version": number}
         if not 1 <= number <= len(versions):
-            message = words("no_version", context.language, version=number,
-                            count=len(versions))
+            message = history_done("use_music", context.language, done=False, version=number,
+                                   versions=len(versions)).text
             raise ToolFailed(message, ToolAction("use_music", call_args,
                                                  {"status": "error", "message": message}))
         item = versions[number - 1]
@@ -76,8 +57,9 @@ class HistoryTool:
         label = str(item.get("label", f"version {number}"))
         placed = place_music(timeline, str(item["hash"]), label, volume)
         call = ToolAction("use_music", call_args, {"status": "ok", "hash": item["hash"]})
-        return ToolOutcome([call], placed,
-                           words("use_music", context.language, version=number, label=label))
+        reply = history_done("use_music", context.language, version=number,
+                             versions=len(versions))
+        return ToolOutcome([call], placed, reply.text)
 
 
 def history_request(plan: Any) -> dict[str, Any] | None:

@@ -11,7 +11,6 @@ puts the mix on the background-music track at a volume that suits the source's o
 
 from __future__ import annotations
 
-import inspect
 import json
 import os
 import zlib
@@ -21,7 +20,8 @@ from typing import Any
 import numpy as np
 
 from nemo_widgets.engine.agent.model import MusicRequest, ToolAction
-from nemo_widgets.engine.agent.tracks import bgm_tracks, ensure_bgm_track
+from nemo_widgets.engine.agent.music_reply import music_added
+from nemo_widgets.engine.agent.tracks import KEEP_LENGTH, bgm_tracks, ensure_bgm_track
 from nemo_widgets.engine.errors import EngineError
 from nemo_widgets.engine.media import file_sha256, probe
 from nemo_widgets.engine.media.stems import STEM_NAMES, save_recipe, stem_path
@@ -47,9 +47,8 @@ def choose_seed(timeline: Timeline, request: MusicRequest,
     """An asked seed wins. Otherwise the same media and words give the same seed, so the same
     video and prompt give the same music in any session; a follow-up keeps the previous seed;
     "another version" moves on."""
-    asked = getattr(request, "seed", None)
-    if isinstance(asked, int):
-        return asked & 0x7FFFFFFF
+    if request.seed is not None:
+        return request.seed & 0x7FFFFFFF
     if previous is not None and request.variation != "another":
         return int(previous.get("seed", 0))
     sources = sorted({str(s.source) for t in timeline.tracks
@@ -59,12 +58,11 @@ def choose_seed(timeline: Timeline, request: MusicRequest,
     return zlib.crc32(f"{','.join(sources)}|{words}|{bump}".encode()) & 0x7FFFFFFF
 
 
-def compose_options(request: MusicRequest, accepted: Mapping[str, Any]) -> dict[str, Any]:
-    """The request's optional fields (``sections``, ``style``, ``duration_s``) that are set and
-    that the music engine's ``generate`` takes."""
-    options = {name: getattr(request, name, None) for name in ("sections", "style",
-                                                               "duration_s")}
-    return {k: v for k, v in options.items() if v not in (None, [], "") and k in accepted}
+def compose_options(request: MusicRequest) -> dict[str, Any]:
+    """The request's optional fields for the music engine's ``generate``: what the words set
+    (``style``, ``sections``, ``duration_s``), nothing for what they did not."""
+    return {"style": request.style, "sections": request.sections or None,
+            "duration_s": request.duration_s}
 
 
 def music_volume(has_audio: bool, has_speech: bool) -> float:
@@ -108,47 +106,27 @@ def _store_extras(settings: EngineSettings, digest: str, plan: dict[str, Any],
     return paths, f"/generated/{cue_path.name}"
 
 
-def place_music(timeline: Timeline, digest: str, label: str, volume: float) -> Timeline:
-    """The mix as the only segment of the BGM track, covering the whole timeline (a copy)."""
+def place_music(timeline: Timeline, digest: str, label: str, volume: float,
+                length_ms: int | None = None) -> Timeline:
+    """The mix as the only segment of the BGM track (a copy of the timeline): over the whole
+    timeline, or for ``length_ms`` when the music was made to an asked length (then it keeps
+    that length: ``KEEP_LENGTH``)."""
     timeline = Timeline.from_draft(timeline.to_draft())
     track = ensure_bgm_track(timeline)
     for other in bgm_tracks(timeline)[1:]:
         other.segments = []
     previous = track.segments[0].volume if track.segments else None
-    segment = Segment(kind="audio", start_ms=0, duration_ms=timeline.duration_ms,
+    duration = timeline.duration_ms if length_ms is None else min(length_ms,
+                                                                  timeline.duration_ms)
+    segment = Segment(kind="audio", start_ms=0, duration_ms=duration,
                       id="sg_music_" + digest[:8], source=digest, label=label,
                       volume=previous if previous is not None else volume)
     segment.extra["generated"] = True
+    if length_ms is not None:
+        segment.extra[KEEP_LENGTH] = True
     track.segments = [segment]
     timeline.tracks = [t for t in timeline.tracks if t.segments or t is track]
     return timeline
-
-
-def describe(plan: Any, language: str, volume: float, cuts_on_beat: tuple[int, int],
-             versions: int) -> str:
-    """The reply: what was made, why, and what to say next."""
-    minutes, seconds = divmod(round(plan.duration_s), 60)
-    length = f"{minutes}:{seconds:02d}"
-    hits, total = cuts_on_beat
-    reasons = " ".join(plan.reasons[:3])
-    if language == "zh":
-        mode = "大调" if plan.mode == "major" else "小调"
-        text = (f"我为你的视频创作了一段 {length} 的{plan.style}风格音乐："
-                f"{plan.tempo_bpm:.0f} BPM，{plan.key} {mode}。")
-        if total:
-            text += f"{total} 个剪辑点中有 {hits} 个落在节拍上。"
-        if versions > 1:
-            text += f"共做了 {versions} 个版本，时间线上是第 1 个；说“用第2个音乐版本”即可切换。"
-        return text + (f"已作为背景音乐放在时间线上（音量 {round(volume * 100)}%）。"
-                       "可以说“更欢快”“更舒缓”“换一首”“100 bpm”或“纯钢琴”。")
-    text = (f"I composed a {length} {plan.style} track for your video: "
-            f"{plan.tempo_bpm:.0f} BPM in {plan.key} {plan.mode}. Why — {reasons}")
-    if versions > 1:
-        text += (f" I made {versions} versions; the first is on the timeline (say \"use music "
-                 f"version 2\" to switch).")
-    return text + (f" It is on the timeline as background music at {round(volume * 100)}%, "
-                   "ending on the last frame. Say \"more upbeat\", \"calmer\", \"another "
-                   "version\", \"100 bpm\" or \"piano only\" to change it.")
 
 
 class MusicTool:
@@ -188,8 +166,8 @@ class MusicTool:
         previous = MusicPlan.from_dict(previous_json) if previous_json else None
         versions = sum(1 for item in generated if item.get("kind") == "music")
         seed = choose_seed(timeline, request, previous_json, versions)
-        count = max(1, min(MAX_VERSIONS, int(getattr(request, "count", 1) or 1)))
-        options = compose_options(request, inspect.signature(compose_music).parameters)
+        count = max(1, min(MAX_VERSIONS, request.count))
+        options = compose_options(request)
         items: list[dict[str, Any]] = []
         first: tuple[Any, str, str] | None = None
         for n in range(count):
@@ -211,7 +189,8 @@ class MusicTool:
         assert first is not None
         plan, digest, label = first
         volume = music_volume(features.has_audio, bool(features.speech))
-        placed_timeline = place_music(timeline, digest, label, volume)
+        length_ms = round(plan.duration_s * 1000) if request.duration_s else None
+        placed_timeline = place_music(timeline, digest, label, volume, length_ms)
         placed = next(s for t in placed_timeline.tracks if t.role == "bgm" for s in t.segments)
         aligned = [c for c in plan.cut_alignment if abs(float(c.get("error_ms", 1e9))) <= 45]
         cuts_on_beat = (len(aligned), len(plan.cut_alignment))
@@ -219,9 +198,15 @@ class MusicTool:
                        "tempo_bpm": round(plan.tempo_bpm, 2), "key": f"{plan.key} {plan.mode}",
                        "duration_s": plan.duration_s, "cuts_on_beat": list(cuts_on_beat),
                        "versions": [item["version"] for item in items]}
-        reply = describe(plan, context.language, placed.volume, cuts_on_beat, count)
+        reply = music_added(style=plan.style, tempo_bpm=plan.tempo_bpm, key=plan.key,
+                            mode=plan.mode, duration_s=plan.duration_s,
+                            cuts_aligned=cuts_on_beat[0], cuts_total=cuts_on_beat[1],
+                            volume=placed.volume, ducked=bool(features.speech),
+                            reasons=plan.reasons, language=context.language,
+                            version=versions + 1, versions=count,
+                            video_s=timeline.duration_ms / 1000)
         return ToolOutcome([*shown, ToolAction(self.name, call_args, result_json)],
-                           placed_timeline, reply, items)
+                           placed_timeline, reply.text, items, reply.reasons)
 
 
 def music_versions(generated: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -18,14 +18,14 @@ from typing import Any, Protocol
 import anyio
 
 from nemo_widgets.engine.agent import MediaItem, TurnPlan, plan_turn
-from nemo_widgets.engine.agent.language import reply_language
-from nemo_widgets.engine.agent.phrasing import mask_quotes
-from nemo_widgets.engine.errors import EngineError
+from nemo_widgets.engine.agent.language import Language
+from nemo_widgets.engine.agent.replies import reason_parts
+from nemo_widgets.engine.errors import EngineError, NoCredits
 from nemo_widgets.engine.library import MediaLibrary
 from nemo_widgets.engine.settings import EngineSettings
 from nemo_widgets.engine.store import SessionRecord, Store
 from nemo_widgets.engine.tools import ToolContext, ToolFailed, ToolOutcome, choose
-from nemo_widgets.engine.turns.events import error_event, text_events, tool_events
+from nemo_widgets.engine.turns.events import adk_event, error_event, text_events, tool_events
 from nemo_widgets.engine.turns.sse import END
 
 log = logging.getLogger("nemo_widgets.engine.turns")
@@ -108,11 +108,11 @@ class TurnRunner:
         store, session = self._store, request.session
         turn_index = store.count_turn(session.session_id)
         await self._hooks.before_work()
-        language = reply_language(mask_quotes(request.message).text, session.language)
         plan: TurnPlan = await anyio.to_thread.run_sync(
             lambda: plan_turn(request.message, session.draft,
                               media_items(store, session.session_id),
                               language=session.language, turn_index=turn_index))
+        language: Language = "zh" if plan.language == "zh" else "en"  # the agent's decision
         plan = self._hooks.shape_plan(plan, turn_index=turn_index, language=language)
         tool, args = choose(plan, session.draft)
         price = getattr(self._settings.prices, plan.charge, 0) if plan.charge else 0
@@ -125,10 +125,14 @@ class TurnRunner:
                 self._keep(session.session_id, outcome)
         except ToolFailed as failed:
             return self._failure(invocation, failed, request.streaming)
+        except NoCredits as exc:
+            raise NoCredits(exc.message + self._settings.profile_note) from exc
         events = [event for call in outcome.calls
                   for event in tool_events(invocation, call.name, call.args, call.result)]
         if outcome.reply:
             events += text_events(invocation, outcome.reply, request.streaming)
+        if outcome.reasons:
+            events.append(adk_event(invocation, reason_parts(outcome.reasons)))
         return events
 
     def _keep(self, session_id: str, outcome: ToolOutcome) -> None:

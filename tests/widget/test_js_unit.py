@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-JS = Path(__file__).resolve().parent.parent / "js"
+JS = Path(__file__).resolve().parents[2] / "js"
 
 
 @pytest.mark.slow
@@ -24,3 +24,16 @@ def test_vitest_suite_passes():
                          env={**os.environ, "NO_COLOR": "1", "CI": "1"})
     assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-4000:]
     assert " passed" in run.stdout and " failed" not in run.stdout
+
+
+@pytest.mark.slow
+def test_front_end_type_checks():
+    """``// @ts-check``: the module's JSDoc types (traits, message kinds) are checked by tsc."""
+    tsc = JS / "node_modules" / ".bin" / "tsc"
+    if not tsc.exists():
+        npm = shutil.which("npm")
+        assert npm, "Node.js and npm are needed for the widget's front-end checks"
+        subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=JS, check=True, timeout=600)
+    run = subprocess.run([str(tsc), "-p", "tsconfig.json"], cwd=JS, capture_output=True,
+                         text=True, timeout=600)
+    assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-4000:]

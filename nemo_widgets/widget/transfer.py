@@ -52,6 +52,10 @@ def check_file(name: str, size: int, max_bytes: int) -> None:
     extension = Path(name).suffix.lstrip(".").lower()
     if extension not in SUPPORTED_EXTENSIONS:
         raise UnsupportedFile(f"{name}: this file type is not supported.", code=4001)
+    if size == 0:
+        raise UnsupportedFile(f"{name} is empty (0 bytes).",
+                              fix="Choose the file again; it may not have been saved "
+                                  "completely.", code=4001)
     if size > max_bytes:
         raise FileTooLarge(f"{name} is {size / 2**20:.0f} MB, over the "
                            f"{max_bytes / 2**20:.0f} MB limit.", code=4002)

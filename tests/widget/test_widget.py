@@ -38,6 +38,10 @@ class FakeView:
     def post(self, content: dict[str, Any], buffers: list[bytes] | None = None) -> None:
         self.widget._on_message(self.widget, content, [memoryview(b) for b in buffers or []])
 
+    def want(self, *keys: str) -> None:
+        """Ask for blobs, as the view does for what it draws."""
+        self.post({"kind": "want", "view": self.view, "keys": list(keys)})
+
     def _receive(self, content: dict[str, Any], buffers: list[bytes] | None = None) -> None:
         self.sent.append(content)
         if content.get("view") not in (None, self.view):
@@ -48,7 +52,7 @@ class FakeView:
         elif kind == "blob-chunk":
             self._parts[transfer]["data"] += bytes(buffers[0])  # type: ignore[index]
             if self.acking:
-                    self.post({"kind": "blob-ack", "view": self.view, "id": transfer,
+                self.post({"kind": "blob-ack", "view": self.view, "id": transfer,
                            "seq": content["seq"]})
         elif kind == "blob-end":
             entry = self._parts.pop(transfer)
@@ -93,11 +97,14 @@ def widget(shared_engine, config_dir, tmp_path, monkeypatch):
     client.close()
 
 
-def test_connects_and_shows_backend_and_credits(widget, shared_engine):
+def test_connects_and_shows_backend_session_and_credits(widget, shared_engine):
     assert widget.status == "ready"
-    assert shared_engine.url in widget.backend
+    port = shared_engine.url.rsplit(":", 1)[1]
+    assert widget.backend == f"local engine · port {port}", "named by its port, not its URL"
+    assert widget.session == widget.conversation.session_id and widget.session
     assert widget.credits == 100
-    assert widget.suggestions[0] == MUSIC and "export 1080p MP4" in widget.suggestions
+    assert widget.suggestions[0] == MUSIC
+    assert not any("export" in chip for chip in widget.suggestions), "one Export control"
 
 
 def test_upload_prompt_music_and_export_through_messages(widget, clip):
@@ -115,6 +122,10 @@ def test_upload_prompt_music_and_export_through_messages(widget, clip):
     assert widget.error == {}
     [item] = widget.media
     assert (item["name"], item["type"], item["duration"]) == ("beach.mp4", "video", 3.0)
+    [verdict] = [m for m in view.sent if m["kind"] == "upload-result"]
+    assert verdict == {"kind": "upload-result", "id": "u1", "name": "beach.mp4", "ok": True}
+    view.want(item["key"])
+    widget.wait_idle()
     assert view.blobs[item["key"]][:2] == b"\xff\xd8", "a JPEG thumbnail reached the view"
 
     view.post({"kind": "prompt", "text": MUSIC})
@@ -124,16 +135,32 @@ def test_upload_prompt_music_and_export_through_messages(widget, clip):
     assert kinds == ["video", "audio"], widget.timeline
     music = widget.timeline["tracks"][1]["segments"][0]
     assert music["duration_ms"] == 3000 and 0 < music["volume"] <= 1
-    assert widget.messages[-2] == {"role": "user", "text": MUSIC}
-    assert "composed" in widget.messages[-1]["text"]
-    assert widget.music["label"] and view.blobs["music"][:4] == b"RIFF"
-    assert widget.credits < 100 and widget.working == "" and widget.status == "ready"
+    prompt, reply = widget.messages[-2:]
+    assert (prompt["role"], prompt["text"], reply["role"]) == ("user", MUSIC, "agent")
+    assert "BPM in" in reply["text"] and not reply["streaming"]
+    streamed = "".join(m["text"] for m in view.sent
+                       if m["kind"] == "reply-delta" and m["id"] == reply["id"])
+    assert not streamed or reply["text"].startswith(streamed[:20]), "deltas, then the whole"
+    assert widget.music["label"] and len(widget.music["peaks"]) > 10
+    assert widget.music["beats"] and max(widget.music["peaks"]) <= 1
+    [version] = widget.versions
+    assert version["in_use"] and version["version"] == 1 and version["tempo_bpm"] > 0
+    assert widget.suggestions == ["another version", "calmer", "more upbeat", "undo"]
+    assert widget.canvas == {"width": 1920, "height": 1080, "aspect": "16:9"}
+    view.want(widget.music["blob"], widget.music["video"])
+    widget.wait_idle()
+    assert view.blobs[widget.music["blob"]][:4] == b"RIFF"
+    assert view.blobs[widget.music["video"]] == data, "the audition plays the upload itself"
+    assert widget.credits < 100 and widget.jobs == [] and widget.status == "ready"
 
     view.post({"kind": "export"})
     widget.wait_idle()
     assert widget.error == {}, widget.error
     assert widget.exported["resolution"] == "1920x1080"
-    video = view.blobs["export"]
+    assert widget.exported["summary"] == widget.timeline["summary"]
+    view.want(widget.exported["key"])
+    widget.wait_idle()
+    video = view.blobs[widget.exported["key"]]
     assert video[4:8] == b"ftyp" and len(video) == widget.exported["size_bytes"]
     assert Path(widget.exported["name"]).is_file()
 
@@ -142,6 +169,7 @@ def test_a_view_opened_later_gets_the_previews(widget, clip):
     widget.upload(clip)
     late = FakeView(widget, "view-late")
     late.post({"kind": "hello", "view": late.view})
+    late.want(widget.media[0]["key"])
     widget.wait_idle()
     assert late.blobs[widget.media[0]["key"]][:2] == b"\xff\xd8"
 
@@ -195,6 +223,8 @@ def test_no_token_and_no_bytes_in_the_synced_state(widget, clip, config_dir):
     widget.ask(MUSIC)
     synced = {k: v for k, v in widget.get_state().items() if k not in ("_esm", "_css")}
     state = json.dumps(synced, default=str)
+    assert "127.0.0.1" not in state and "localhost" not in state, "no loopback URL"
+    assert "http://" not in state
     tokens = [t for f in config_dir.rglob("*") if f.is_file()
               for t in f.read_text(errors="ignore").split('"') if t.startswith("nmv_")]
     assert tokens, "the client cached a token"
@@ -208,7 +238,10 @@ def test_unreachable_backend_is_shown_with_its_fix(tmp_path):
     w = NemoWidget(conversation=client.conversation())
     w.wait_idle()
     assert w.status == "error"
-    assert w.error["message"] and w.error["fix"]
+    assert w.error["message"] and w.error["fix"] and w.error["offline"]
+    FakeView(w).post({"kind": "prompt", "text": "show tracks"})
+    w.wait_idle()
+    assert w.status == "error", "never Ready after a failure"
     w.close()
     client.close()
 
@@ -241,6 +274,7 @@ def test_a_closed_view_stops_its_transfers(widget, clip, tmp_path):
     widget.upload(clip)
     view = FakeView(widget, "view-gone", acking=False)
     view.post({"kind": "hello", "view": view.view})
+    view.want(widget.media[0]["key"])
     for _ in range(500):
         if sum(m["kind"] == "blob-chunk" for m in view.sent) >= widget.window:
             break
@@ -262,8 +296,8 @@ def test_two_prompts_at_once_each_reply_under_its_own_prompt(widget, clip):
     roles = [m["role"] for m in widget.messages[-4:]]
     assert roles == ["user", "agent", "user", "agent"], widget.messages
     first, music, second, tracks = widget.messages[-4:]
-    assert first["text"] == MUSIC and "composed" in music["text"]
-    assert second["text"] == "show tracks" and "composed" not in tracks["text"]
+    assert first["text"] == MUSIC and "BPM in" in music["text"]
+    assert second["text"] == "show tracks" and "BPM in" not in tracks["text"]
     assert tracks["text"] and tracks["text"] != "(no reply)"
 
 
@@ -275,7 +309,7 @@ def test_ask_waits_for_a_turn_the_view_started(widget, clip):
     widget.wait_idle()
     first, music, second, tracks = widget.messages[-4:]
     assert (first["text"], second["text"]) == (MUSIC, "show tracks")
-    assert "composed" in music["text"] and tracks["text"] == result.text
+    assert "BPM in" in music["text"] and tracks["text"] == result.text
 
 
 def test_committed_uploads_leave_no_temporary_file(widget, clip):
@@ -284,7 +318,8 @@ def test_committed_uploads_leave_no_temporary_file(widget, clip):
     view.post({"kind": "upload-commit", "ids": ["u1"]})
     widget.wait_idle()
     assert widget.error == {} and widget.media[0]["thumb"]
-    assert not list(widget._folder.iterdir()), "the browser's copy was removed"
+    left = [p.name for p in widget._folder.iterdir()]
+    assert not any(name.startswith("upload-") for name in left), "no half-received copy"
     folder = widget._folder
     widget.close()
     assert not folder.exists()
@@ -295,11 +330,11 @@ def test_music_that_cannot_be_fetched_keeps_the_turn(widget, clip, tmp_path):
     # Where the widget keeps fetched music is now a plain file: the download cannot land.
     blocked = tmp_path / "not-a-folder"
     blocked.write_text("")
-    widget._folder = blocked
+    widget._jobs.sources.folder = blocked
     result = widget.ask(MUSIC)
-    assert result.ok and "composed" in widget.messages[-1]["text"]
+    assert result.ok and "BPM in" in widget.messages[-1]["text"]
     assert widget.error["message"] and "http" not in json.dumps(widget.error)
-    assert widget.music == {}
+    assert widget.music["label"] and widget.music["peaks"] == []
     assert blocked.read_text() == "", "nothing half-written"
 
 
@@ -307,7 +342,7 @@ def test_close_lets_go_of_the_conversation_and_stops_the_work(widget, clip):
     widget.chunk_bytes = 512
     widget.upload(clip)
     view = FakeView(widget, "view-slow", acking=False)
-    view.post({"kind": "hello", "view": view.view})  # a push that waits for acknowledgements
+    view.want(widget.media[0]["key"])  # a push that waits for acknowledgements
     assert widget.conversation.aio.on_notice is not None
     widget.close()
     widget.wait_idle(timeout=5)
@@ -341,7 +376,7 @@ def test_status_recovers_after_a_failed_first_connection(shared_engine, config_d
     monkeypatch.setattr(conversation.aio, "state", state_after_the_failure)
     w = NemoWidget(conversation=conversation)
     widgets.append(w)
-    FakeView(w).post({"kind": "prompt", "text": "credits"})
+    FakeView(w).post({"kind": "prompt", "text": "status"})
     w.wait_idle()
     assert w.status == "ready", (w.status, w.error)
     w.close()
@@ -364,3 +399,76 @@ def test_a_negative_size_is_refused(widget):
     [answer] = view.answers("u6")
     assert answer["kind"] == "upload-error" and "u6" not in widget._incoming
     assert not list(widget._folder.iterdir())
+
+
+def test_a_refused_file_is_shown_refused_with_its_name(widget):
+    """A text file named .mp4 passes the extension check; the backend reads its content and
+    refuses it, and that verdict reaches the file's own row — never "done"."""
+    view = FakeView(widget)
+    view.upload("notes.mp4", b"just some text, not a video\n" * 20, upload_id="t1")
+    view.post({"kind": "upload-commit", "ids": ["t1"]})
+    widget.wait_idle()
+    [verdict] = [m for m in view.sent if m["kind"] == "upload-result"]
+    assert verdict["id"] == "t1" and verdict["ok"] is False
+    assert verdict["message"].startswith("notes.mp4") and "Supported" in verdict["message"]
+    assert verdict["fix"] == "", "the supported formats are listed once, not twice"
+    assert widget.media == [] and widget.status == "ready"
+
+
+def test_a_prompt_during_an_export_waits_and_the_export_keeps_its_timeline(widget, clip):
+    widget.upload(clip)
+    widget.ask(MUSIC)
+    before = widget.timeline["summary"]
+    view = FakeView(widget)
+    view.post({"kind": "export"})
+    view.post({"kind": "prompt", "text": "more upbeat"})
+    widget.wait_idle(timeout=240)
+    assert widget.error == {}, widget.error
+    said = [m for m in widget.messages if m["role"] != "notice"]
+    export_prompt, export_reply, prompt, reply = said[-4:]
+    assert export_prompt["text"] == "Export 1080p MP4" and "Exported" in export_reply["text"]
+    assert prompt["text"] == "more upbeat" and not prompt["queued"] and reply["text"]
+    assert widget.exported["summary"] == before, "the export shows the timeline it rendered"
+    assert widget.timeline["summary"] != before and len(widget.versions) == 2
+
+
+def test_rerunning_with_the_session_returns_to_it(widget, clip, shared_engine, config_dir):
+    widget.upload(clip)
+    widget.ask(MUSIC)
+    session = widget.session
+    client = NemoClient(shared_engine.url,
+                        settings=ClientSettings(config_dir=config_dir, **FAST))
+    again = NemoWidget(conversation=client.conversation(session))
+    again.wait_idle()
+    try:
+        assert again.session == session and again.status == "ready"
+        assert again.timeline == widget.timeline
+        assert [m["name"] for m in again.media] == ["beach.mp4"]
+        assert again.versions == widget.versions and again.music["peaks"]
+        view = FakeView(again)
+        view.want(again.media[0]["key"], again.music["video"])
+        again.wait_idle()
+        assert again.error == {}, again.error
+        assert view.blobs[again.media[0]["key"]][:2] == b"\xff\xd8"
+        assert view.blobs[again.music["video"]] == clip.read_bytes()
+    finally:
+        again.close()
+        client.close()
+
+
+def test_the_notebook_s_last_session_is_recalled(shared_engine, config_dir, monkeypatch):
+    monkeypatch.setenv("NEMO_API_URL", shared_engine.url)
+    monkeypatch.setenv("NEMO_CONFIG_DIR", str(config_dir))
+    monkeypatch.setenv("JPY_SESSION_NAME", "/home/me/holiday.ipynb")
+    first = NemoWidget()
+    first.wait_idle()
+    first.close()
+    second = NemoWidget()
+    second.wait_idle()
+    second.close()
+    assert first.session and second.session == first.session
+    monkeypatch.setenv("JPY_SESSION_NAME", "/home/me/other.ipynb")
+    third = NemoWidget()
+    third.wait_idle()
+    third.close()
+    assert third.session != first.session
