@@ -11,16 +11,18 @@ instead of decoding the file a second time.
 from __future__ import annotations
 
 import logging
+import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 from nemo_widgets.engine.media.probe import MediaInfo
 
-__all__ = ["prefetch"]
+__all__ = ["prefetch", "shutdown"]
 
 log = logging.getLogger(__name__)
 
-_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="analysis-prefetch")
+_lock = threading.Lock()
+_pool: ThreadPoolExecutor | None = None
 
 
 def _analyse(source: str, path: Path, info: MediaInfo, cache_dir: Path) -> None:
@@ -37,6 +39,20 @@ def _analyse(source: str, path: Path, info: MediaInfo, cache_dir: Path) -> None:
 def prefetch(source: str, path: Path, info: MediaInfo, cache_dir: Path) -> Future[None] | None:
     """Start analysing an uploaded video (not images or sound: they cost nothing or are not
     analysed); None when there is nothing to do."""
+    global _pool
     if info.file_type != "video" or not info.has_video:
         return None
-    return _pool.submit(_analyse, source, path, info, Path(cache_dir))
+    with _lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="analysis-prefetch")
+        return _pool.submit(_analyse, source, path, info, Path(cache_dir))
+
+
+def shutdown() -> None:
+    """Drop the analyses still queued (the engine is stopping: a music request will analyse
+    what it needs); the one running finishes on its own thread."""
+    global _pool
+    with _lock:
+        pool, _pool = _pool, None
+    if pool is not None:
+        pool.shutdown(wait=False, cancel_futures=True)
