@@ -21,6 +21,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from nemo_widgets import protocol
 from nemo_widgets._version import __version__
+from nemo_widgets.engine.analysis import background as background_analysis
 from nemo_widgets.engine.emulation import asgi as emulation
 from nemo_widgets.engine.errors import EngineError
 from nemo_widgets.engine.guards import RequestGuard
@@ -53,6 +54,7 @@ def create_app(settings: EngineSettings | None = None) -> FastAPI:
                      "temporary leftover(s)", interrupted, refunded, swept)
         yield
         sweeper.stop()
+        background_analysis.shutdown()
         engine.jobs.shutdown()
         engine.store.close()
 

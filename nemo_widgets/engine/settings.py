@@ -99,6 +99,7 @@ class EngineSettings:
     upload_rate_window_s: float = 30.0
     tmp_sweep_interval_s: float = 600.0  # 0: sweep tmp/ only at start-up
     tmp_sweep_grace_s: float = 900.0  # unclaimed leftovers younger than this are kept
+    analyse_on_upload: bool = True  # analyse uploaded videos at once, before music is asked
     emulation: EmulationOptions = field(default_factory=EmulationOptions)
 
     def __post_init__(self) -> None:

@@ -15,6 +15,7 @@ import logging
 import os
 import re
 import tempfile
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -68,12 +69,29 @@ def save(cache_dir: Path, source: str, curves: Curves) -> None:
                 os.unlink(tmp_name)
 
 
+_locks_guard = threading.Lock()
+_locks: dict[Path, threading.Lock] = {}
+
+
+def _lock_for(path: Path) -> threading.Lock:
+    with _locks_guard:
+        return _locks.setdefault(path, threading.Lock())
+
+
 def cached(cache_dir: Path, source: str, compute: Callable[[], Curves]) -> Curves:
-    """The stored analysis of ``source``, or ``compute()`` stored for next time."""
+    """The stored analysis of ``source``, or ``compute()`` stored for next time.
+
+    One computation per file at a time: a caller that finds another one analysing the same
+    file (the upload's background analysis, say) waits for it and reads its result.
+    """
     found = load(cache_dir, source)
     if found is not None:
         return found
-    # What is stored is rounded: return that, so a result never depends on the cache's state.
-    curves = Curves.from_json(compute().to_json())
-    save(cache_dir, source, curves)
-    return curves
+    with _lock_for(cache_path(cache_dir, source)):
+        found = load(cache_dir, source)
+        if found is not None:
+            return found
+        # What is stored is rounded: return that, so a result never depends on the cache.
+        curves = Curves.from_json(compute().to_json())
+        save(cache_dir, source, curves)
+        return curves

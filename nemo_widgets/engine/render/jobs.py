@@ -110,15 +110,27 @@ class RenderJobs:
                 last[0] = value
                 self._store.update_render(render_id, progress=round(value, 1))
 
+        began = time.perf_counter()
+        partial: Path | None = None  # FFmpeg's output until it is complete, in renders/
         try:
             plan = plan_render(job.draft, self.resolve, output, workdir, self.limits)
+            partial = plan.partial
+            sweeper.claim(partial)
+            planned = time.perf_counter() - began
             self._store.update_render(render_id, stream_copy=plan.stream_copy)
             run_render(plan, on_progress, self._stopping, self.limits.max_temp_bytes)
+            log.info("render %s: %.1f s of video in %.2f s (plan %.2f s, %s; stream copy %s)",
+                     render_id, plan.duration_ms / 1000, time.perf_counter() - began, planned,
+                     ", ".join(f"{k} {v:.2f} s" for k, v in plan.timings.items()),
+                     plan.stream_copy)
         except EngineError as exc:
             self._fail(render_id, exc.message)
             return
         finally:
             shutil.rmtree(workdir, ignore_errors=True)
             sweeper.release(workdir)
+            if partial is not None:
+                sweeper.release(partial)
+
         self._store.update_render(render_id, status=protocol.RENDER_COMPLETED, progress=100.0,
                                   output_path=output.name, completed_at=time.time())

@@ -16,8 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 
-from nemo_widgets.engine.dsp.loudness import LoudnessReport, normalize
+from nemo_widgets.engine.dsp.loudness import LoudnessReport, apply_gain, measure, plan_gain
 from nemo_widgets.engine.media.ffmpeg import ffmpeg_exe
 from nemo_widgets.engine.render.clips import AudioClip, Canvas
 from nemo_widgets.engine.render.graph import (
@@ -66,16 +67,29 @@ def plan_audio_pass(canvas: Canvas, sounds: Sequence[AudioClip], caps: FFmpegCap
 def normalize_mix(audio_pass: AudioPass) -> None:
     """Measure the raw mix, normalise it, and write the samples the main run will encode.
 
-    FFmpeg writes interleaved frames; their transpose is the DSP layout (channels, samples)
-    without a copy.
+    The mix is memory-mapped and read in chunks, twice (measure, then apply the gain), so a
+    long render's sound never has to fit in memory. FFmpeg writes interleaved frames; their
+    transpose is the DSP layout (channels, samples) without a copy.
     """
-    samples = np.fromfile(audio_pass.mix, dtype="<f4").reshape(-1, 2).T
-    normalized, report = normalize(samples, audio_pass.target_lufs)
     temp = audio_pass.normalized.with_suffix(".tmp")
+    if audio_pass.mix.stat().st_size == 0:
+        temp.write_bytes(b"")
+        os.replace(temp, audio_pass.normalized)
+        audio_pass.report = LoudnessReport(float("-inf"), float("-inf"), 0.0, float("-inf"))
+        return
+    frames = np.memmap(audio_pass.mix, dtype="<f4", mode="r").reshape(-1, 2)
+    samples = frames.T
     try:
-        np.ascontiguousarray(normalized.T, dtype="<f4").tofile(temp)
+        gain, report = plan_gain(measure(samples), audio_pass.target_lufs)
+        with temp.open("wb") as out:
+
+            def write(chunk: npt.NDArray[np.float32]) -> None:
+                np.ascontiguousarray(chunk.T, dtype="<f4").tofile(out)
+
+            apply_gain(samples, gain, write)
         os.replace(temp, audio_pass.normalized)
     finally:
+        del frames, samples
         temp.unlink(missing_ok=True)
     audio_pass.report = report
     log.info("loudness %.1f -> %.1f LUFS (gain %+.1f dB, true peak %.1f dBTP)",

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +61,7 @@ class RenderPlan:
     output: Path
     partial: Path
     audio_pass: AudioPass | None = None
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per stage, once run
 
 
 def validate_draft(draft: Any, limits: RenderLimits | None = None) -> Timeline:
@@ -71,7 +72,11 @@ def validate_draft(draft: Any, limits: RenderLimits | None = None) -> Timeline:
     """
     if not isinstance(draft, dict):
         raise RenderError("The draft must be a JSON object.")
-    timeline = Timeline.from_draft(draft)
+    try:
+        timeline = Timeline.from_draft(draft)
+    except (TypeError, ValueError, AttributeError, OverflowError, RecursionError) as exc:
+        raise RenderError(f"The draft is malformed ({type(exc).__name__}); see docs/draft.md "
+                          "for its shape: t (a list of tracks), d (milliseconds), m.") from exc
     if not timeline.renderable:
         raise RenderError("The draft has nothing to render: add a video, image or sound to the "
                           "timeline first.")

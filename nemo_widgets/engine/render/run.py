@@ -8,8 +8,10 @@ it wrote (the mix, the normalised samples, the partial output).
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import threading
+import time
 from collections.abc import Callable
 
 from nemo_widgets.engine.render.ffmpeg import run_ffmpeg
@@ -17,6 +19,8 @@ from nemo_widgets.engine.render.loudness_pass import normalize_mix
 from nemo_widgets.engine.render.plan import RenderPlan
 
 __all__ = ["AUDIO_PASS_SHARE", "run_render"]
+
+log = logging.getLogger(__name__)
 
 # Share of the progress bar that the audio pass and the loudness measurement take.
 AUDIO_PASS_SHARE = 15.0
@@ -43,18 +47,29 @@ def run_render(plan: RenderPlan, on_progress: Callable[[float], None] | None = N
     plan.output.parent.mkdir(parents=True, exist_ok=True)
     share = 0.0
     audio = plan.audio_pass
+    clock = time.perf_counter()
+
+    def lap(stage: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        plan.timings[stage] = round(now - clock, 3)
+        clock = now
+
     try:
         if audio is not None:
             share = AUDIO_PASS_SHARE
             run_ffmpeg(audio.argv, audio.mix, plan.duration_ms,
                        _scaled(on_progress, 0, share * 0.8), cancel, max_temp_bytes)
+            lap("sound")
             try:
                 normalize_mix(audio)
             finally:
                 audio.mix.unlink(missing_ok=True)
+            lap("loudness")
         run_ffmpeg(plan.argv, plan.partial, plan.duration_ms,
                    _scaled(on_progress, share, 100), cancel)
         os.replace(plan.partial, plan.output)
+        lap("main")
     finally:
         if audio is not None:
             audio.normalized.unlink(missing_ok=True)

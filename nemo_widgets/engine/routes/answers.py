@@ -20,6 +20,7 @@ _ERROR_MEANINGS = {
     402: "2001: not enough credits (cloud profile), or export blocked by the plan.",
     404: "1002: session not found, or 4004: no such render or file.",
     405: "Method not allowed; the `Allow` header lists the methods that are.",
+    408: "A body or a URL import slower than the minimum rate, or past its deadline.",
     409: "4009: this render id was already submitted by this user.",
     413: "4002: the body or a file is larger than the engine accepts.",
     415: "4001: unsupported file or body type.",

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field, ValidationError
 
 from nemo_widgets import protocol
+from nemo_widgets.engine.analysis.background import prefetch
 from nemo_widgets.engine.errors import BadRequest, FileTooLarge
 from nemo_widgets.engine.media.library import (
     ReceivedFile,
@@ -36,7 +37,7 @@ _BODY_DOC = {"requestBody": {"content": {
 
 
 @router.post(protocol.TEMPLATE_UPLOAD, response_model=Envelope[UploadData],
-             responses=errors(400, 401, 404, 413, 415, 422, 500, 507),
+             responses=errors(400, 401, 404, 408, 413, 415, 422, 500, 507),
              openapi_extra=_BODY_DOC)
 async def upload(user: str, session_id: str, request: Request, engine: EngineDep,
                  current: UserDep) -> dict[str, Any]:
@@ -80,6 +81,8 @@ async def upload(user: str, session_id: str, request: Request, engine: EngineDep
             record = commit(item, info, settings, engine.store)
             engine.store.attach_media(session_id, record.hash, item.filename)
             answers.append(upload_answer(record, item.filename, root))
+            if settings.analyse_on_upload:
+                prefetch(record.hash, record.path, info, settings.home / "analysis")
     finally:
         discard(received)  # what was not committed (committed files have moved away)
     return ok({"files": answers, "session_state_applied": True})

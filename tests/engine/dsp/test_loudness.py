@@ -47,3 +47,13 @@ def test_normalize_hits_target_under_the_ceiling():
         pytest.approx(-14.0, abs=0.3)
     assert true_peak_db(result) <= -1.7
     assert report.gain_db > 3
+
+
+@pytest.mark.parametrize("level", [0.05, 0.2, 0.9])
+def test_the_report_says_what_the_result_measures(level):
+    """The rounds work on signals measured once; what they report must still be the truth."""
+    audio = _music_like(6.0, 2) * level
+    result, report = normalize(audio, -14.0)
+    assert report.output_lufs == pytest.approx(integrated_lufs(result), abs=0.1)
+    assert report.true_peak_dbtp == pytest.approx(true_peak_db(result), abs=0.1)
+    assert integrated_lufs(audio) == pytest.approx(report.input_lufs, abs=1e-6)

@@ -154,3 +154,20 @@ def test_periodic_sweep_spares_live_uploads(start_engine) -> None:
     assert status == 200, payload
     assert len(api.state(session_id)["video_infos"]) == 1
     assert leftovers(engine.home) == []
+
+
+def test_killed_mid_upload_restarts_clean(start_engine) -> None:
+    engine = start_engine()
+    api, session_id = _session(engine)
+    body = multipart(os.urandom(3_000_000))
+    with raw_connection(api) as sock:
+        sock.sendall(_headers(api, session_id, len(body)) + body[:1_000_000])
+        assert wait_until(lambda: bool(leftovers(engine.home)), 10), "the upload had begun"
+        engine.kill()
+    time.sleep(0.5)
+    engine.restart()
+    assert leftovers(engine.home) == [], "start-up swept the cut-off upload"
+    fresh = EngineApi(engine.url)
+    fresh.token = api.token
+    assert fresh.state(session_id)["video_infos"] == []
+    assert list((engine.home / "media").iterdir()) == []

@@ -150,3 +150,29 @@ def test_killed_mid_render_restarts_clean(start_engine, tmp_path: Path) -> None:
     assert fresh.render("render_again", _draft(digest, 1000), session_id).status_code == 200
     assert wait_for_render(fresh, "render_again")["status"] == "completed"
     assert leftovers(engine.home) == []
+
+
+@pytest.mark.parametrize("draft", [
+    {"t": True, "d": 1000},
+    {"t": [{"tt": 0, "sg": 5}], "d": 1000},
+    {"t": [{"tt": 0, "sg": [{"id": "v", "source": "x", "start_ms": 0, "duration_ms": 10}]}],
+     "d": 1e400},
+    {"t": [{"tt": 0, "sg": [{"id": "v", "source": "x", "start_ms": 0, "duration_ms": 10}]}],
+     "d": 1000, "m": {"width": 1280, "height": 720}},
+])
+def test_malformed_drafts_are_a_sentence_not_a_500(shared_engine, draft) -> None:
+    api = shared_engine.api()
+    api.login()
+    answer = api.http.post(protocol.PATH_RENDER_SUBMIT,
+                           headers={**api.auth, "Content-Type": "application/json"},
+                           content=('{"id": "render_bad", "draft": ' + _json(draft) + "}"))
+    assert answer.status_code in (400, 422), answer.text
+    message = answer.json()["message"]
+    assert message.endswith(".") and "Internal" not in message
+    assert leftovers(shared_engine.home) == []
+
+
+def _json(value: Any) -> str:
+    import json
+
+    return json.dumps(value).replace("Infinity", "1e400")

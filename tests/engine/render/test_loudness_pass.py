@@ -64,3 +64,33 @@ def test_loudness_null_keeps_the_mix_level(tmp_path, quiet_clip):
     out = _render(tmp_path, {"clip": clip, "song": song}, {"loudness": None})
     level = pyloudnorm.Meter(RATE).integrated_loudness(decoded(out).T.astype(np.float64))
     assert level < -20
+
+
+def test_a_long_mix_is_normalised_in_bounded_memory(tmp_path):
+    """The loudness pass reads the raw mix in chunks (twice) instead of loading it: three
+    minutes of sound (69 MB) peak well under the size of the file."""
+    import tracemalloc
+
+    from nemo_widgets.engine.dsp.loudness import integrated_lufs
+    from nemo_widgets.engine.render.loudness_pass import AudioPass, normalize_mix
+
+    mix = tmp_path / "mix.f32"
+    rng = np.random.default_rng(0)
+    samples = RATE * 180
+    with mix.open("wb") as handle:
+        for start in range(0, samples, 1 << 20):
+            count = min(1 << 20, samples - start)
+            (rng.standard_normal((count, 2)) * 0.05).astype("<f4").tofile(handle)
+    audio_pass = AudioPass(argv=[], mix=mix, normalized=tmp_path / "out.f32", target_lufs=-14.0)
+    tracemalloc.start()
+    try:
+        normalize_mix(audio_pass)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < mix.stat().st_size / 1.5, f"peak {peak / 1e6:.0f} MB"
+    out = np.fromfile(audio_pass.normalized, dtype="<f4").reshape(-1, 2).T
+    assert out.shape[1] == samples
+    assert integrated_lufs(out[:, : RATE * 30]) == pytest.approx(-14.0, abs=0.3)
+    assert audio_pass.report is not None and audio_pass.report.output_lufs == \
+        pytest.approx(-14.0, abs=0.1)
