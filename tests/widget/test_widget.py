@@ -137,7 +137,7 @@ def test_upload_prompt_music_and_export_through_messages(widget, clip):
     assert music["duration_ms"] == 3000 and 0 < music["volume"] <= 1
     prompt, reply = widget.messages[-2:]
     assert (prompt["role"], prompt["text"], reply["role"]) == ("user", MUSIC, "agent")
-    assert "composed" in reply["text"] and not reply["streaming"]
+    assert "BPM" in reply["text"] and not reply["streaming"]
     streamed = "".join(m["text"] for m in view.sent
                        if m["kind"] == "reply-delta" and m["id"] == reply["id"])
     assert not streamed or reply["text"].startswith(streamed[:20]), "deltas, then the whole"
@@ -296,8 +296,8 @@ def test_two_prompts_at_once_each_reply_under_its_own_prompt(widget, clip):
     roles = [m["role"] for m in widget.messages[-4:]]
     assert roles == ["user", "agent", "user", "agent"], widget.messages
     first, music, second, tracks = widget.messages[-4:]
-    assert first["text"] == MUSIC and "composed" in music["text"]
-    assert second["text"] == "show tracks" and "composed" not in tracks["text"]
+    assert first["text"] == MUSIC and "BPM" in music["text"]
+    assert second["text"] == "show tracks" and tracks["text"].startswith("Timeline (")
     assert tracks["text"] and tracks["text"] != "(no reply)"
 
 
@@ -309,7 +309,7 @@ def test_ask_waits_for_a_turn_the_view_started(widget, clip):
     widget.wait_idle()
     first, music, second, tracks = widget.messages[-4:]
     assert (first["text"], second["text"]) == (MUSIC, "show tracks")
-    assert "composed" in music["text"] and tracks["text"] == result.text
+    assert "BPM" in music["text"] and tracks["text"] == result.text
 
 
 def test_committed_uploads_leave_no_temporary_file(widget, clip):
@@ -332,7 +332,7 @@ def test_music_that_cannot_be_fetched_keeps_the_turn(widget, clip, tmp_path):
     blocked.write_text("")
     widget._jobs.sources.folder = blocked
     result = widget.ask(MUSIC)
-    assert result.ok and "composed" in widget.messages[-1]["text"]
+    assert result.ok and "BPM" in widget.messages[-1]["text"]
     assert widget.error["message"] and "http" not in json.dumps(widget.error)
     assert widget.music["label"] and widget.music["peaks"] == []
     assert blocked.read_text() == "", "nothing half-written"
@@ -472,3 +472,22 @@ def test_the_notebook_s_last_session_is_recalled(shared_engine, config_dir, monk
     third.wait_idle()
     third.close()
     assert third.session != first.session
+
+
+def test_versions_use_this_one_undo_and_redo(widget, clip):
+    widget.upload(clip)
+    widget.ask(MUSIC)
+    widget.ask("another version")
+    assert [(v["version"], v["in_use"]) for v in widget.versions] == [(1, False), (2, True)]
+    second = widget.music["blob"]
+    view = FakeView(widget)
+    view.post({"kind": "use-music", "version": 1})
+    widget.wait_idle()
+    assert widget.error == {}, widget.error
+    assert [v["in_use"] for v in widget.versions] == [True, False]
+    assert widget.music["version"] == 1 and widget.music["blob"] != second, "the draft's BGM"
+    view.post({"kind": "undo"})
+    widget.wait_idle()
+    assert widget.music["version"] == 2 and widget.music["blob"] == second, "undo"
+    redone = widget.redo()
+    assert redone.ok and widget.music["version"] == 1, "redo"
