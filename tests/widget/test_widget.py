@@ -491,3 +491,29 @@ def test_versions_use_this_one_undo_and_redo(widget, clip):
     assert widget.music["version"] == 2 and widget.music["blob"] == second, "undo"
     redone = widget.redo()
     assert redone.ok and widget.music["version"] == 1, "redo"
+
+
+def test_the_header_follows_an_engine_restart(tmp_path, monkeypatch):
+    """The local engine restarts on a new port: the next call finds it, and the header says
+    where it is now (by its port, never its loopback URL)."""
+    from nemo_widgets.engine.server import stop_engine
+
+    home = tmp_path / "home"
+    monkeypatch.setenv("NEMO_HOME", str(home))
+    monkeypatch.delenv("NEMO_API_URL", raising=False)
+    client = NemoClient("local", settings=ClientSettings(config_dir=tmp_path / "cfg", **FAST))
+    w = NemoWidget(conversation=client.conversation())
+    try:
+        w.wait_idle(timeout=60)
+        first = w.backend
+        assert first.startswith("local engine · port "), first
+        assert stop_engine(home)
+        view = FakeView(w)
+        view.post({"kind": "prompt", "text": "status"})
+        w.wait_idle(timeout=60)
+        assert w.status == "ready" and w.error == {}, (w.status, w.error)
+        assert w.backend.startswith("local engine · port ") and w.backend != first
+    finally:
+        w.close()
+        client.close()
+        stop_engine(home)
