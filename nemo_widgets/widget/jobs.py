@@ -202,7 +202,10 @@ class Jobs:
         if picture is not None and music:
             music["video"] = self._offer_preview(picture["source"], uploads)
             music["video_volume"] = picture["volume"]
-        self.dispatch(SessionRead(timeline=media.timeline_view(state.timeline), media=entries,
+        thumbs = {u.hash: e["key"] for u, e in zip(uploads, entries, strict=True)
+                  if u.hash and e["thumb"]}
+        lanes = media.timeline_view(state.timeline, thumbs)
+        self.dispatch(SessionRead(timeline=lanes, media=entries,
                                   versions=media.versions_view(versions, current), music=music,
                                   canvas=media.canvas_view(state.timeline,
                                                            state.canvas_config)))

@@ -135,6 +135,7 @@ def test_upload_prompt_music_and_export_through_messages(widget, clip):
     assert kinds == ["video", "audio"], widget.timeline
     music = widget.timeline["tracks"][1]["segments"][0]
     assert music["duration_ms"] == 3000 and 0 < music["volume"] <= 1
+    assert widget.timeline["tracks"][0]["segments"][0]["thumb"] == item["key"], "filmstrip"
     prompt, reply = widget.messages[-2:]
     assert (prompt["role"], prompt["text"], reply["role"]) == ("user", MUSIC, "agent")
     assert "BPM" in reply["text"] and not reply["streaming"]
