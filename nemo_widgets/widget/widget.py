@@ -146,7 +146,7 @@ class NemoWidget(anywidget.AnyWidget):
                 phrase("use_music", self.conversation, int(content.get("version", 0)))),
             "export": lambda _c, _b: self._export_clicked(),
             "reconnect": lambda _c, _b: self._connect(),
-            "dismiss-error": lambda _c, _b: self._apply(ErrorDismissed()),
+            "dismiss-error": lambda _c, _b: self._dispatch(ErrorDismissed()),
             "hello": lambda content, _b: self._blobs.hello(str(content.get("view"))),
             "want": self._want,
             "blob-ack": lambda content, _b: self._blobs.ack(
@@ -257,7 +257,7 @@ class NemoWidget(anywidget.AnyWidget):
         try:
             handler(content, buffers)
         except Exception as exc:
-            self._apply(ErrorShown(error_view(exc)))
+            self._dispatch(ErrorShown(error_view(exc)))
 
     def _connect(self) -> None:
         self._work.spawn(self._jobs.run("connect", "Connecting", self._jobs.connect))
@@ -330,7 +330,7 @@ class NemoWidget(anywidget.AnyWidget):
                  if i in self._received]
         for upload_id in map(str, content.get("ids", [])):
             if not any(i == upload_id for i, _ in files):
-                self._apply(UploadSettled(upload_id, upload_id, error={
+                self._dispatch(UploadSettled(upload_id, upload_id, error={
                     "message": "This upload was not received completely.",
                     "fix": "Upload the file again."}))
         if files:
