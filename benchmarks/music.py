@@ -6,6 +6,10 @@ Each style is rendered ``--reps`` times from the same synthetic video features (
 CPU time is printed too, since other work on the machine inflates wall time but not CPU time.
 The first render of the process pays NumPy/SciPy warm-up, so one untimed render comes first.
 
+The instrument bank (sampled instruments, ``engine/music/bank``) is loaded and every sample
+decoded once before the timing, and that cost is printed on its own: the engine process keeps
+it for every later piece.
+
 What is timed is ``generate``: plan, compose, synthesise and master the mix — what the user
 waits for before the music is on the timeline. The four stems are rendered only when first
 read (the engine does it on their first download); the ``stems s`` column shows that cost
@@ -91,6 +95,15 @@ def main() -> None:
     parser.add_argument("--cores", type=int, default=1, help="cores to pin to (default 1)")
     args = parser.parse_args()
     feats = features(args.seconds)
+    from nemo_widgets.engine.music.bank import library
+
+    start = time.perf_counter()
+    lib = library()
+    decoded = lib.preload() if lib is not None else 0
+    bank_s = time.perf_counter() - start
+    print(f"instrument bank: {lib.source if lib else 'none'}; index read and every sample "
+          f"decoded in {bank_s:.2f} s ({decoded / 1e6:.0f} MB decoded; once per process, "
+          "not counted below)")
     generate(features(8.0), "warm up")
     try:  # loudness columns when the dev tools are installed
         import pyloudnorm
@@ -130,6 +143,10 @@ def main() -> None:
           f"{total / count / baseline:.1f}x that, on {args.cores} core(s)")
     print("(wall-clock best of --reps; 'cpu s' is the process's CPU time, every thread "
           "counted; a busy machine inflates wall time, not cpu time)")
+    import resource
+
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak memory of this process (the engine's music path): {peak:.0f} MB")
 
 
 if __name__ == "__main__":

@@ -29,7 +29,6 @@ import argparse
 import json
 import os
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -102,39 +101,69 @@ def normalise(mix: Any, target: float = -14.0) -> Any:
     return np.asarray(mix, dtype=np.float64) * 10.0 ** ((target - lufs) / 20.0)
 
 
-def _batch_data(audio_file: str, n_frames: int, overlap: int) -> tuple[Any, Any]:
-    """musicnn's own input (``musicnn.extractor.batch_data``: log-compressed mel patches),
-    with one fix: it casts the mel power to float16 *before* ``log10(10000·x + 1)``, and under
-    NumPy 2's promotion rules ``10000·x`` then stays float16 and overflows to inf for any
-    mel power above 6.5 — every frame of a normally loud track — so every track got the same
-    tags. Here the logarithm is taken in float32 and the result cast to float16, as intended."""
-    import librosa
-    import numpy as np
-    from musicnn import configuration as config
+class MusicTagger:
+    """musicnn (Pons & Serra, 2019) with its published weights, its graph built once per model
+    and reused for every track (``musicnn.tagger.top_tags`` rebuilds it for every file).
 
-    audio, sr = librosa.load(audio_file, sr=config.SR)
-    rep = librosa.feature.melspectrogram(y=audio, sr=sr, hop_length=config.FFT_HOP,
-                                         n_fft=config.FFT_SIZE, n_mels=config.N_MELS).T
-    rep = np.log10(10000.0 * rep.astype(np.float32) + 1.0).astype(np.float16)
-    last = rep.shape[0] - n_frames + 1
-    batch = np.stack([rep[t:t + n_frames] for t in range(0, last, overlap)])
-    return batch, rep
+    The input is musicnn's own (``musicnn.extractor.batch_data``: the mono track at 16 kHz,
+    librosa's log-compressed mel patches of 3 s) with one fix: musicnn casts the mel power to
+    float16 *before* ``log10(10000·x + 1)``, and under NumPy 2's promotion rules ``10000·x``
+    then stays float16 and overflows to inf for any mel power above 6.5 — every frame of a
+    normally loud track — so every track got the same tags. Here the logarithm is taken in
+    float32 and the result cast to float16, as intended.
+    """
+
+    def __init__(self, model: str = "MTT_musicnn") -> None:
+        import musicnn
+        import tensorflow as tf
+        from musicnn import configuration as config
+        from musicnn import models
+
+        tf.compat.v1.disable_eager_execution()
+        self.config = config
+        self.labels = config.MTT_LABELS if "MTT" in model else config.MSD_LABELS
+        import librosa
+
+        self.frames = int(librosa.time_to_frames(3, sr=config.SR, n_fft=config.FFT_SIZE,
+                                                 hop_length=config.FFT_HOP)) + 1
+        self.graph = tf.Graph()
+        with self.graph.as_default(), tf.name_scope("model"):
+            self.x = tf.compat.v1.placeholder(tf.float32, [None, self.frames, config.N_MELS])
+            self.training = tf.compat.v1.placeholder(tf.bool)
+            logits = models.define_model(self.x, self.training, model, len(self.labels))[0]
+            self.y = tf.nn.sigmoid(logits)
+            self.session = tf.compat.v1.Session(graph=self.graph)
+            self.session.run(tf.compat.v1.global_variables_initializer())
+            tf.compat.v1.train.Saver().restore(
+                self.session, str(Path(musicnn.__file__).parent / model) + "/")
+
+    def top(self, audio: Any, sr: int, count: int = 5) -> list[str]:
+        """The ``count`` most likely tags of a (n,) or (n, channels) track."""
+        import librosa
+        import numpy as np
+
+        cfg = self.config
+        mono = np.asarray(audio, dtype=np.float32)
+        mono = mono.mean(axis=1) if mono.ndim == 2 else mono
+        mono = librosa.resample(mono, orig_sr=sr, target_sr=cfg.SR)
+        rep = librosa.feature.melspectrogram(y=mono, sr=cfg.SR, hop_length=cfg.FFT_HOP,
+                                             n_fft=cfg.FFT_SIZE, n_mels=cfg.N_MELS).T
+        rep = np.log10(10000.0 * rep.astype(np.float32) + 1.0).astype(np.float16)
+        starts = range(0, rep.shape[0] - self.frames + 1, self.frames)
+        batch = np.stack([rep[t:t + self.frames] for t in starts])
+        outs = [self.session.run(self.y, {self.x: batch[i:i + cfg.BATCH_SIZE],
+                                          self.training: False})
+                for i in range(0, len(batch), cfg.BATCH_SIZE)]
+        mean = np.concatenate(outs).mean(axis=0)
+        return [self.labels[i] for i in np.argsort(-mean)[:count]]
 
 
-def tagger_top5(paths: list[Path]) -> dict[str, dict[str, list[str]]] | None:
-    """musicnn's top five tags per file and model, or None when musicnn is not installed."""
+def taggers() -> dict[str, MusicTagger] | None:
+    """Both musicnn models, or None when musicnn (or TensorFlow) is not installed."""
     try:
-        from musicnn import extractor
-        from musicnn.tagger import top_tags
-    except Exception:  # noqa: BLE001 - TensorFlow fails in many ways when absent or broken
+        return {m: MusicTagger(m) for m in ("MTT_musicnn", "MSD_musicnn")}
+    except Exception:  # TensorFlow fails in many ways when absent or broken
         return None
-    extractor.batch_data = _batch_data
-    out: dict[str, dict[str, list[str]]] = {}
-    for path in paths:
-        out[str(path)] = {
-            model: list(top_tags(str(path), model=model, topN=5, print_tags=False))
-            for model in ("MTT_musicnn", "MSD_musicnn")}
-    return out
 
 
 def main() -> None:
@@ -148,37 +177,36 @@ def main() -> None:
     args = parser.parse_args()
     sys.path.insert(0, str(args.engine_root.resolve()))
     sys.path.insert(1, str(ROOT / "benchmarks"))
-    import numpy as np
-    from music import features  # benchmarks/music.py: the same synthetic video
+    import importlib
 
-    from nemo_widgets.engine.music import STYLES, generate, write_wav
+    import numpy as np
+
+    # the engine first: benchmarks/music.py puts this checkout on sys.path when imported
+    engine = importlib.import_module("nemo_widgets.engine.music")
+    STYLES, generate = engine.STYLES, engine.generate
+    from music import features  # the same synthetic video as benchmarks/music.py
 
     styles = args.styles.split(",") if args.styles else list(STYLES)
     seeds = [int(s) for s in args.seeds.split(",")]
     feats = features(args.seconds)
     rows: list[dict[str, Any]] = []
-    with tempfile.TemporaryDirectory() as folder:
-        for style in styles:
-            for seed in seeds:
-                mix = generate(feats, style, seed=seed).mix
-                lufs, peak = loudness(mix)
-                norm = normalise(mix)
-                row: dict[str, Any] = {"style": style, "seed": seed, "lufs": lufs,
-                                       "true_peak_db": peak, **band_shares(norm),
-                                       "flatness": flatness(norm), "spread": level_spread(norm)}
-                path = Path(folder) / f"{style}-{seed}.wav"
-                import scipy.signal as ss
-                write_wav(path, np.clip(ss.resample_poly(norm, 1, 3, axis=0), -1, 1), 16_000)
-                row["wav"] = str(path)
-                rows.append(row)
-                print(f"{style:<11}{seed:>3}  " + "  ".join(
-                    f"{b[0]}={row[b[0]] * 100:5.1f}%" for b in BANDS)
-                    + f"  flat={row['flatness']:.4f}  spread={row['spread']:4.1f} dB"
-                    f"  {lufs:6.1f} LUFS {peak:6.2f} dBTP", flush=True)
-        tags = None if args.no_tagger else tagger_top5([Path(r["wav"]) for r in rows])
-        for row in rows:
-            row["tags"] = tags.get(row.pop("wav"), {}) if tags else {}
-    if tags:
+    models = None if args.no_tagger else taggers()
+    for style in styles:
+        for seed in seeds:
+            mix = generate(feats, style, seed=seed).mix
+            lufs, peak = loudness(mix)
+            norm = normalise(mix)
+            row: dict[str, Any] = {"style": style, "seed": seed, "lufs": lufs,
+                                   "true_peak_db": peak, **band_shares(norm),
+                                   "flatness": flatness(norm), "spread": level_spread(norm)}
+            row["tags"] = {name: tagger.top(norm, SR) for name, tagger in
+                           (models or {}).items()}
+            rows.append(row)
+            print(f"{style:<11}{seed:>3}  " + "  ".join(
+                f"{b[0]}={row[b[0]] * 100:5.1f}%" for b in BANDS)
+                + f"  flat={row['flatness']:.4f}  spread={row['spread']:4.1f} dB"
+                f"  {lufs:6.1f} LUFS {peak:6.2f} dBTP", flush=True)
+    if models:
         print("\nmusicnn top five (MTT | MSD):")
         for row in rows:
             print(f"{row['style']:<11}{row['seed']:>3}  "
@@ -195,6 +223,9 @@ def main() -> None:
         ref = "" if real is None else (f"{real * 100:.1f}%" if key not in (
             "flatness", "spread") else f"{real:.4g}")
         print(f"  {key:<9}{shown:>9}   {ref}")
+    import nemo_widgets
+
+    print(f"(engine: {Path(nemo_widgets.__file__).parent})")
     if args.json:
         args.json.write_text(json.dumps({"rows": rows, "mean": mean}, indent=1))
 

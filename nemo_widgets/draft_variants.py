@@ -13,9 +13,10 @@ per draft by ``guess_unit``, against the draft's duration ``d`` (milliseconds, p
 
 from __future__ import annotations
 
+import copy
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,7 +29,32 @@ UNITLESS: float | None = None
 Variant = tuple[str, float | None]
 
 
-def timed_variants(stems: Sequence[str], unitless: Sequence[str] = ()) -> tuple[Variant, ...]:
+Index = dict[str, tuple[int, float | None]]
+
+
+class Table(tuple):  # type: ignore[type-arg]
+    """A variant table (names, or ``(name, unit)`` pairs) with its lookup index built once,
+    so that a lookup costs the object's few keys, not the table's many variants."""
+
+    lookup: Index
+
+
+def _build(names: Sequence[str | Variant]) -> Index:
+    index: Index = {}
+    for rank, entry in enumerate(names):
+        name, unit = (entry, UNITLESS) if isinstance(entry, str) else entry
+        index.setdefault(name, (rank, unit))
+    return index
+
+
+def table(entries: Iterable[str | Variant]) -> Table:
+    """``entries`` as a ``Table`` (order is priority: the first present variant wins)."""
+    made = Table(entries)
+    made.lookup = _build(made)
+    return made
+
+
+def timed_variants(stems: Sequence[str], unitless: Sequence[str] = ()) -> Table:
     """``start`` → start_ms, startMs, start_s, startS, start_sec, start_seconds, start_us…"""
     out: list[Variant] = []
     for stem in stems:
@@ -36,7 +62,7 @@ def timed_variants(stems: Sequence[str], unitless: Sequence[str] = ()) -> tuple[
         for suffix, unit in (("ms", MS), ("s", S), ("sec", S), ("seconds", S), ("us", US)):
             out += [(f"{stem}_{suffix}", unit), (f"{camel}{suffix.capitalize()}", unit)]
     out += [(name, UNITLESS) for name in unitless]
-    return tuple(dict.fromkeys(out))
+    return table(dict.fromkeys(out))
 
 
 START = timed_variants(("start", "start_time", "begin", "offset", "timeline_start"),
@@ -49,38 +75,38 @@ SOURCE_IN = timed_variants(("source_in", "in", "trim_start", "source_start", "in
 FADE_IN = timed_variants(("fade_in",), ("fade_in", "fadeIn"))
 FADE_OUT = timed_variants(("fade_out",), ("fade_out", "fadeOut"))
 
-RANGES: tuple[Variant, ...] = (
+RANGES = table((
     ("time_range", UNITLESS), ("timeRange", UNITLESS), ("timerange", UNITLESS),
     ("target_timerange", UNITLESS), ("targetTimerange", UNITLESS), ("range", UNITLESS),
     ("timing", UNITLESS), ("time", UNITLESS), ("span", UNITLESS), ("display_range", UNITLESS),
-    ("time_range_ms", MS), ("timeRangeMs", MS), ("time_range_s", S), ("timeRangeS", S))
-SOURCE_RANGES: tuple[Variant, ...] = (
+    ("time_range_ms", MS), ("timeRangeMs", MS), ("time_range_s", S), ("timeRangeS", S)))
+SOURCE_RANGES = table((
     ("source_range", UNITLESS), ("sourceRange", UNITLESS), ("source_timerange", UNITLESS),
     ("sourceTimerange", UNITLESS), ("trim", UNITLESS), ("source_range_ms", MS),
-    ("sourceRangeMs", MS))
+    ("sourceRangeMs", MS)))
 RANGE_START = timed_variants(("start",), ("start", "from", "begin", "in", "offset"))
 RANGE_DURATION = timed_variants(("duration",), ("duration", "dur", "length"))
 RANGE_END = timed_variants(("end",), ("end", "to", "stop", "out"))
 
-IDS = ("id", "segment_id", "segmentId", "seg_id", "clip_id", "clipId", "uuid", "uid")
-KINDS = ("kind", "type", "media_type", "mediaType", "material_type", "materialType",
-         "segment_type", "segmentType")
-SOURCES = ("source", "src", "url", "uri", "file", "path", "media", "media_url", "mediaUrl",
+IDS = table(("id", "segment_id", "segmentId", "seg_id", "clip_id", "clipId", "uuid", "uid"))
+KINDS = table(("kind", "type", "media_type", "mediaType", "material_type", "materialType",
+         "segment_type", "segmentType"))
+SOURCES = table(("source", "src", "url", "uri", "file", "path", "media", "media_url", "mediaUrl",
            "file_url", "fileUrl", "cdn_url", "cdnUrl", "video_url", "videoUrl", "audio_url",
            "audioUrl", "image_url", "imageUrl", "asset", "asset_url", "assetUrl", "material",
-           "resource")
-SOURCE_INNER = ("url", "src", "uri", "path", "cdn_url", "cdnUrl", "file", "hash")
-LABELS = ("label", "name", "title", "filename", "file_name", "fileName", "display_name",
-          "displayName")
-NAME_INNER = ("name", "filename", "file_name", "fileName", "title", "label")
-TEXTS = ("text", "content", "caption", "title", "value", "words", "subtitle", "string")
-VOLUMES: tuple[Variant, ...] = (
+           "resource"))
+SOURCE_INNER = table(("url", "src", "uri", "path", "cdn_url", "cdnUrl", "file", "hash"))
+LABELS = table(("label", "name", "title", "filename", "file_name", "fileName", "display_name",
+          "displayName"))
+NAME_INNER = table(("name", "filename", "file_name", "fileName", "title", "label"))
+TEXTS = table(("text", "content", "caption", "title", "value", "words", "subtitle", "string"))
+VOLUMES = table((
     ("volume", UNITLESS), ("vol", UNITLESS), ("gain", UNITLESS), ("audio_volume", UNITLESS),
     ("audioVolume", UNITLESS), ("level", UNITLESS), ("volume_pct", 0.01), ("volumePct", 0.01),
-    ("volume_percent", 0.01), ("volumePercent", 0.01))
-LOOPS = ("loop", "looping", "repeat")
-STYLES = ("style", "text_style", "textStyle", "font")
-TRACK_NAMES = ("name", "title", "label", "track_name", "trackName")
+    ("volume_percent", 0.01), ("volumePercent", 0.01)))
+LOOPS = table(("loop", "looping", "repeat"))
+STYLES = table(("style", "text_style", "textStyle", "font"))
+TRACK_NAMES = table(("name", "title", "label", "track_name", "trackName"))
 TRACK_TYPES = {"video": 0, "main": 0, "clip": 0, "image": 0, "audio": 1, "music": 1, "bgm": 1,
                "sound": 1, "voice": 1, "text": 7, "title": 7, "subtitle": 7, "caption": 7,
                "sticker": 7}
@@ -100,26 +126,42 @@ class Slot:
     raw: Any
 
 
-def find(data: Json, names: Iterable[str | Variant]) -> Slot | None:
-    """The first present, non-null variant of ``names`` in ``data``."""
-    for entry in names:
-        name, unit = (entry, UNITLESS) if isinstance(entry, str) else entry
-        if name in data and data[name] is not None:
-            return Slot((name,), unit, data[name])
-    return None
+def find(data: Json, names: Sequence[str | Variant],
+         accept: Callable[[Any], bool] | None = None, *, skip: str | None = None
+         ) -> Slot | None:
+    """The present, non-null variant of ``names`` in ``data`` that comes first in ``names``
+    (and whose value ``accept`` takes, if given; never the key ``skip``)."""
+    index = names.lookup if isinstance(names, Table) else _build(names)
+    best: tuple[int, str, float | None, Any] | None = None
+    for key, value in data.items():
+        entry = index.get(key)
+        if entry is None or value is None or key == skip or (
+                accept is not None and not accept(value)):
+            continue
+        if best is None or entry[0] < best[0]:
+            best = (entry[0], key, entry[1], value)
+    return None if best is None else Slot((best[1],), best[2], best[3])
 
 
-def find_nested(data: Json, containers: Sequence[Variant], inner: Sequence[Variant]
-                ) -> Slot | None:
+def is_text(value: Any) -> bool:
+    return isinstance(value, str)
+
+
+def is_number(value: Any) -> bool:
+    return number(value) is not None
+
+
+def find_nested(data: Json, containers: Table, inner: Table) -> Slot | None:
     """A variant of ``inner`` inside the first container of ``containers`` that is an object;
     the container's own unit (``time_range_ms``) applies when the inner key has none."""
-    for name, unit in containers:
-        box = data.get(name)
-        if isinstance(box, dict):
-            found = find(box, inner)
-            if found is not None:
-                return Slot((name, *found.path), found.unit if found.unit is not None
-                            else unit, found.raw)
+    boxes = sorted((containers.lookup[k][0], k) for k, v in data.items()
+                   if isinstance(v, dict) and k in containers.lookup)
+    for _, name in boxes:
+        found = find(data[name], inner)
+        if found is not None:
+            unit = containers.lookup[name][1]
+            return Slot((name, *found.path), found.unit if found.unit is not None else unit,
+                        found.raw)
     return None
 
 
@@ -189,6 +231,8 @@ def from_ms(slot: Slot, ms: float, unitless: float) -> Any:
 
 def unitless_times(segment: Json) -> list[float]:
     """The segment's time values whose unit the draft must tell (start, duration, end)."""
+    if _UNITLESS_KEYS.isdisjoint(segment):
+        return []  # the engine's own segments, and any whose keys all say their unit
     found: list[float] = []
     starts = [find(segment, START), find_nested(segment, RANGES, RANGE_START)]
     lengths = [find(segment, DURATION), find_nested(segment, RANGES, RANGE_DURATION),
@@ -225,3 +269,100 @@ def guess_unit(values: Sequence[float], duration_ms: float) -> float:
     if any(v != int(v) for v in values) or end <= 600:
         return S
     return MS
+
+
+# --- reading helpers (used by ``timeline``) ---------------------------------------------
+def whole(value: Any, default: int = 0) -> int:
+    """``value`` rounded to an int; ``default`` for anything not a finite number."""
+    try:
+        number = float(value)
+        return round(number) if math.isfinite(number) else default
+    except (TypeError, ValueError, OverflowError):
+        return default
+
+
+def put_at(out: Json, raw: Json, path: tuple[str, ...], value: Any) -> None:
+    """Set ``value`` at ``path`` in ``out``, copying the enclosing objects from ``raw``."""
+    target: Json = out
+    source: Any = raw
+    for key in path[:-1]:
+        if not isinstance(target.get(key), dict):
+            inner = source.get(key) if isinstance(source, dict) else None
+            target[key] = copy.deepcopy(inner) if isinstance(inner, dict) else {}
+        target = target[key]
+        source = source.get(key) if isinstance(source, dict) else None
+    target[path[-1]] = value
+
+
+def label_from_source(source: str | None) -> str:
+    if not source:
+        return ""
+    tail = re.split(r"[/\\]", source.split("?", 1)[0].rstrip("/"))[-1]
+    return tail
+
+
+def source_and_label(data: Json, slots: dict[str, Slot], text_slot: Slot | None
+                      ) -> tuple[str | None, str]:
+    """The source (a string, or a URL inside a source object) and the label (a name key, or
+    the source object's name)."""
+    source: str | None = None
+    inner_name: Slot | None = None
+    found = find(data, SOURCES, lambda v: isinstance(v, (str, dict)))
+    if found is not None and isinstance(found.raw, str):
+        slots["source"], source = found, found.raw
+    elif found is not None and isinstance(found.raw, dict):
+        inner = find(found.raw, SOURCE_INNER, is_text)
+        if inner is not None:
+            slots["source"] = Slot(found.path + inner.path, None, inner.raw)
+            source = inner.raw
+        named = find(found.raw, NAME_INNER, is_text)
+        if named is not None:
+            inner_name = Slot(found.path + named.path, None, named.raw)
+    taken = text_slot.path[0] if text_slot is not None else None
+    label = find(data, LABELS, is_text, skip=taken)
+    label = label or inner_name
+    if label is not None:
+        slots["label"] = label
+    return source, str(label.raw) if label is not None else ""
+
+
+def read_volume(data: Json, slots: dict[str, Slot]) -> float:
+    """The volume as a fraction (percent keys, and plain values above 4, are percents)."""
+    found = find(data, VOLUMES, is_number)
+    if found is None:
+        return 1.0
+    parsed = number(found.raw)
+    value = parsed[0] if parsed is not None else 1.0
+    scale = found.unit if found.unit is not None else (0.01 if value > 4 else 1.0)
+    slots["volume"] = Slot(found.path, scale, found.raw)
+    return value * scale
+
+
+def track_type(raw: Any) -> int:
+    """``tt`` as a number: an int (or its text), or a type's name (``"audio"`` → 1)."""
+    if isinstance(raw, str) and raw.strip().lower() in TRACK_TYPES:
+        return TRACK_TYPES[raw.strip().lower()]
+    return whole(raw, 0)
+
+
+def meta_size(meta: Json) -> tuple[int, int]:
+    """Width and height from ``m``: ``width``/``height``, ``w``/``h``, ``resolution`` as
+    ``"1920x1080"`` or a ``size``/``canvas`` object; 1920×1080 when nothing says."""
+    for box in (meta, meta.get("size"), meta.get("canvas"), meta.get("canvas_config")):
+        if isinstance(box, dict):
+            width = whole(box.get("width", box.get("w")))
+            height = whole(box.get("height", box.get("h")))
+            if width > 0 and height > 0:
+                return width, height
+    resolution = meta.get("resolution")
+    if isinstance(resolution, str):
+        match = re.match(r"^\s*(\d+)\s*[x×*:]\s*(\d+)\s*$", resolution)
+        if match:
+            return int(match.group(1)), int(match.group(2))
+    return 1920, 1080
+
+
+_UNITLESS_KEYS = frozenset(
+    {name for table_ in (START, DURATION, END) for name, unit in table_ if unit is None}
+    | set(RANGES.lookup))
+"""Keys whose values may need ``guess_unit``: unit-less times and nested time ranges."""

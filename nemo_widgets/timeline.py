@@ -15,8 +15,6 @@ a DataFrame is asked for.
 from __future__ import annotations
 
 import copy
-import math
-import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -34,28 +32,22 @@ KIND_BY_TRACK = {TRACK_VIDEO: "video", TRACK_AUDIO: "audio", TRACK_TEXT: "text"}
 _FIELDS = ("kind", "start_ms", "duration_ms", "id", "source", "source_in_ms", "label", "volume",
            "fade_in_ms", "fade_out_ms", "loop", "text", "style")
 _TIME_FIELDS = {"start_ms", "duration_ms", "source_in_ms", "fade_in_ms", "fade_out_ms"}
-_TRACK_SEGMENTS = ("sg", "segments", "clips")
-_TRACK_TYPES = ("tt", "track_type", "trackType", "type")
+_TT, _SG = dv.table(("tt",)), dv.table(("sg",))
+_TRACK_SEGMENTS = dv.table(("segments", "clips"))
+"""Where a track's segments may be when ``sg`` is missing."""
+_TRACK_TYPES = dv.table(("track_type", "trackType", "type"))
+"""Where a track's type may be when ``tt`` is missing."""
 
 
 class DraftError(ValueError):
     """The draft's public skeleton is not what the protocol promises (``t`` not a list…)."""
 
 
-def _int(value: Any, default: int = 0) -> int:
-    try:
-        number = float(value)
-        return round(number) if math.isfinite(number) else default
-    except (TypeError, ValueError, OverflowError):
-        return default
-
-
-def _float(value: Any, default: float) -> float:
-    try:
-        number = float(value)
-    except (TypeError, ValueError, OverflowError):
-        return default
-    return number if math.isfinite(number) else default
+def _clone(value: Any) -> Any:
+    """A copy that keeps whole JSON trees apart; scalars (most values) are shared as is."""
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    return copy.deepcopy(value)
 
 
 def _seconds(ms: int) -> str:
@@ -72,29 +64,10 @@ class _Origin:
     read: dict[str, Any]
     unit: float = dv.MS
     start_found: bool = True
+    length_found: bool = True
 
     def consumed(self) -> set[str]:
         return {slot.path[0] for slot in self.slots.values()}
-
-
-def _put(out: Json, raw: Json, path: tuple[str, ...], value: Any) -> None:
-    """Set ``value`` at ``path`` in ``out``, copying the enclosing objects from ``raw``."""
-    target: Json = out
-    source: Any = raw
-    for key in path[:-1]:
-        if not isinstance(target.get(key), dict):
-            inner = source.get(key) if isinstance(source, dict) else None
-            target[key] = copy.deepcopy(inner) if isinstance(inner, dict) else {}
-        target = target[key]
-        source = source.get(key) if isinstance(source, dict) else None
-    target[path[-1]] = value
-
-
-def _label_from_source(source: str | None) -> str:
-    if not source:
-        return ""
-    tail = re.split(r"[/\\]", source.split("?", 1)[0].rstrip("/"))[-1]
-    return tail
 
 
 @dataclass
@@ -128,7 +101,7 @@ class Segment:
         """What to call the segment: its label, its text, its source's file name, its kind."""
         if self.kind == "text":
             return self.text or self.label
-        return self.label or _label_from_source(self.source) or self.kind
+        return self.label or dv.label_from_source(self.source) or self.kind
 
     @classmethod
     def from_json(cls, data: Json, track_type: int, unit: float = dv.MS) -> Segment:
@@ -151,45 +124,41 @@ class Segment:
             slots.pop("duration_ms", None)
             slots["end"] = end
             length_ms = end_ms - (start_ms or 0.0)
-        kind_slot = dv.find(data, [k for k in dv.KINDS
-                                   if isinstance(data.get(k), str)
-                                   and data[k].lower() in dv.KIND_WORDS])
+        kind_slot = dv.find(data, dv.KINDS,
+                            lambda v: isinstance(v, str) and v.lower() in dv.KIND_WORDS)
         kind = (dv.KIND_WORDS[kind_slot.raw.lower()] if kind_slot is not None
                 else KIND_BY_TRACK.get(track_type, "video"))
         take("kind", kind_slot)
-        text_slot = take("text", dv.find(data, [k for k in dv.TEXTS if isinstance(
-            data.get(k), str)])) if kind == "text" or "text" in data else None
-        source, label = _source_and_label(data, slots, text_slot)
-        volume = _volume(data, slots)
-        id_slot = take("id", dv.find(data, [k for k in dv.IDS
-                                            if isinstance(data.get(k), (str, int))
-                                            and not isinstance(data.get(k), bool)]))
+        text_slot = (take("text", dv.find(data, dv.TEXTS, dv.is_text))
+                     if kind == "text" or "text" in data else None)
+        source, label = dv.source_and_label(data, slots, text_slot)
+        volume = dv.read_volume(data, slots)
+        id_slot = take("id", dv.find(data, dv.IDS, lambda v: isinstance(v, (str, int))
+                                    and not isinstance(v, bool)))
         source_in = take("source_in_ms", dv.find(data, dv.SOURCE_IN) or dv.find_nested(
             data, dv.SOURCE_RANGES, dv.RANGE_START))
         fade_in = take("fade_in_ms", dv.find(data, dv.FADE_IN))
         fade_out = take("fade_out_ms", dv.find(data, dv.FADE_OUT))
-        loop = take("loop", dv.find(data, [k for k in dv.LOOPS
-                                           if isinstance(data.get(k), bool)]))
-        style = take("style", dv.find(data, [k for k in dv.STYLES
-                                             if isinstance(data.get(k), dict)]))
+        loop = take("loop", dv.find(data, dv.LOOPS, lambda v: isinstance(v, bool)))
+        style = take("style", dv.find(data, dv.STYLES, lambda v: isinstance(v, dict)))
         segment = cls(
             kind=kind,
-            start_ms=_int(start_ms), duration_ms=max(0, _int(length_ms)),
+            start_ms=dv.whole(start_ms), duration_ms=max(0, dv.whole(length_ms)),
             id=str(id_slot.raw) if id_slot is not None else "",
-            source=source, source_in_ms=_int(dv.to_ms(source_in, unit)), label=label,
-            volume=volume, fade_in_ms=_int(dv.to_ms(fade_in, unit)),
-            fade_out_ms=_int(dv.to_ms(fade_out, unit)),
+            source=source, source_in_ms=dv.whole(dv.to_ms(source_in, unit)), label=label,
+            volume=volume, fade_in_ms=dv.whole(dv.to_ms(fade_in, unit)),
+            fade_out_ms=dv.whole(dv.to_ms(fade_out, unit)),
             loop=bool(loop.raw) if loop is not None else False,
             text=text_slot.raw if text_slot is not None else None,
-            style=copy.deepcopy(style.raw) if style is not None else {},
+            style=_clone(style.raw) if style is not None else {},
             timed=start_ms is not None and length_ms is not None,
         )
         consumed = {slot.path[0] for slot in slots.values()}
-        segment.extra = {k: copy.deepcopy(v) for k, v in data.items() if k not in consumed}
+        segment.extra = {k: _clone(v) for k, v in data.items() if k not in consumed}
         segment._origin = _Origin(
-            raw={k: copy.deepcopy(v) for k, v in data.items() if k in consumed}, slots=slots,
-            read={name: copy.deepcopy(getattr(segment, name)) for name in _FIELDS}, unit=unit,
-            start_found=start_ms is not None)
+            raw={k: _clone(v) for k, v in data.items() if k in consumed}, slots=slots,
+            read={name: _clone(getattr(segment, name)) for name in _FIELDS}, unit=unit,
+            start_found=start_ms is not None, length_found=length_ms is not None)
         return segment
 
     def to_json(self) -> Json:
@@ -199,7 +168,7 @@ class Segment:
         origin = self._origin
         if origin is None:
             return self._engine_json()
-        out: Json = {k: copy.deepcopy(v) for k, v in origin.raw.items()}
+        out: Json = {k: _clone(v) for k, v in origin.raw.items()}
         moved = False
         for name in _FIELDS:
             value = getattr(self, name)
@@ -208,13 +177,13 @@ class Segment:
             moved |= name in ("start_ms", "duration_ms")
             slot = origin.slots.get(name)
             if slot is None:  # the draft did not have it: the engine's own key
-                out[name] = copy.deepcopy(value)
+                out[name] = _clone(value)
                 continue
-            _put(out, origin.raw, slot.path, self._encode(name, slot, value, origin.unit))
+            dv.put_at(out, origin.raw, slot.path, self._encode(name, slot, value, origin.unit))
         end = origin.slots.get("end")
         if moved and end is not None:
-            _put(out, origin.raw, end.path, dv.from_ms(end, self.end_ms, origin.unit))
-        out.update(copy.deepcopy(self.extra))
+            dv.put_at(out, origin.raw, end.path, dv.from_ms(end, self.end_ms, origin.unit))
+        out.update(_clone(self.extra))
         return out
 
     @staticmethod
@@ -227,7 +196,7 @@ class Segment:
                 else round(scaled, 6)
         if name == "id" and isinstance(slot.raw, int) and str(value).isdigit():
             return int(value)
-        return copy.deepcopy(value)
+        return _clone(value)
 
     def _engine_json(self) -> Json:
         out: Json = {
@@ -251,54 +220,9 @@ class Segment:
         if self.text is not None:
             out["text"] = self.text
         if self.style:
-            out["style"] = copy.deepcopy(self.style)
-        out.update(copy.deepcopy(self.extra))
+            out["style"] = _clone(self.style)
+        out.update(_clone(self.extra))
         return out
-
-
-def _source_and_label(data: Json, slots: dict[str, dv.Slot], text_slot: dv.Slot | None
-                      ) -> tuple[str | None, str]:
-    """The source (a string, or a URL inside a source object) and the label (a name key, or
-    the source object's name)."""
-    source: str | None = None
-    inner_name: dv.Slot | None = None
-    found = dv.find(data, [k for k in dv.SOURCES if isinstance(data.get(k), (str, dict))])
-    if found is not None and isinstance(found.raw, str):
-        slots["source"], source = found, found.raw
-    elif found is not None and isinstance(found.raw, dict):
-        inner = dv.find(found.raw, [k for k in dv.SOURCE_INNER
-                                    if isinstance(found.raw.get(k), str)])
-        if inner is not None:
-            slots["source"] = dv.Slot(found.path + inner.path, None, inner.raw)
-            source = inner.raw
-        named = dv.find(found.raw, [k for k in dv.NAME_INNER
-                                    if isinstance(found.raw.get(k), str)])
-        if named is not None:
-            inner_name = dv.Slot(found.path + named.path, None, named.raw)
-    taken = text_slot.path[0] if text_slot is not None else None
-    label = dv.find(data, [k for k in dv.LABELS if k != taken and isinstance(data.get(k), str)])
-    label = label or inner_name
-    if label is not None:
-        slots["label"] = label
-    return source, str(label.raw) if label is not None else ""
-
-
-def _volume(data: Json, slots: dict[str, dv.Slot]) -> float:
-    """The volume as a fraction (percent keys, and plain values above 4, are percents)."""
-    found = dv.find(data, [v for v in dv.VOLUMES if dv.number(data.get(v[0])) is not None])
-    if found is None:
-        return 1.0
-    parsed = dv.number(found.raw)
-    value = parsed[0] if parsed is not None else 1.0
-    scale = found.unit if found.unit is not None else (0.01 if value > 4 else 1.0)
-    slots["volume"] = dv.Slot(found.path, scale, found.raw)
-    return value * scale
-
-
-def _track_type(raw: Any) -> int:
-    if isinstance(raw, str) and raw.strip().lower() in dv.TRACK_TYPES:
-        return dv.TRACK_TYPES[raw.strip().lower()]
-    return _int(raw, TRACK_VIDEO)
 
 
 @dataclass
@@ -331,13 +255,13 @@ class Track:
     @classmethod
     def from_json(cls, data: Json, unit: float = dv.MS) -> Track:
         slots: dict[str, dv.Slot] = {}
-        type_slot = dv.find(data, [k for k in _TRACK_TYPES
-                                   if k == "tt" or isinstance(data.get(k), (int, str))])
-        track_type = _track_type(type_slot.raw) if type_slot is not None else TRACK_VIDEO
+        type_slot = dv.find(data, _TT) or dv.find(
+            data, _TRACK_TYPES, lambda v: isinstance(v, (int, str)))
+        track_type = dv.track_type(type_slot.raw) if type_slot is not None else TRACK_VIDEO
         if type_slot is not None:
             slots["type"] = type_slot
-        seg_slot = dv.find(data, [k for k in _TRACK_SEGMENTS if k == "sg" or isinstance(
-            data.get(k), list)])
+        seg_slot = dv.find(data, _SG) or dv.find(
+            data, _TRACK_SEGMENTS, lambda v: isinstance(v, list))
         raw_segments = seg_slot.raw if seg_slot is not None else []
         if not isinstance(raw_segments, list):
             raise DraftError(f"A track's segments (sg) must be a list, not "
@@ -348,7 +272,7 @@ class Track:
             raise DraftError("Every segment of a track (sg) must be an object.")
         segments = [Segment.from_json(s, track_type, unit) for s in raw_segments]
         _place_sequential(segments)
-        name_slot = dv.find(data, [k for k in dv.TRACK_NAMES if isinstance(data.get(k), str)])
+        name_slot = dv.find(data, dv.TRACK_NAMES, dv.is_text)
         if name_slot is not None:
             slots["name"] = name_slot
         role = data.get("role")
@@ -358,9 +282,9 @@ class Track:
                     name=str(name_slot.raw) if name_slot is not None else "",
                     role=role if isinstance(role, str) else None)
         consumed = {slot.path[0] for slot in slots.values()}
-        track.extra = {k: copy.deepcopy(v) for k, v in data.items() if k not in consumed}
+        track.extra = {k: _clone(v) for k, v in data.items() if k not in consumed}
         track._origin = _Origin(
-            raw={k: copy.deepcopy(v) for k, v in data.items()
+            raw={k: _clone(v) for k, v in data.items()
                  if k in consumed and k != (seg_slot.path[0] if seg_slot else None)},
             slots=slots, read={"type": track_type, "name": track.name, "role": track.role})
         return track
@@ -374,9 +298,9 @@ class Track:
             if self.role:
                 out["role"] = self.role
             out["sg"] = [s.to_json() for s in self.segments]
-            out.update(copy.deepcopy(self.extra))
+            out.update(_clone(self.extra))
             return out
-        out = {k: copy.deepcopy(v) for k, v in origin.raw.items()}
+        out = {k: _clone(v) for k, v in origin.raw.items()}
         for name, key in (("type", "tt"), ("name", "name"), ("role", "role")):
             value = getattr(self, name)
             if value != origin.read[name]:
@@ -385,7 +309,7 @@ class Track:
         segments = origin.slots.get("segments")
         out[segments.path[0] if segments is not None else "sg"] = [
             s.to_json() for s in self.segments]
-        out.update(copy.deepcopy(self.extra))
+        out.update(_clone(self.extra))
         return out
 
     def summary(self) -> str:
@@ -411,8 +335,7 @@ def _place_sequential(segments: list[Segment]) -> None:
     cursor = 0
     for seg in segments:
         origin = seg._origin
-        if origin is not None and not origin.start_found and (
-                "duration_ms" in origin.slots or "end" in origin.slots):
+        if origin is not None and not origin.start_found and origin.length_found:
             seg.start_ms, seg.timed = cursor, True
             origin.read["start_ms"] = cursor
         if seg.timed:
@@ -421,26 +344,9 @@ def _place_sequential(segments: list[Segment]) -> None:
 
 def _segment_list(track: Json) -> Any:
     """The raw segment list of a track: ``sg``, else a plausible variant."""
-    slot = dv.find(track, [k for k in _TRACK_SEGMENTS if k == "sg" or isinstance(
-        track.get(k), list)])
+    slot = dv.find(track, _SG) or dv.find(
+        track, _TRACK_SEGMENTS, lambda v: isinstance(v, list))
     return slot.raw if slot is not None else []
-
-
-def _meta_size(meta: Json) -> tuple[int, int]:
-    """Width and height from ``m``: ``width``/``height``, ``w``/``h``, ``resolution`` as
-    ``"1920x1080"`` or a ``size``/``canvas`` object; 1920×1080 when nothing says."""
-    for box in (meta, meta.get("size"), meta.get("canvas"), meta.get("canvas_config")):
-        if isinstance(box, dict):
-            width = _int(box.get("width", box.get("w")))
-            height = _int(box.get("height", box.get("h")))
-            if width > 0 and height > 0:
-                return width, height
-    resolution = meta.get("resolution")
-    if isinstance(resolution, str):
-        match = re.match(r"^\s*(\d+)\s*[x×*:]\s*(\d+)\s*$", resolution)
-        if match:
-            return int(match.group(1)), int(match.group(2))
-    return 1920, 1080
 
 
 @dataclass
@@ -476,7 +382,7 @@ class Timeline:
                              f"{type(tracks).__name__}.")
         if not all(isinstance(t, dict) for t in tracks):
             raise DraftError("Every track of the draft (t) must be an object.")
-        duration = _int(draft.get("d"))
+        duration = dv.whole(draft.get("d"))
         times = [v for t in tracks for s in _segment_list(t) or [] if isinstance(s, dict)
                  for v in dv.unitless_times(s)] if all(
             isinstance(_segment_list(t) or [], list) for t in tracks) else []
@@ -484,10 +390,10 @@ class Timeline:
         meta = draft.get("m")
         timeline = cls(
             tracks=[Track.from_json(t, unit) for t in tracks], duration_ms=duration,
-            meta=copy.deepcopy(meta) if isinstance(meta, dict) else {},
-            extra={k: copy.deepcopy(v) for k, v in draft.items()
+            meta=_clone(meta) if isinstance(meta, dict) else {},
+            extra={k: _clone(v) for k, v in draft.items()
                    if k not in ("t", "d", "m") or (k == "m" and not isinstance(v, dict))})
-        timeline._origin = _Origin(raw={k: copy.deepcopy(draft[k]) for k in ("d",)
+        timeline._origin = _Origin(raw={k: _clone(draft[k]) for k in ("d",)
                                         if k in draft},
                                    slots={}, read={"duration_ms": duration,
                                                    "has_t": "t" in draft, "has_m": "m" in draft},
@@ -501,21 +407,21 @@ class Timeline:
             out["t"] = [t.to_json() for t in self.tracks]
         if origin is not None and "d" in origin.raw and \
                 self.duration_ms == origin.read["duration_ms"]:
-            out["d"] = copy.deepcopy(origin.raw["d"])
+            out["d"] = _clone(origin.raw["d"])
         elif origin is None or "d" in origin.raw or self.duration_ms:
             out["d"] = self.duration_ms
         if origin is None or origin.read["has_m"] or self.meta:
-            out["m"] = copy.deepcopy(self.meta)
-        out.update(copy.deepcopy(self.extra))
+            out["m"] = _clone(self.meta)
+        out.update(_clone(self.extra))
         return out
 
     @property
     def width(self) -> int:
-        return _meta_size(self.meta)[0]
+        return dv.meta_size(self.meta)[0]
 
     @property
     def height(self) -> int:
-        return _meta_size(self.meta)[1]
+        return dv.meta_size(self.meta)[1]
 
     @property
     def renderable(self) -> bool:
@@ -540,7 +446,7 @@ class Timeline:
 
     def to_frame(self) -> pd.DataFrame:
         """One row per segment: track, kind, start_s, end_s, duration_s, volume, label, source
-        (times are empty, not zero, for a segment whose times the draft does not give)."""
+        (times are NaN, not zero, for a segment whose times the draft does not give)."""
         import pandas as pd
 
         rows = []
@@ -557,4 +463,7 @@ class Timeline:
                     "source": seg.source,
                 })
         columns = ["track", "kind", "start_s", "end_s", "duration_s", "volume", "label", "source"]
-        return pd.DataFrame(rows, columns=columns)
+        frame = pd.DataFrame(rows, columns=columns)
+        times = ["start_s", "end_s", "duration_s"]
+        frame[times] = frame[times].astype(float)  # unknown times are NaN, not 0
+        return frame

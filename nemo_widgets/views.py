@@ -99,29 +99,16 @@ def _local_zone() -> Any:
 
 
 def music_frame(state: SessionState) -> pd.DataFrame:
-    """The music the session generated, one row per version (oldest first). No URL: a player
-    comes from ``music_versions``, which fetches the sound through the kernel."""
+    """The music the session generated, one row per version (oldest first), read through the
+    client's tolerant adapter (``SessionState.music_versions``), so the cloud's answers work
+    too. No URL: a player comes from ``music_versions``, which fetches the sound through the
+    kernel."""
     import pandas as pd
 
-    rows = [{"version": number, **{k: item.get(k) for k in MUSIC_COLUMNS[1:]}}
-            for number, item in enumerate(_music_items(state), 1)]
+    rows = [{"version": v.version, "label": v.name, "style": v.style,
+             "tempo_bpm": v.tempo_bpm, "key": v.key, "duration_s": v.duration_s}
+            for v in state.music_versions]
     return pd.DataFrame(rows, columns=MUSIC_COLUMNS)
-
-
-def _music_items(state: SessionState) -> list[dict[str, Any]]:
-    return [m for m in state.generated_media if m.get("kind", "music") == "music"]
-
-
-def media_url(item: Mapping[str, Any], base_url: str | None) -> str | None:
-    """Where a generated item can be fetched: its own URL, or its path on the backend."""
-    for key in ("url", "cdn_url", "output_url"):
-        value = item.get(key)
-        if isinstance(value, str) and value.startswith(("http://", "https://")):
-            return value
-    path = item.get("path")
-    if isinstance(path, str) and path.startswith("/") and base_url:
-        return base_url.rstrip("/") + path
-    return None
 
 
 # --- pictures -----------------------------------------------------------------------------------
@@ -301,12 +288,11 @@ def music_versions(conversation: Conversation, *, players: bool = True) -> Music
     frame = music_frame(state)
     made: list[tuple[str, Audio]] = []
     if players:
-        base_url = conversation.aio.client.base_url
-        for number, item in enumerate(_music_items(state), 1):
-            url = media_url(item, base_url)
-            if url is not None:
-                caption = f"v{number}: {item.get('label') or item.get('style') or 'music'}"
-                made.append((caption, audio_player(url)))
+        client = conversation.aio.client
+        for version in state.music_versions:
+            if version.url:
+                caption = f"v{version.version}: {version.name or version.style or 'music'}"
+                made.append((caption, audio_player(client.absolute(version.url))))
     return MusicVersions(frame, made)
 
 

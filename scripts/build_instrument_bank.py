@@ -1,6 +1,6 @@
 """Build the instrument bank shipped in the package from an upstream SoundFont, reproducibly.
 
-    python scripts/build_instrument_bank.py [--source /usr/share/sounds/sf3/MuseScore_General_Lite.sf3]
+    python scripts/build_instrument_bank.py [--source path/to/MuseScore_General_Lite.sf3]
 
 The upstream is Debian's ``musescore-general-soundfont-small`` (MuseScore_General_Lite.sf3,
 MIT; ``apt-get install musescore-general-soundfont-small``). The script reads it with the
@@ -9,7 +9,9 @@ engine's own SoundFont reader, keeps the curated instruments and drum pieces lis
 ``nemo_widgets/engine/music/bank/``:
 
 * ``samples.bin`` — the kept samples' Ogg Vorbis streams, copied byte for byte (no re-encoding:
-  the same upstream file gives the same bytes), in a fixed order;
+  the same upstream file gives the same bytes), in a fixed order; the few short streams whose
+  last frames FFmpeg's decoder drops while a loop needs them are decoded with libsndfile
+  (``soundfile``, needed only here) and stored as lossless 16-bit FLAC;
 * ``index.json`` — every kept zone (key and velocity ranges, root, loop, envelopes, filter) and
   each sample's offset and length in ``samples.bin``, plus the upstream's name, version, size
   and SHA-256;
@@ -29,6 +31,7 @@ import subprocess
 import sys
 from dataclasses import fields
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
@@ -38,6 +41,7 @@ from nemo_widgets.engine.music.bank import BANK_DIR, select_zones  # noqa: E402
 from nemo_widgets.engine.music.soundfont import (  # noqa: E402
     SampleData,
     Zone,
+    decode_ogg,
     decode_sample,
     read_soundfont,
 )
@@ -95,6 +99,37 @@ def debian_version(package: str) -> str:
     return out.stdout.strip() or "unknown"
 
 
+def to_flac(wave: Any, rate: int) -> bytes:
+    """Encode mono float samples as 16-bit FLAC (lossless for 16-bit material)."""
+    import av
+    import numpy as np
+
+    ints = np.round(np.clip(wave, -1.0, 1.0) * 32767).astype("<i2")
+    buf = io.BytesIO()
+    with av.open(buf, "w", format="flac") as out:
+        stream = out.add_stream("flac", rate=rate, layout="mono")
+        stream.format = "s16"
+        for start in range(0, len(ints), 4096):
+            frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(ints[None, start:start + 4096]),
+                                               format="s16", layout="mono")
+            frame.sample_rate = rate
+            frame.pts = start
+            for packet in stream.encode(frame):
+                out.mux(packet)
+        for packet in stream.encode(None):
+            out.mux(packet)
+    return buf.getvalue()
+
+
+def full_decode(data: bytes) -> Any:
+    """An Ogg Vorbis stream decoded by libsndfile (``soundfile``), which returns every frame
+    the stream's granule positions promise."""
+    import soundfile
+
+    wave, _rate = soundfile.read(io.BytesIO(data), dtype="float32")
+    return wave if wave.ndim == 1 else wave.mean(axis=1)
+
+
 def to_ogg(sample: SampleData) -> bytes:
     """Encode a PCM sample as Ogg Vorbis (only for SF2 sources)."""
     import av
@@ -130,12 +165,23 @@ def build(source: Path, dest: Path) -> dict[str, object]:
     keys = sorted({z.sample for zones in chosen.values() for z in zones},
                   key=lambda k: int(k.split(":", 1)[0]))
     dest.mkdir(parents=True, exist_ok=True)
-    offsets: dict[str, dict[str, int]] = {}
+    loop_ends: dict[str, int] = {}
+    for zones in chosen.values():
+        for z in zones:
+            if z.loop is not None:
+                loop_ends[z.sample] = max(loop_ends.get(z.sample, 0), z.loop[1])
+    offsets: dict[str, dict[str, Any]] = {}
     with (dest / "samples.bin").open("wb") as blob:
         for key in keys:
             sample = font.samples[key]
             data = sample.data if sample.ogg else to_ogg(sample)
-            offsets[key] = {"offset": blob.tell(), "length": len(data), "rate": sample.rate}
+            codec = "ogg"
+            if key in loop_ends and len(decode_ogg(data)) <= loop_ends[key]:
+                # FFmpeg's Vorbis decoder drops the last few frames of some short streams
+                # (here: loop ends inside them); those few samples are kept as FLAC instead
+                data, codec = to_flac(full_decode(data), sample.rate), "flac"
+            offsets[key] = {"offset": blob.tell(), "length": len(data), "rate": sample.rate,
+                            "codec": codec}
             blob.write(data)
     sha = hashlib.sha256(source.read_bytes()).hexdigest()
     deb = debian_version(DEBIAN_PACKAGE)

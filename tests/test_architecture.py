@@ -16,7 +16,7 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "nemo_widgets"
 FACES = ("nemo_widgets.widget", "nemo_widgets.magics", "nemo_widgets.cli", "nemo_widgets.views",
-         "nemo_widgets.demo")
+         "nemo_widgets.demo", "nemo_widgets.batch")
 FACE_PREFIXES = ("nemo_widgets._widget", "nemo_widgets._magic")
 EMULATION_NAMES = ("sse_drop_after", "turn_delay_s", "render_submit_503s", "render_poll_503s",
                    "errors_as_200", "render_answer_shape", "export_requires_plan",

@@ -4,6 +4,8 @@ messages and the documented exit codes."""
 from __future__ import annotations
 
 import json
+import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -204,3 +206,87 @@ def test_folder_batch_usage_errors(shared_engine, cli_env, tmp_path, capsys):
     assert "No videos in" in capsys.readouterr().err
     assert main(["generate", str(empty), "-p", "x", "-o", str(tmp_path / "o.mp4")]) == 2
     assert "names a folder" in capsys.readouterr().err
+
+
+def _killed_during_render(url: str, session_id: str, output: Path, config: Path) -> None:
+    """Run ``nemo-widgets export`` in a process of its own and kill it once the render runs
+    (polls 3 s apart, so the kill comes before the download)."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "NEMO_CONFIG_DIR": str(config),
+           "NEMO_API_URL": url, "NEMO_CLIENT_RENDER_POLL_S": "3"}
+    child = subprocess.Popen([sys.executable, "-m", "nemo_widgets.cli", "export", "--session",
+                              session_id, "-o", str(output)], env=env, text=True, cwd=ROOT,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        assert child.stderr is not None
+        for line in child.stderr:
+            if line.startswith("render"):
+                break
+        child.send_signal(signal.SIGKILL)
+        child.wait(timeout=10)
+    finally:
+        if child.poll() is None:
+            child.kill()
+    assert not output.exists(), "killed before the download"
+
+
+@pytest.mark.timeout(240)
+def test_export_resume_picks_up_a_render_whose_terminal_was_closed(shared_engine, media,
+                                                                   cli_env, tmp_path, capsys):
+    cli_env(shared_engine.url)
+    first = tmp_path / "first.mp4"
+    assert main(["generate", str(media["clip"]), "-p", "add my video to the timeline",
+                 "-o", str(first)]) == 0
+    err = capsys.readouterr().err
+    session_id = err.split("session: ")[-1].split(";")[0].strip()
+    orphan = tmp_path / "orphan.mp4"
+    _killed_during_render(shared_engine.url, session_id, orphan, tmp_path / "cfg")
+
+    assert main(["export", "--resume"]) == 0
+    out, err = capsys.readouterr()
+    assert f"saved {orphan}" in out and "following render_" in err
+    with av.open(str(orphan)) as container:
+        video, audio = container.streams.video[0], container.streams.audio[0]
+        assert (video.codec_context.width, video.codec_context.height) == (1920, 1080)
+        assert video.codec_context.name == "h264" and audio.codec_context.name == "aac"
+    assert main(["export", "--resume"]) == 2, "nothing is left to follow"
+    assert "No render is waiting" in capsys.readouterr().err
+    assert main(["export"]) == 2 and "-o OUT.mp4" in capsys.readouterr().err
+
+
+def test_music_command_saves_the_mix_stems_and_cue(shared_engine, media, cli_env, tmp_path,
+                                                   capsys):
+    cli_env(shared_engine.url)
+    assert main(["generate", str(media["clip"]), "-p", "generate a background music track "
+                 "that matches the mood of my video", "-o", str(tmp_path / "m.mp4")]) == 0
+    capsys.readouterr()
+    folder = tmp_path / "music"
+    assert main(["music", "-o", str(folder), "--stems", "--cue", "--mp3"]) == 0
+    out = capsys.readouterr().out
+    saved = sorted(p.name for p in folder.iterdir())
+    assert len(out.splitlines()) == len(saved) and all(f"saved {folder}" in line
+                                                        for line in out.splitlines())
+    mix = [n for n in saved if n.count("-") == 2 and n.endswith(".wav")]
+    assert len(mix) == 1 and mix[0].replace(".wav", ".mp3") in saved
+    assert len([n for n in saved if n.endswith(".wav")]) >= 3, "the mix and its stems"
+    cue = json.loads(next(folder.glob("*-cue.json")).read_text())
+    assert cue, "the cue file has the beat grid"
+    with av.open(str(folder / mix[0])) as container:
+        seconds = float(container.duration) / av.time_base
+    assert seconds == pytest.approx(1.5, abs=0.2), "music as long as the video"
+
+
+@pytest.mark.slow
+def test_folder_batch_on_a_local_dask_worker(cli_env, tmp_path, capsys, monkeypatch):
+    pytest.importorskip("distributed")
+    monkeypatch.delenv("NEMO_API_URL", raising=False)  # the worker starts its own engine
+    folder, outdir = tmp_path / "clips", tmp_path / "out"
+    folder.mkdir()
+    make_video(folder / "one.mp4", seconds=1.0)
+    argv = ["generate", str(folder), "-p", "generate a background music track that matches "
+            "the mood of my video", "-o", str(outdir), "--workers", "1"]
+    assert main(argv) == 0, capsys.readouterr().err
+    out = capsys.readouterr().out
+    assert "1 done, 0 skipped, 0 failed" in out
+    with av.open(str(outdir / "one.mp4")) as container:
+        assert container.streams.video[0].codec_context.width == 1920
+    assert main(argv) == 0 and "0 done, 1 skipped" in capsys.readouterr().out

@@ -48,7 +48,8 @@ _Client = TypeVar("_Client", bound="ApiClient")
 
 
 class ApiClient:
-    """The protocol from asyncio: ``await client.credits()``, ``client.conversation()``…
+    """The protocol's calls from asyncio: ``await client.credits()``, ``await
+    client.state(session_id)``… (``AsyncNemoClient`` adds ``conversation()``).
 
     ``backend`` is ``"local"`` (the embedded engine, started if needed), ``"cloud"`` or a base
     URL; ``None`` reads ``NEMO_API_URL`` and defaults to local. ``token`` (or ``NEMO_TOKEN``)
@@ -115,6 +116,10 @@ class ApiClient:
     def anonymous(self) -> bool:
         creds = self._transport.identity.current if self._transport else None
         return creds.anonymous if creds else True
+
+    def take_notices(self) -> list[str]:
+        """What the client's identity wants the user told (a refused token renewal), once."""
+        return self._transport.identity.take_notices() if self._transport else []
 
     async def sign_in(self) -> str | None:
         """Make sure a token is at hand (cached, given or new); the user id if known."""

@@ -34,6 +34,17 @@ CLIENT_ID_FILE = "client_id"
 TOKEN_CACHE_FILE = "tokens.json"
 EXPIRY_MARGIN_S = 60.0
 DEFAULT_TTL_S = 7 * 24 * 3600.0
+RENEWAL_BACKOFF_S = 600.0
+"""After a refused renewal, keep the old token this long before asking again."""
+_NO_NEW_TOKEN_FIX = ("set NEMO_TOKEN to a valid token (or register) to go on once it "
+                     "expires; the backend gives one anonymous token per client per 7 days.")
+
+
+def _cannot_renew(client_id: str) -> AuthError:
+    return AuthError("The token expired and the backend will not give this client id "
+                     f"({client_id[:8]}…) a new anonymous token yet (429).",
+                     code=protocol.CODE_BAD_TOKEN, fix=_NO_NEW_TOKEN_FIX[0].upper()
+                     + _NO_NEW_TOKEN_FIX[1:])
 
 
 class Credentials:
@@ -162,6 +173,8 @@ class Identity:
         self._client_id: str | None = client_id
         self._creds: Credentials | None = None
         self._lock: asyncio.Lock | None = None
+        self._renew_after = 0.0
+        self.notices: list[str] = []
         env_token = os.environ.get("NEMO_TOKEN", "").strip()
         if token:
             self._creds = Credentials(token, source="argument")
@@ -188,7 +201,13 @@ class Identity:
         return self._lock
 
     async def credentials(self, http: httpx.AsyncClient) -> Credentials:
-        """The token to use: explicit/env, else cached, else a new anonymous one."""
+        """The token to use: explicit/env, else cached, else a new anonymous one.
+
+        A token near (or past) its expiry is renewed; when the backend refuses a new one
+        (429: one anonymous token per client id per period), the old token is kept and the
+        renewal is not asked again for ``RENEWAL_BACKOFF_S``, so the client goes on working
+        for as long as the backend accepts it, with a notice saying what to do, instead of
+        spending its one chance in a loop."""
         creds = self._creds
         if creds is not None and not (creds.renewable and creds.expired()):
             return creds
@@ -200,7 +219,28 @@ class Identity:
             if cached is not None:
                 self._creds = cached
                 return cached
-            return await self._request(http)
+            if creds is not None and time.time() < self._renew_after:
+                return creds
+            try:
+                return await self._request(http, patient=creds is None)
+            except RateLimited:
+                if creds is None:
+                    raise
+                self._renew_after = time.time() + RENEWAL_BACKOFF_S
+                self._note(f"The token is due for renewal but the backend refused a new one "
+                           f"for this client id ({self.client_id[:8]}…, 429). Still using the "
+                           f"current token; {_NO_NEW_TOKEN_FIX}")
+                return creds
+
+    def _note(self, text: str) -> None:
+        log.warning("%s", text)
+        if text not in self.notices:
+            self.notices.append(text)
+
+    def take_notices(self) -> list[str]:
+        """What the identity wants the user told (a refused renewal), once."""
+        taken, self.notices = self.notices, []
+        return taken
 
     async def renew(self, http: httpx.AsyncClient, failed: Credentials) -> Credentials:
         """After 1001: a new anonymous token with the same client id (unless another call
@@ -214,14 +254,23 @@ class Identity:
                 raise AuthError(f"{what} was refused by the backend (1001: bad or expired).",
                                 code=protocol.CODE_BAD_TOKEN,
                                 fix="Set a valid token, or unset it to use an anonymous one.")
+            if time.time() < self._renew_after:
+                raise _cannot_renew(self.client_id)
             self._cache.forget(self.backend_key)
-            self._creds = None
             log.info("token refused (1001); requesting a new anonymous token")
-            return await self._request(http)
+            try:
+                self._creds = await self._request(http, patient=False)
+            except RateLimited:
+                # Keep the refused token in place so the next call fails fast, here, instead
+                # of asking the token endpoint again and again.
+                self._renew_after = time.time() + RENEWAL_BACKOFF_S
+                raise _cannot_renew(self.client_id) from None
+            return self._creds
 
-    async def _request(self, http: httpx.AsyncClient) -> Credentials:
-        """POST the anonymous-token call; retry once after 429 (and once after a 400 that
-        says the client id is missing, with a fresh id)."""
+    async def _request(self, http: httpx.AsyncClient, *, patient: bool = True) -> Credentials:
+        """POST the anonymous-token call; retry once after 429 when ``patient`` (a first
+        token; a renewal has an old token to fall back on), and once after a 400 that says
+        the client id is missing, with a fresh id."""
         waited = regenerated = False
         while True:
             try:
@@ -232,7 +281,7 @@ class Identity:
             try:
                 data = as_dict(unwrap(answer), "the anonymous-token call")
             except RateLimited as exc:
-                if waited:
+                if waited or not patient:
                     exc.fix = (f"This client ({self.client_id[:8]}…) already had its anonymous "
                                "token for this period and none is cached here. Set NEMO_TOKEN, "
                                "or wait for the period to end.")

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from nemo_widgets import protocol
+from nemo_widgets._env import values_from_env
 
 CLOUD_URL = "https://mega-api-prod.nemovideo.ai"
 """NemoVideo's cloud, the backend ``--backend cloud`` names."""
@@ -74,29 +75,10 @@ class ClientSettings:
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, **overrides: Any) -> ClientSettings:
-        """Read ``NEMO_CLIENT_<SETTING>`` variables, e.g. ``NEMO_CLIENT_RATE_LIMIT_WAIT_S=1``."""
-        env = dict(os.environ if env is None else env)
-        values: dict[str, Any] = {}
-        for f in dataclasses.fields(cls):
-            raw = env.get(f"NEMO_CLIENT_{f.name.upper()}")
-            if raw is not None:
-                values[f.name] = _parse(str(f.type), raw)
-        values.update(overrides)
-        return cls(**values)
-
-
-def _parse(kind: str, raw: str) -> Any:
-    if "tuple" in kind:
-        return tuple(float(p) for p in raw.replace(";", ",").split(",") if p.strip())
-    if "bool" in kind:
-        return raw.strip().lower() in {"1", "true", "yes", "on"}
-    if "int" in kind:
-        return int(raw)
-    if "float" in kind:
-        return float(raw)
-    if "Path" in kind:
-        return Path(raw).expanduser()
-    return raw
+        """Read ``NEMO_CLIENT_<SETTING>`` variables, e.g. ``NEMO_CLIENT_RATE_LIMIT_WAIT_S=1``
+        (parsed by the fields' types in ``nemo_widgets._env``, shared with the engine)."""
+        values = values_from_env(cls, "NEMO_CLIENT_", dict(os.environ if env is None else env))
+        return cls(**{**values, **overrides})
 
 
 @dataclass(frozen=True)

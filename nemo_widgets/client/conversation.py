@@ -48,7 +48,7 @@ from nemo_widgets.client.events import (
     ToolResult,
 )
 from nemo_widgets.client.handles import AsyncTurn, Pump
-from nemo_widgets.client.ledger import CreditLedger
+from nemo_widgets.client.ledger import CreditLedger, charge_action
 from nemo_widgets.client.media import MusicVersion
 from nemo_widgets.client.models import (
     Balance,
@@ -60,7 +60,7 @@ from nemo_widgets.client.models import (
 )
 from nemo_widgets.client.renders import RenderRecord
 from nemo_widgets.client.routing import command_phrase, is_noise, mentions_export, route, translate
-from nemo_widgets.client.turns import follow_turn
+from nemo_widgets.client.turns import follow_turn, poll_until_moved
 from nemo_widgets.client.uploads import is_url
 
 log = logging.getLogger("nemo_widgets.client.conversation")
@@ -194,6 +194,8 @@ class AsyncConversation:
         if not state.timeline.renderable:
             raise NemoError("The timeline is empty, so there is nothing to export.",
                             fix="Upload a video and ask to put it on the timeline first.")
+        if result is not None:  # the export route's result carries the state it rendered
+            result.after = state
         target = Path(output) if output is not None else self._default_output()
         exported = await self.client.export(state.session_id, target, draft=state.draft,
                                             on_progress=on_progress)
@@ -212,15 +214,13 @@ class AsyncConversation:
 
     # --- renders left running, music to take away, history ----------------------------------
     async def pending_renders(self) -> list[RenderRecord]:
-        """Renders of this session (submitted by this process or an earlier one) whose file
-        is not on disk yet, oldest first."""
+        """Renders of this session (by any process) not downloaded yet, oldest first."""
         return await self.client.pending_renders(self.session_id)
 
     async def follow_render(self, render_id: str | None = None,
                             output: str | os.PathLike[str] | None = None, *,
                             on_progress: ProgressSink | None = None) -> ExportResult:
-        """Follow a render to its end and download it (default: this session's newest
-        pending render), e.g. after a kernel restart."""
+        """Follow a render (default: this session's newest pending one) and download it."""
         if render_id is None:
             pending = await self.pending_renders()
             if not pending:
@@ -232,7 +232,7 @@ class AsyncConversation:
         return exported
 
     async def music_versions(self) -> list[MusicVersion]:
-        """The music this session generated, version 1 first (read from the state)."""
+        """The music this session generated, version 1 first."""
         return (await self.state()).music_versions
 
     async def save_music(self, dest_dir: str | os.PathLike[str], *, stems: bool = False,
@@ -241,12 +241,12 @@ class AsyncConversation:
         """Download the music (the version on the timeline, else the newest; or ``version``)
         to ``dest_dir``: the mix in each of ``formats`` (``wav``, ``mp3``), its stems with
         ``stems``, its cue file (beats, bars, sections, cuts) with ``cue``."""
-        state = await self.state()
-        return await music_mod.save_music(self.client, state, Path(dest_dir), stems=stems,
-                                          cue=cue, formats=tuple(formats), version=version)
+        return await music_mod.save_music(self.client, await self.state(), Path(dest_dir),
+                                          stems=stems, cue=cue, formats=tuple(formats),
+                                          version=version)
 
     async def undo(self) -> TurnResult:
-        """Undo the last change of the timeline (the agent's "undo")."""
+        """Undo the last change of the timeline."""
         return await self.ask(command_phrase("undo", self.language))
 
     async def redo(self) -> TurnResult:
@@ -319,6 +319,8 @@ class AsyncConversation:
                 result.text = result.text or str(error)
                 reason = "error"
                 yield ErrorEvent(str(error), error.code)
+            for text in self.client.take_notices():
+                self._notify(text, result, kind="auth")
             for notice in self._take_notices():
                 yield notice
             result.session_id = self.session_id
@@ -339,7 +341,7 @@ class AsyncConversation:
         elif kind == "status":
             state = await self._with_session(self.client.state, result)
             result.after = state
-            result.text = _status_text(state)
+            result.text = state.describe()
         elif kind == "upload":
             if not targets:
                 raise NemoError("Name the files or URLs to upload, e.g. `upload clip.mp4`.")
@@ -431,32 +433,24 @@ class AsyncConversation:
 
     async def _poll_after_drop(self, before: SessionState, result: TurnResult,
                                found: list[SessionState]) -> AsyncIterator[Event]:
-        """After a dropped stream: poll the state (30 s, 60 s, … about 5 minutes in all)
-        until the draft moves, saying so as it goes. The last state read lands in ``found``."""
+        """After a dropped stream: poll the state (``turns.poll_until_moved``), saying so as
+        it goes. The last state read lands in ``found``."""
         result.dropped = True
-        waits = self.client.settings.drop_poll_s
         self._notify("The connection dropped after the message was sent; checking the "
                      "timeline instead of sending it again.", result, kind="dropped")
         for notice in self._take_notices():
             yield notice
-        latest = before
-        for number, wait in enumerate(waits, 1):
-            await asyncio.sleep(wait)
-            try:
-                latest = await self.client.state(before.session_id)
-            except NemoError as exc:
-                log.info("state poll after a dropped stream failed: %s", exc.message)
-                continue
-            if latest.draft != before.draft:
-                break
-            yield Notice("dropped", f"Checked the timeline ({number}/{len(waits)}): "
-                                    "no change yet.")
-        else:
+        waits = self.client.settings.drop_poll_s
+        async for item in poll_until_moved(self.client.state, before, waits):
+            if isinstance(item, Notice):
+                yield item
+            else:
+                found.append(item)
+        if found[-1].draft == before.draft:
             result.error = result.error or ConnectionFailed(
                 f"The connection dropped and the timeline did not change within "
                 f"{sum(waits):g} s; the request may not have been carried out.",
                 fix="Check the timeline (status) before asking again.")
-        found.append(latest)
 
     async def _finish(self, texts: list[str], reason: str, before: SessionState,
                       after: SessionState, result: TurnResult) -> AsyncIterator[Event]:
@@ -504,19 +498,3 @@ class AsyncConversation:
             result.text += f"\n\n{result.error}"
         await self._charge(charge_action(result), result.message, result)
 
-
-def charge_action(result: TurnResult) -> str:
-    """The ledger's name for what an agent turn did: ``music`` when it made music, else
-    ``edit`` (the credit history reads better than one "turn" for both)."""
-    return "music" if any("music" in c.name for c in result.tool_calls) else "edit"
-
-
-def _status_text(state: SessionState) -> str:
-    lines = [state.summary()]
-    if state.video_infos:
-        names = ", ".join(str(i.get("filename")) for i in state.video_infos)
-        lines.append(f"Uploads: {names}.")
-    canvas = state.canvas_config
-    if canvas.get("width") and canvas.get("height"):
-        lines.append(f"Canvas {canvas['width']}×{canvas['height']}.")
-    return "\n".join(lines)

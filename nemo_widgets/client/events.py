@@ -52,7 +52,9 @@ class ToolResult:
 
 @dataclass(frozen=True)
 class Heartbeat:
-    """A keep-alive: ``bare`` (``data:``), ``json`` (``{"type":"heartbeat"}``) or ``comment``."""
+    """A keep-alive: ``bare`` (``data:``), ``json`` (``{"type":"heartbeat"}``), ``comment``
+    (``: ping``) or ``done`` (``data: [DONE]`` or ``{"type": "done"}``: an end marker, never an
+    error; the turn ends when the stream closes)."""
 
     style: str
     elapsed_s: float = 0.0

@@ -30,7 +30,7 @@ from typing import Any
 import httpx
 
 from nemo_widgets import protocol
-from nemo_widgets.client.errors import BadRequest, NemoError, RenderFailed
+from nemo_widgets.client.errors import BadRequest, MalformedAnswer, NemoError, RenderFailed
 from nemo_widgets.client.models import ExportResult
 from nemo_widgets.client.renders import RenderBook, RenderRecord
 from nemo_widgets.client.transport import Transport
@@ -131,6 +131,10 @@ async def follow(transport: Transport, render_id: str, *,
             log.info("render %s not found yet; asking once more", render_id)
             await asyncio.sleep(wait)
             continue
+        if not isinstance(answer, dict):
+            raise MalformedAnswer(f"The render poll answered {type(answer).__name__}, not an "
+                                  "object.", fix=f"Follow it again later: follow_render("
+                                                 f"{render_id!r}).")
         job = RenderJob.from_answer(answer, render_id)
         if on_progress is not None:
             on_progress("render", max(0.0, min(1.0, job.progress / 100)))

@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
-from nemo_widgets.client.models import Balance
+from nemo_widgets.client.models import Balance, TurnResult
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -90,3 +90,9 @@ class CreditLedger:
         frame = pd.DataFrame([asdict(row) for row in self.entries], columns=COLUMNS)
         frame["delta"] = frame["delta"].astype("Int64")
         return frame
+
+
+def charge_action(result: TurnResult) -> str:
+    """The ledger's name for what an agent turn did: ``music`` when it made music, else
+    ``edit`` (the credit history reads better than one "turn" for both)."""
+    return "music" if any("music" in c.name for c in result.tool_calls) else "edit"

@@ -19,16 +19,16 @@ from nemo_widgets import draft_variants as dv
 Json = dict[str, Any]
 
 _MUSIC_KINDS = {"music", "bgm", "song", "soundtrack", "background_music", "audio", "track"}
-_KIND_KEYS = ("kind", "type", "media_type", "mediaType", "category")
-_NAMES = ("label", "name", "title", "display_name", "displayName")
-_STYLES = ("style", "genre", "mood")
-_TEMPOS = ("tempo_bpm", "tempoBpm", "bpm", "tempo")
-_KEYS = ("key", "musical_key", "musicalKey", "key_name", "keyName", "scale")
-_URLS = ("url", "cdn_url", "cdnUrl", "output_url", "outputUrl", "audio_url", "audioUrl",
-         "file_url", "fileUrl", "download_url", "downloadUrl", "src", "path", "uri")
-_STEMS = ("stem_urls", "stemUrls", "stems")
-_CUES = ("cue_url", "cueUrl", "cue")
-_HASHES = ("hash", "id", "media_id", "mediaId", "sha256")
+_KIND_KEYS = dv.table(("kind", "type", "media_type", "mediaType", "category"))
+_NAMES = dv.table(("label", "name", "title", "display_name", "displayName"))
+_STYLES = dv.table(("style", "genre", "mood"))
+_TEMPOS = dv.table(("tempo_bpm", "tempoBpm", "bpm", "tempo"))
+_KEYS = dv.table(("key", "musical_key", "musicalKey", "key_name", "keyName", "scale"))
+_URLS = dv.table(("url", "cdn_url", "cdnUrl", "output_url", "outputUrl", "audio_url", "audioUrl",
+         "file_url", "fileUrl", "download_url", "downloadUrl", "src", "path", "uri"))
+_STEMS = dv.table(("stem_urls", "stemUrls", "stems"))
+_CUES = dv.table(("cue_url", "cueUrl", "cue"))
+_HASHES = dv.table(("hash", "id", "media_id", "mediaId", "sha256"))
 _DURATIONS = dv.timed_variants(("duration",), ("duration", "length", "len"))
 
 
@@ -64,8 +64,8 @@ class MusicVersion:
 
 
 def _text(item: Json, names: tuple[str, ...]) -> str | None:
-    found = dv.find(item, [n for n in names if isinstance(item.get(n), (str, int, float))
-                           and not isinstance(item.get(n), bool)])
+    found = dv.find(item, names, lambda v: isinstance(v, (str, int, float))
+                    and not isinstance(v, bool))
     return str(found.raw) if found is not None and str(found.raw) else None
 
 
@@ -78,7 +78,7 @@ def _number(item: Json, names: tuple[str, ...]) -> float | None:
 
 
 def _duration_s(item: Json) -> float | None:
-    slot = dv.find(item, [v for v in _DURATIONS if dv.number(item.get(v[0])) is not None])
+    slot = dv.find(item, _DURATIONS, dv.is_number)
     if slot is None:
         return None
     parsed = dv.number(slot.raw)

@@ -151,6 +151,17 @@ class SessionState:
         """One row per segment (see ``Timeline.to_frame``)."""
         return self.timeline.to_frame()
 
+    def describe(self) -> str:
+        """The status answer: the summary, the uploads and the canvas, one per line."""
+        lines = [self.summary()]
+        if self.video_infos:
+            names = ", ".join(str(i.get("filename")) for i in self.video_infos)
+            lines.append(f"Uploads: {names}.")
+        canvas = self.canvas_config
+        if canvas.get("width") and canvas.get("height"):
+            lines.append(f"Canvas {canvas['width']}×{canvas['height']}.")
+        return "\n".join(lines)
+
     def music_in_use(self) -> MusicVersion | None:
         """The music version an audio segment of the timeline plays, if one does."""
         sources = [s.source or "" for t in self.timeline.tracks for s in t.segments

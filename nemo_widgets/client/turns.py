@@ -5,15 +5,17 @@ time-outs, so the three clocks of the seed hold whatever the network does: a pro
 every ``progress_every_s`` of keep-alives only, a time-out after ``heartbeat_timeout_s`` of
 keep-alives only (or of silence), and a cap of ``turn_cap_s`` on the whole turn. The message is
 sent exactly once; a connection that breaks after it was sent ends the turn as ``dropped`` (the
-caller then polls the state), never as a reason to send again.
+caller then polls the state), never as a reason to send again. An end marker (``data: [DONE]``)
+ends the turn as complete even if a gateway keeps the connection open.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,8 +24,11 @@ import httpx
 from nemo_widgets import protocol
 from nemo_widgets.client.errors import ConnectionFailed, NemoError
 from nemo_widgets.client.events import EndEvent, Event, Heartbeat, Notice, parse_message
+from nemo_widgets.client.models import SessionState
 from nemo_widgets.client.sse import iter_sse
 from nemo_widgets.client.transport import Transport
+
+log = logging.getLogger("nemo_widgets.client.turns")
 
 STILL_WORKING = "⏳ Still working..."
 
@@ -108,6 +113,9 @@ async def follow_turn(transport: Transport, session_id: str, text: str
             now = time.monotonic()
             if isinstance(item, Heartbeat):
                 yield item
+                if item.style == "done":  # an end marker: the turn is over, open or not
+                    yield EndEvent("complete")
+                    return
                 if now - last_note >= settings.progress_every_s:
                     last_note = now
                     yield Notice("progress", STILL_WORKING)
@@ -118,3 +126,23 @@ async def follow_turn(transport: Transport, session_id: str, text: str
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await task
+
+
+async def poll_until_moved(read_state: Callable[[str], Awaitable[SessionState]],
+                           before: SessionState, waits: Sequence[float]
+                           ) -> AsyncIterator[Notice | SessionState]:
+    """After a dropped stream: read the state after each of ``waits`` (30 s, 60 s, … about
+    5 minutes) until the draft moves; a ``Notice`` after each read that saw no change, and
+    the last state read at the end (``before`` if no read succeeded)."""
+    latest = before
+    for number, wait in enumerate(waits, 1):
+        await asyncio.sleep(wait)
+        try:
+            latest = await read_state(before.session_id)
+        except NemoError as exc:
+            log.info("state poll after a dropped stream failed: %s", exc.message)
+            continue
+        if latest.draft != before.draft:
+            break
+        yield Notice("dropped", f"Checked the timeline ({number}/{len(waits)}): no change yet.")
+    yield latest

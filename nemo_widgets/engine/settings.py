@@ -116,6 +116,14 @@ class EngineSettings:
         return has_cloud_habits(self.profile)
 
     @property
+    def profile_note(self) -> str:
+        """Said after a refusal the local profile would not make, so that the user of a local
+        engine knows it is a setting, not the cloud's account."""
+        return (f" (This engine runs the {self.profile} profile, NEMO_ENGINE_PROFILE="
+                f"{self.profile}; the default local profile records credits but never blocks, and "
+                "has no token limit.)")
+
+    @property
     def exposed(self) -> bool:
         """Listening on an address other machines can reach."""
         return not is_loopback(self.host)

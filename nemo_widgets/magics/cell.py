@@ -1,8 +1,9 @@
 """``%%nemo``: one prompt sent through the session's conversation, shown live, kept as a result.
 
 The order is the user's: upload the ``--upload`` files, send the prompt (with the music options
-written into it as words), export when ``--export`` asks and the turn did not already, then read
-the state once for the result's summary and tracks. The live area shows the streamed answer and
+written into it as words), export when ``--export`` asks and the turn did not already. The
+result's summary and tracks come from the state the turn carries (read again only when the
+turn has none). The live area shows the streamed answer and
 shrinks to one line at the end; the returned ``NemoResult`` shows the answer (once), the
 timeline, and a player for the export.
 """
@@ -60,7 +61,8 @@ def run_prompt(host: Host, options: CellArgs, prompt: str) -> NemoResult:
                 export_error = exc
         if exported is not None or result.export is not None:
             drop_export_hint(result)
-        state = read_state(conv)
+        state = result.after if exported is None and result.after is not None \
+            else read_state(conv)
         if live is not None:
             balance = result.balance or conv.ledger.last_balance
             live.finish(result, f"{balance.available} credits left" if balance else None)

@@ -8,16 +8,16 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 
 from nemo_widgets import views
-from nemo_widgets.client import TurnResult
+from nemo_widgets.client import Conversation, TurnResult
 from nemo_widgets.client.config import backend_choice
-from nemo_widgets.magics.cell import bytes_sink, read_state, run_prompt, sink
+from nemo_widgets.magics.cell import bytes_sink, read_state, sink
 from nemo_widgets.magics.parsers import (
     LINE_COMMANDS,
-    CellArgs,
     ConnectArgs,
     CreditsArgs,
     ExportArgs,
@@ -148,14 +148,18 @@ def history(host: Host, args: HistoryArgs) -> pd.DataFrame:
 
 @handles(ExportArgs)
 def export(host: Host, args: ExportArgs) -> NemoResult:
+    """Render now, or (``--resume``) follow a render submitted earlier — by this kernel or by
+    one that was restarted since: the client keeps the render ids in its configuration."""
     named = host.named(args)
     conv = named.conversation
-    if args.resume is not None:
-        raise MagicUsageError("--resume needs a client that records its renders; this one "
-                              "does not yet.")
-    live = host.live(f"[{named.name}] export", tools=False)
+    title = "export" if args.resume is None else "resume the render"
+    live = host.live(f"[{named.name}] {title}", tools=False)
     with live if live is not None else contextlib.nullcontext():
-        exported = conv.export(args.path, on_progress=sink(live))
+        if args.resume is None:
+            exported = conv.export(args.path, on_progress=sink(live))
+        else:
+            exported = conv.follow_render(args.resume or None, args.path,
+                                          on_progress=sink(live))
         result = TurnResult(message="export", route="export", export=exported,
                             session_id=conv.session_id)
         if live is not None:
@@ -163,27 +167,31 @@ def export(host: Host, args: ExportArgs) -> NemoResult:
     return NemoResult(result, read_state(conv), named.name, exported)
 
 
-def _phrase(host: Host, args: LineArgs, phrase: str) -> NemoResult:
-    """A command that is a phrase the agent knows (undo, redo, use version N)."""
-    options = CellArgs(session=args.session, backend=args.backend)
-    return run_prompt(host, options, phrase)
+def _history(host: Host, args: LineArgs, step: Callable[[Conversation], TurnResult]
+             ) -> NemoResult:
+    """undo / redo / use N: the client sends the phrase the agent knows (in the session's
+    language); the result shows the timeline it left."""
+    named = host.named(args)
+    result = step(named.conversation)
+    named.last = NemoResult(result, result.after or read_state(named.conversation), named.name)
+    return named.last
 
 
 @handles(UndoArgs)
 def undo(host: Host, args: UndoArgs) -> NemoResult:
-    return _phrase(host, args, "undo")
+    return _history(host, args, lambda conv: conv.undo())
 
 
 @handles(RedoArgs)
 def redo(host: Host, args: RedoArgs) -> NemoResult:
-    return _phrase(host, args, "redo")
+    return _history(host, args, lambda conv: conv.redo())
 
 
 @handles(UseArgs)
 def use(host: Host, args: UseArgs) -> NemoResult:
     if args.version < 1:
         raise MagicUsageError("Versions are numbered from 1: %nemo versions lists them.")
-    return _phrase(host, args, f"use music version {args.version}")
+    return _history(host, args, lambda conv: conv.use_music(args.version))
 
 
 @handles(VersionsArgs)
@@ -193,9 +201,18 @@ def versions(host: Host, args: VersionsArgs) -> views.MusicVersions:
 
 
 @handles(MusicSaveArgs)
-def music(host: Host, args: MusicSaveArgs) -> None:
-    raise MagicUsageError("Saving the music needs a client that downloads it; this one "
-                          "does not yet.")
+def music(host: Host, args: MusicSaveArgs) -> Any:
+    """Save the music of the timeline (else the newest) and show a player for the mix."""
+    conv = host.named(args).conversation
+    folder = Path(args.folder) if args.folder else (host.export_folder() or Path.cwd()) / \
+        "nemo-music"
+    formats = ("wav", "mp3") if args.mp3 else ("wav",)
+    saved = conv.save_music(folder, stems=args.stems, cue=args.cue, formats=formats)
+    if not saved:
+        raise MagicUsageError("This session has no music yet: ask for some first.")
+    print(f"Saved {len(saved)} file(s) to {folder}: " + ", ".join(p.name for p in saved))
+    mix = [p for p in saved if p.stem == saved[0].stem]  # the mix comes first, in each format
+    return views.audio_player(min(mix, key=lambda p: p.stat().st_size))
 
 
 @handles(WidgetArgs)

@@ -67,7 +67,8 @@ class LiveArea:
                 lines += ["", body]
         plain = "\n".join(lines)
         items = "".join(f"<div>{html.escape(line)}</div>" for line in lines[1:] if line)
-        head = f'<div style="color:#666">{html.escape(lines[0])}</div>'
+        muted = "color:var(--jp-content-font-color2, #555)"  # the theme's, light or dark
+        head = f'<div style="{muted}">{html.escape(lines[0])}</div>'
         return {"text/plain": plain,
                 "text/html": f'<div class="nemo-live">{head}'
                              f'<div style="white-space:pre-wrap">{items}</div></div>'}

@@ -25,6 +25,10 @@ if TYPE_CHECKING:  # pragma: no cover
 _SUMMARY_ROUTES = ("agent", "status", "export")
 """Answers after which the timeline summary is worth a line (not credits or uploads)."""
 
+MUTED = "color:var(--jp-content-font-color2, #555)"
+ERROR = "color:var(--jp-error-color1, #b00020)"
+"""Text colours from JupyterLab's theme (so they read in light and dark), with fallbacks."""
+
 EMBED_LIMIT_BYTES = 64_000_000
 """An export up to this size is embedded in the result's display (the saved notebook plays
 it); a larger one is named, and ``.video()`` embeds it on request."""
@@ -143,11 +147,11 @@ class NemoResult:
             if kind == "text":
                 parts.append(f'<div style="white-space:pre-wrap">{safe}</div>')
             elif kind == "error":
-                parts.append(f'<div style="color:#b00020;font-weight:600">⚠ {safe}</div>')
+                parts.append(f'<div style="{ERROR};font-weight:600">⚠ {safe}</div>')
             elif kind == "fix":
-                parts.append(f'<div style="color:#b00020">Fix: {safe}</div>')
+                parts.append(f'<div style="{ERROR}">Fix: {safe}</div>')
             else:
-                parts.append(f'<div style="color:#555;font-family:monospace;margin-top:6px">'
+                parts.append(f'<div style="{MUTED};font-family:monospace;margin-top:6px">'
                              f"{safe}</div>")
         player = self._player_html()
         if player:
@@ -166,7 +170,7 @@ class NemoResult:
         if export is None or not export.path.exists():
             return ""
         if export.path.stat().st_size > EMBED_LIMIT_BYTES:
-            return ('<div style="color:#555">Too large to show here: '
+            return (f'<div style="{MUTED}">Too large to show here: '
                     f"{html.escape(export.path.name)} (use <code>.video()</code>).</div>")
         player: Any = self.video()
         return str(player._repr_html_())

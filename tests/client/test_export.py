@@ -1,17 +1,21 @@
-"""Render answers, render ids and the download fallback."""
+"""Render answers, render ids, the download fallback, and polls that go wrong."""
 
 from __future__ import annotations
 
 import asyncio
 
 import httpx
+import pytest
 
 from nemo_widgets import protocol
 from nemo_widgets.client import (
     AsyncNemoClient,
     ClientSettings,
+    MalformedAnswer,
+    RenderFailed,
 )
 from nemo_widgets.client.export import RenderJob, new_render_id
+from nemo_widgets.client.renders import RenderBook
 from tests.client.fakes import token_answer
 
 
@@ -59,3 +63,34 @@ def test_download_falls_back_to_the_proxy_and_never_sends_the_token_elsewhere(tm
     assert not (tmp_path / "out.mp4.part").exists()
     cdn = [r for r in seen if r.url.host == "cdn.other.test"]
     assert cdn and "authorization" not in cdn[0].headers
+
+
+def _poll_client(tmp_path, poll_answers: list[httpx.Response]) -> AsyncNemoClient:
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path == protocol.PATH_ANONYMOUS_TOKEN:
+            return token_answer()
+        if request.url.path == protocol.PATH_RENDER_SUBMIT:
+            return httpx.Response(200, json={"status": "pending"})
+        return poll_answers.pop(0) if len(poll_answers) > 1 else poll_answers[0]
+
+    return AsyncNemoClient("http://fake.test", settings=ClientSettings(
+        config_dir=tmp_path, render_poll_s=0.01), http_transport=httpx.MockTransport(handler))
+
+
+DRAFT = {"t": [{"tt": 7, "sg": [{"text": "x", "startMs": 0, "durationMs": 1000}]}], "d": 1000}
+
+
+def test_a_render_gone_for_good_is_a_render_failure_and_its_record_is_struck(tmp_path):
+    missing = httpx.Response(404, json={"code": 4004, "message": "Render not found"})
+    client = _poll_client(tmp_path, [missing, missing])
+    with pytest.raises(RenderFailed, match="does not know the render"):
+        asyncio.run(client.export("s1", tmp_path / "x.mp4", draft=DRAFT))
+    assert RenderBook(tmp_path).pending() == []
+
+
+def test_an_unreadable_poll_answer_is_typed_and_the_render_stays_resumable(tmp_path):
+    client = _poll_client(tmp_path, [httpx.Response(200, json=[1, 2])])
+    with pytest.raises(MalformedAnswer):
+        asyncio.run(client.export("s1", tmp_path / "x.mp4", draft=DRAFT))
+    [record] = RenderBook(tmp_path).pending()
+    assert record.session_id == "s1" and record.output == str(tmp_path / "x.mp4")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from nemo_widgets.client.routing import mentions_export, route, translate
+from nemo_widgets.client.routing import command_phrase, mentions_export, route, translate
 
 
 @pytest.mark.parametrize(("message", "kind"), [
@@ -44,3 +44,29 @@ def test_gui_phrases_are_translated_to_client_actions():
     assert translate("Added a fade.").actions == ()
     placed = "已按上传顺序把clip.mp4放到视频轨道（0-3秒）。"
     assert translate(placed) == translate(placed).__class__(placed, ())
+
+
+# The product's routing table (the vendor's skill): what goes to which call.
+PRODUCT_ROUTING = [
+    ("export", "export"), ("导出", "export"), ("download", "export"),
+    ("send me the video", "export"), ("把视频发给我", "export"),
+    ("credits", "credits"), ("积分", "credits"), ("balance", "credits"), ("余额", "credits"),
+    ("status", "status"), ("状态", "status"), ("show tracks", "status"),
+    ("show me the timeline", "status"), ("显示轨道", "status"),
+    ("upload clip.mp4", "upload"), ("上传 clip.mp4", "upload"),
+    ("generate a video about the sea", "agent"), ("edit the intro", "agent"),
+    ("add BGM", "agent"), ("add background music", "agent"), ("undo", "agent"),
+    ("redo", "agent"), ("use music version 2", "agent"), ("send the title to the end", "agent"),
+]
+
+
+@pytest.mark.parametrize(("message", "kind"), PRODUCT_ROUTING)
+def test_every_phrase_of_the_products_routing_table(message, kind):
+    assert route(message).kind == kind
+
+
+def test_command_phrases_in_the_conversations_language():
+    assert command_phrase("undo") == "undo" and command_phrase("redo", "zh") == "重做"
+    assert command_phrase("use_music", "en", 2) == "use music version 2"
+    assert command_phrase("use_music", "zh-CN", 3) == "用第3个音乐版本"
+    assert command_phrase("undo", "fr") == "undo"

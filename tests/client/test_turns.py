@@ -67,3 +67,23 @@ def test_a_turn_that_passes_its_cap_ends_even_while_events_flow(tmp_path):
     events, result = asyncio.run(run())
     assert events[-1] == EndEvent("cap") and result.timed_out
     assert "minute limit" in str(result.error)
+
+
+def test_an_end_marker_ends_the_turn_even_if_the_connection_stays_open(tmp_path):
+    async def held_open():
+        yield text_event("Done.")
+        yield b"data: [DONE]\n\n"
+        for _ in range(100):
+            yield b": ping\n\n"
+            await asyncio.sleep(0.05)
+
+    client = scripted_client(tmp_path, sse_backend(held_open()), heartbeat_timeout_s=30)
+
+    async def run():
+        turn = client.conversation("s1").send("finish")
+        return [e async for e in turn], turn.result
+
+    events, result = asyncio.run(run())
+    assert result.ok and result.text == "Done." and events[-1] == EndEvent("complete")
+    assert [e.style for e in events if isinstance(e, Heartbeat)] == ["done"], \
+        "nothing read after the end marker"

@@ -12,6 +12,7 @@ import json
 import os
 import re
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib.metadata import packages_distributions
 from pathlib import Path
@@ -20,6 +21,9 @@ import av
 import nbformat
 import pytest
 from nbclient import NotebookClient
+
+from nemo_widgets.engine.server import ensure_engine, stop_engine
+from nemo_widgets.engine.settings import EngineSettings
 
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 NAMES = ["01-quickstart", "02-magics", "03-batch", "04-iterate"]
@@ -51,12 +55,24 @@ class Ran:
 
 
 @pytest.fixture(scope="module")
-def ran(shared_engine, tmp_path_factory) -> Ran:
+def local_engine(tmp_path_factory) -> Iterator[str]:
+    """One engine on the default ``local`` profile, as a user's machine runs it: credits are
+    recorded but never block. Its URL."""
+    home = tmp_path_factory.mktemp("local-engine-home")
+    settings = EngineSettings.from_env(env={}, home=home, keepalive_s=1.0, profile="local")
+    try:
+        yield ensure_engine(settings).url
+    finally:
+        stop_engine(home)
+
+
+@pytest.fixture(scope="module")
+def ran(local_engine, tmp_path_factory) -> Ran:
     """All four notebooks, executed in order in one working folder, on one configuration."""
     pytest.importorskip("nemo_widgets.widget")
     workdir = tmp_path_factory.mktemp("notebooks")
     env = {k: v for k, v in os.environ.items() if not k.startswith("NEMO_")}
-    env.update(NEMO_API_URL=shared_engine.url,
+    env.update(NEMO_API_URL=local_engine,
                NEMO_HOME=str(tmp_path_factory.mktemp("nb-home")),
                NEMO_CONFIG_DIR=str(tmp_path_factory.mktemp("nb-config")),
                MPLBACKEND="module://matplotlib_inline.backend_inline")

@@ -2,7 +2,8 @@
 
 A bounded run (a fixed seed, a few examples per operation, about a minute on two cores): no
 answer may be a server error, every status must be one the document lists for that route, and
-a method a path does not take must be 405 with an ``Allow`` header. The run is authenticated
+a method a path does not take must be 405 with an ``Allow`` header; and every answer must match
+the schema and content type the document gives for it. The run is authenticated
 as one anonymous user with a session, so the fuzzer reaches past the token check.
 """
 
@@ -17,7 +18,7 @@ from nemo_widgets import protocol
 
 ST = shutil.which("st")
 CHECKS = ("not_a_server_error,status_code_conformance,unsupported_method,"
-          "allow_header_conformance")
+          "allow_header_conformance,response_schema_conformance,content_type_conformance")
 
 
 @pytest.mark.skipif(ST is None, reason="schemathesis is not installed (pip install '.[dev]')")

@@ -102,3 +102,28 @@ def test_undo_and_redo_over_the_stream(start_engine, clip):
     missing = api.run(session_id, "用第2个音乐版本")
     assert texts(missing) == ["还没有生成过音乐：请先让我生成音乐。"]
     assert api.state(session_id)["draft"] == titled
+
+
+def test_music_versions_seed_use_and_undo_over_the_stream(start_engine, clip):
+    api = start_engine(profile="local").api()
+    api.login()
+    session_id = api.new_session()
+    api.upload(session_id, clip)
+    events = api.run(session_id, "add my video and generate calm music, give me two options, "
+                                 "seed 7")
+    assert "generate_music" in tool_calls(events)
+    state = api.state(session_id)
+    versions = [m for m in state["generated_media"] if m["kind"] == "music"]
+    assert [(m["version"], m["seed"]) for m in versions] == [(1, 7), (2, 8)]
+    assert versions[0]["hash"] != versions[1]["hash"]
+
+    def bgm_source() -> str:
+        draft = api.state(session_id)["draft"]
+        return next(s["source"] for t in draft["t"] if t.get("role") == "bgm" for s in t["sg"])
+
+    assert bgm_source() == versions[0]["hash"], "the first version is placed"
+    assert tool_calls(api.run(session_id, "use music version 2")) == ["use_music"]
+    assert bgm_source() == versions[1]["hash"]
+    api.run(session_id, "undo")
+    assert bgm_source() == versions[0]["hash"]
+    assert api.credits()["available"] == 80, "two versions, one music price; switching is free"

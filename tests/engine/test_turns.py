@@ -157,12 +157,12 @@ def test_a_failed_tool_is_shown_refunded_and_changes_nothing(tmp_path, store):
 
 
 def test_music_options_and_seed_follow_the_request():
-    request = MusicRequest(prompt="lofi", variation=None, bpm=90)
-    request.seed = 7  # type: ignore[attr-defined]  # a field CONTRACTS §1 adds
-    request.style = "lofi"  # type: ignore[attr-defined]
+    request = MusicRequest(prompt="lofi", variation=None, bpm=90, seed=7, style="lofi")
     assert choose_seed(Timeline.from_draft(PLACED), request, None, 0) == 7
-    assert compose_options(request, {"style": None}) == {"style": "lofi"}
-    assert compose_options(request, {}) == {}
+    assert compose_options(request) == {"style": "lofi", "sections": None, "duration_s": None}
+    calm = [{"start_s": 0, "end_s": 10, "shape": "calm"}]
+    sectioned = MusicRequest(prompt="x", sections=calm, duration_s=15.0)
+    assert compose_options(sectioned) == {"style": None, "sections": calm, "duration_s": 15.0}
 
 
 def test_the_cloud_hooks_make_some_edits_silent(tmp_path, store):

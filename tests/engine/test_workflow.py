@@ -172,6 +172,9 @@ def test_no_credits_is_2001_and_leaves_the_draft(start_engine, clips):
     events = api.run(session_id, "add my video to the timeline")
     codes = [e.get("errorCode") for e in events if isinstance(e, dict)]
     assert "2001" in codes
+    message = next(e["errorMessage"] for e in events if isinstance(e, dict)
+                   and e.get("errorCode") == "2001")
+    assert "NEMO_ENGINE_PROFILE=cloud" in message, "a local engine's user learns it is a setting"
     assert api.state(session_id)["draft"]["t"] == []
     assert api.credits() == {"available": 3, "frozen": 0, "total": 3}
     described = api.run(session_id, "show tracks")

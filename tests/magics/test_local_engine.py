@@ -5,9 +5,9 @@ one of them."""
 from __future__ import annotations
 
 import pytest
-from IPython.testing.globalipapp import start_ipython
 from IPython.utils.capture import capture_output
 
+from tests.magics.conftest import ipython_shell
 from tests.media_factory import make_video
 
 GENERATIONS = 20
@@ -15,11 +15,11 @@ GENERATIONS = 20
 
 @pytest.mark.slow
 def test_twenty_music_generations_in_a_row(start_engine, tmp_path, monkeypatch):
-    engine = start_engine()  # the default profile, as a user runs it
+    engine = start_engine(profile="local")  # the default profile, as a user runs it
     monkeypatch.setenv("NEMO_CONFIG_DIR", str(tmp_path / "config"))
     monkeypatch.delenv("NEMO_TOKEN", raising=False)
     clip = make_video(tmp_path / "tiny.mp4", seconds=1.0)
-    ip = start_ipython()
+    ip = ipython_shell()
     ip.run_line_magic("load_ext", "nemo_widgets")
     try:
         ip.user_ns["clip"] = clip

@@ -10,39 +10,13 @@ from pathlib import Path
 import av
 import pandas as pd
 import pytest
-from IPython.testing.globalipapp import start_ipython
 from IPython.utils.capture import capture_output
+from matplotlib.figure import Figure
 
 from nemo_widgets.magics.parsers import interpolate
 from nemo_widgets.magics.result import NemoResult
-from tests.media_factory import make_audio, make_video
 
 MUSIC = "generate a background music track that matches the mood of my video"
-
-
-@pytest.fixture(scope="module")
-def media(tmp_path_factory) -> dict[str, Path]:
-    folder = tmp_path_factory.mktemp("magic-media")
-    notes = folder / "notes.txt"
-    notes.write_text("not a video")
-    return {"clip": make_video(folder / "beach.mp4", seconds=2.0),
-            "other": make_video(folder / "city.mp4", seconds=1.5, tone_hz=300),
-            "song": make_audio(folder / "song.mp3", seconds=2.0), "notes": notes}
-
-
-@pytest.fixture(scope="module")
-def ip(shared_engine, tmp_path_factory):
-    """IPython's test shell with the extension loaded and connected to the test engine; the
-    client's token cache is kept in a folder of its own."""
-    shell = start_ipython()
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("NEMO_CONFIG_DIR", str(tmp_path_factory.mktemp("magic-config")))
-        patch.delenv("NEMO_TOKEN", raising=False)
-        shell.run_line_magic("load_ext", "nemo_widgets")
-        with capture_output():
-            shell.run_line_magic("nemo", f"connect {shared_engine.url}")
-        yield shell
-        shell.run_line_magic("unload_ext", "nemo_widgets")
 
 
 def texts(cap) -> list[str]:
@@ -212,7 +186,7 @@ def test_line_commands(ip, media, tmp_path, shared_engine):
     with capture_output() as cap:
         figure = ip.run_line_magic("nemo", "plot --session lines")
         ip.run_line_magic("nemo", "help")
-    assert type(figure).__name__ == "Figure" and len(figure.axes[0].collections) == 1
+    assert isinstance(figure, Figure) and len(figure.axes[0].collections) == 1
     assert "%nemo connect" in cap.stdout and "--export [PATH]" in cap.stdout
     no_secret(cap.stdout, repr(credits), repr(history))
 

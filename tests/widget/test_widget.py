@@ -138,7 +138,7 @@ def test_upload_prompt_music_and_export_through_messages(widget, clip):
     assert widget.timeline["tracks"][0]["segments"][0]["thumb"] == item["key"], "filmstrip"
     prompt, reply = widget.messages[-2:]
     assert (prompt["role"], prompt["text"], reply["role"]) == ("user", MUSIC, "agent")
-    assert "BPM" in reply["text"] and not reply["streaming"]
+    assert "BPM in" in reply["text"] and not reply["streaming"]
     streamed = "".join(m["text"] for m in view.sent
                        if m["kind"] == "reply-delta" and m["id"] == reply["id"])
     assert not streamed or reply["text"].startswith(streamed[:20]), "deltas, then the whole"
@@ -297,8 +297,8 @@ def test_two_prompts_at_once_each_reply_under_its_own_prompt(widget, clip):
     roles = [m["role"] for m in widget.messages[-4:]]
     assert roles == ["user", "agent", "user", "agent"], widget.messages
     first, music, second, tracks = widget.messages[-4:]
-    assert first["text"] == MUSIC and "BPM" in music["text"]
-    assert second["text"] == "show tracks" and tracks["text"].startswith("Timeline (")
+    assert first["text"] == MUSIC and "BPM in" in music["text"]
+    assert second["text"] == "show tracks" and "BPM in" not in tracks["text"]
     assert tracks["text"] and tracks["text"] != "(no reply)"
 
 
@@ -310,7 +310,7 @@ def test_ask_waits_for_a_turn_the_view_started(widget, clip):
     widget.wait_idle()
     first, music, second, tracks = widget.messages[-4:]
     assert (first["text"], second["text"]) == (MUSIC, "show tracks")
-    assert "BPM" in music["text"] and tracks["text"] == result.text
+    assert "BPM in" in music["text"] and tracks["text"] == result.text
 
 
 def test_committed_uploads_leave_no_temporary_file(widget, clip):
@@ -333,7 +333,7 @@ def test_music_that_cannot_be_fetched_keeps_the_turn(widget, clip, tmp_path):
     blocked.write_text("")
     widget._jobs.sources.folder = blocked
     result = widget.ask(MUSIC)
-    assert result.ok and "BPM" in widget.messages[-1]["text"]
+    assert result.ok and "BPM in" in widget.messages[-1]["text"]
     assert widget.error["message"] and "http" not in json.dumps(widget.error)
     assert widget.music["label"] and widget.music["peaks"] == []
     assert blocked.read_text() == "", "nothing half-written"

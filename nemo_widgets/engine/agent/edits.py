@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+from nemo_widgets.engine.agent.edits_text import add_text
 from nemo_widgets.engine.agent.edits_uploads import apply_upload_edit
 from nemo_widgets.engine.agent.intents import (
     AddText,
@@ -20,20 +21,18 @@ from nemo_widgets.engine.agent.intents import (
     GenerateMusic,
     Intent,
     PlaceMedia,
-    Position,
     RemoveTrack,
     SetCanvas,
     SetVolume,
     TargetUploads,
-    TextSpan,
     Trim,
     UseUploadedMusic,
 )
 from nemo_widgets.engine.agent.model import MediaItem
+from nemo_widgets.engine.agent.music_words import sections_from_end, sections_text
 from nemo_widgets.engine.agent.notes import Note, NoteValue, Term, percent_text, seconds_text
 from nemo_widgets.engine.agent.tracks import (
     BGM_NAME,
-    TEXT_NAME,
     TITLE_NAME,
     VIDEO_NAME,
     bgm_segments,
@@ -41,7 +40,6 @@ from nemo_widgets.engine.agent.tracks import (
     by_start,
     content_end_ms,
     ensure_bgm_track,
-    ensure_text_track,
     ensure_video_track,
     lay_back_to_back,
     remove_tracks,
@@ -59,10 +57,6 @@ from nemo_widgets.timeline import Segment, Timeline, Track
 
 DEFAULT_BGM_VOLUME = 0.35
 BGM_FADE_IN_MS, BGM_FADE_OUT_MS = 500, 1500
-DEFAULT_TEXT_S = 3.0
-TITLE_STYLE: dict[str, Any] = {"size": 96, "position": "center"}
-TEXT_STYLE: dict[str, Any] = {"size": 56, "position": "bottom"}
-TITLE_FADE_MS = 300
 ASPECT_RATIOS = {(1920, 1080): "16:9", (1080, 1920): "9:16", (1080, 1080): "1:1"}
 
 
@@ -88,7 +82,7 @@ def apply_intent(intent: Intent, workspace: Workspace) -> Edit | None:
         case Describe():
             return describe(workspace)
         case GenerateMusic():
-            return request_music(intent)
+            return request_music(intent, workspace.timeline.duration_ms / 1000)
         case TargetUploads():
             return apply_upload_edit(workspace, intent)
         case _:
@@ -138,6 +132,8 @@ def placed_note(new: list[MediaItem], end: str, still_ms: int) -> Note:
         key = "placed_photos"
     else:
         key = "placed_mixed"
+    if len(new) == 1:
+        key = "placed_one" if kinds == {"video"} else "placed_photo_one"
     return Note(key, {"files": [m.filename for m in new], "end": end,
                       "seconds": seconds_text(still_ms)})
 
@@ -271,74 +267,11 @@ def apply_fade(workspace: Workspace, intent: Fade) -> Edit:
     if intent.fade_out_s is not None:
         for segment in lasts:
             segment.fade_out_ms = to_ms(intent.fade_out_s)
-    return Edit("fade", args, Note("faded", {
+    key = ("faded" if intent.fade_in_s is not None and intent.fade_out_s is not None
+           else "faded_in" if intent.fade_in_s is not None else "faded_out")
+    return Edit("fade", args, Note(key, {
         "target": Term(target), "fade_in": seconds_text(firsts[0].fade_in_ms),
         "fade_out": seconds_text(lasts[-1].fade_out_ms)}))
-
-
-# --- text --------------------------------------------------------------------------------------
-def text_window(timeline: Timeline, intent: AddText) -> tuple[int, int]:
-    """Start and end (ms) of a new text, from what the user said and the kind's defaults.
-
-    A new title said without any timing takes the place of the current title.
-    """
-    span = intent.span
-    if intent.kind == "title" and span == TextSpan():
-        current = text_segments_named(timeline, TITLE_NAME)
-        if current:
-            return current[0].start_ms, current[0].end_ms
-    length = to_ms(span.duration_s if span.duration_s is not None else DEFAULT_TEXT_S)
-    if span.at_end and span.start_s is None:
-        end = timeline.duration_ms or length
-        return max(end - length, 0), end
-    start = to_ms(span.start_s or 0)
-    end = to_ms(span.end_s) if span.end_s is not None else start + length
-    return start, end
-
-
-def text_segments_named(timeline: Timeline, name: str) -> list[Segment]:
-    """The segments of the text track(s) called ``name``, in time order."""
-    return by_start([s for t in text_tracks(timeline, name) for s in t.segments])
-
-
-def current_position(timeline: Timeline, name: str) -> Position | None:
-    """Where the current title sits, so that a new title replacing it stays there."""
-    for segment in text_segments_named(timeline, name):
-        position = segment.style.get("position")
-        if position in ("top", "center", "bottom"):
-            return position  # type: ignore[no-any-return]
-    return None
-
-
-def add_text(workspace: Workspace, intent: AddText) -> Edit:
-    """Draw the words on the "Title" or "Text" track, replacing whatever text overlaps them."""
-    timeline = workspace.timeline
-    is_title = intent.kind == "title"
-    name = TITLE_NAME if is_title else TEXT_NAME
-    start, end = text_window(timeline, intent)
-    keep_position = current_position(timeline, name) if is_title else None
-    default: Position = "center" if is_title else "bottom"
-    position: Position = intent.position or keep_position or default
-    args: dict[str, Any] = {"track": name, "text": intent.text, "start_s": start / 1000,
-                            "end_s": end / 1000, "position": position}
-    if intent.text is None:
-        return Edit("add_text", args, Note("text_missing", {"kind": Term(intent.kind)}), ok=False)
-    video_end = content_end_ms(timeline) if video_segments(timeline) else 0
-    if end <= start or (video_end and start >= video_end):
-        return Edit("add_text", args, Note("text_outside", {
-            "start": seconds_text(start), "end": seconds_text(video_end or start)}), ok=False)
-    end = min(end, video_end) if video_end else end
-    args["end_s"] = end / 1000
-    track = ensure_text_track(timeline, name)
-    track.segments = [s for s in track.segments if s.end_ms <= start or s.start_ms >= end]
-    style = dict(TITLE_STYLE if is_title else TEXT_STYLE, position=position)
-    fade_ms = TITLE_FADE_MS if is_title else 0
-    track.segments = by_start([*track.segments, Segment(
-        kind="text", start_ms=start, duration_ms=end - start, id=workspace.ids.next(),
-        text=intent.text, style=style, fade_in_ms=fade_ms, fade_out_ms=fade_ms)])
-    return Edit("add_text", args, Note("title_added" if is_title else "text_added", {
-        "text": intent.text, "start": seconds_text(start), "end": seconds_text(end),
-        "position": Term(position)}))
 
 
 # --- removing tracks ---------------------------------------------------------------------------
@@ -476,14 +409,18 @@ def describe(workspace: Workspace) -> Edit:
         extra_result={"tracks": tracks})
 
 
-def request_music(intent: GenerateMusic) -> Edit:
-    """Music is made by the music tool: this only records the request for the HTTP layer."""
+def request_music(intent: GenerateMusic, video_s: float = 0.0) -> Edit:
+    """Music is made by the music tool: this only records the request for the HTTP layer
+    (sections counted from the end placed on the music's length, as in ``MusicRequest``)."""
     args: dict[str, Any] = {"prompt": intent.prompt}
     if intent.variation is not None:
         args["variation"] = intent.variation
     if intent.bpm is not None:
         args["bpm"] = intent.bpm
     args.update(intent.options.as_args())
+    if "sections" in args:
+        args["sections"] = sections_from_end(args["sections"],
+                                             intent.options.duration_s or video_s)
     values: dict[str, Any] = {}
     if intent.variation is not None:
         values["variation"] = Term(intent.variation)
@@ -493,6 +430,13 @@ def request_music(intent: GenerateMusic) -> Edit:
     if intent.options.duration_s is not None and intent.variation is None:
         key = "music_length"
         values["seconds"] = seconds_text(to_ms(intent.options.duration_s))
+    elif intent.options.count > 1:
+        key = "music_count"
+        values["count"] = str(intent.options.count)
+    elif intent.options.sections and intent.variation is None:
+        key = "music_shaped"
+        values["sections_en"] = sections_text(intent.options.sections, "en")
+        values["sections_zh"] = sections_text(intent.options.sections, "zh")
     return Edit("generate_music", args, Note(key, values))
 
 

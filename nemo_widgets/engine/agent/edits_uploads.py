@@ -38,6 +38,8 @@ def apply_upload_edit(workspace: Workspace, intent: TargetUploads) -> Edit:
         return keep_only(workspace, intent.files)
     if intent.action == "swap":
         return swap(workspace, intent.files[0], intent.files[-1])
+    if intent.action == "exchange":
+        return exchange(workspace, intent.files[0], intent.files[-1])
     if intent.action == "replace":
         return replace_video(workspace, intent.files)
     return add_uploads(workspace, intent)
@@ -84,6 +86,8 @@ def add_uploads(workspace: Workspace, intent: TargetUploads) -> Edit:
     if anchor_name:
         args["after" if intent.after else "before"] = anchor_name
     track = ensure_video_track(workspace.timeline)
+    if intent.at is not None:
+        args["at"] = intent.at
     anchor = upload_named(workspace.media, anchor_name) if anchor_name else None
     named = _items(workspace, intent.files)
     # "add a.mp4 after a.mp4" repeats the clip; otherwise the anchor itself does not move.
@@ -92,16 +96,19 @@ def add_uploads(workspace: Workspace, intent: TargetUploads) -> Edit:
     ordered = by_start(track.segments)
     on_track = {s.source for s in ordered}
     at = [i for i, s in enumerate(ordered) if anchor is not None and s.source == anchor.hash]
-    if not at:
+    moves = bool(at) or intent.at is not None
+    if not moves:
         items = [m for m in items if m.hash not in on_track]
     if not items:
         return Edit("add_media_to_timeline", args,
                     Note("uploads_already", {"files": list(intent.files)}), ok=False)
     hashes = {m.hash for m in items}
-    moving = [s for s in ordered if s.source in hashes] if at and not repeat else []
+    moving = [s for s in ordered if s.source in hashes] if moves and not repeat else []
     ordered = [s for s in ordered if s not in moving]
     at = [i for i, s in enumerate(ordered) if anchor is not None and s.source == anchor.hash]
     index = (at[-1] + 1 if intent.after else at[0]) if at else len(ordered)
+    if intent.at == "start":
+        index = 0
     moved = {s.source for s in moving}
     new = moving + _new_segments(workspace, track, [m for m in items if m.hash not in moved], 0)
     track.segments = ordered[:index] + new + ordered[index:]
@@ -112,6 +119,8 @@ def add_uploads(workspace: Workspace, intent: TargetUploads) -> Edit:
     if anchor_name and not at:
         values["anchor"] = anchor_name
         return Edit("add_media_to_timeline", args, Note("upload_added_at_end", values))
+    if moving and len(moving) == len(new):
+        return Edit("add_media_to_timeline", args, Note("upload_moved", values))
     return Edit("add_media_to_timeline", args, Note("upload_added", values))
 
 
@@ -172,6 +181,23 @@ def swap(workspace: Workspace, old: str, new: str) -> Edit:
     return Edit("replace_media", args, Note("swapped", {
         "old": old, "new": new, "start": seconds_text(first.start_ms),
         "end": seconds_text(first.end_ms), "length": _length(workspace)}))
+
+
+def exchange(workspace: Workspace, first: str, second: str) -> Edit:
+    """Switch the places of two clips on the video track ("swap a.mp4 and b.mp4")."""
+    args: dict[str, Any] = {"track": VIDEO_NAME, "files": [first, second]}
+    one, two = upload_named(workspace.media, first), upload_named(workspace.media, second)
+    track = ensure_video_track(workspace.timeline)
+    ordered = by_start(track.segments)
+    ones = [i for i, s in enumerate(ordered) if one is not None and s.source == one.hash]
+    twos = [i for i, s in enumerate(ordered) if two is not None and s.source == two.hash]
+    missing = [name for name, found in ((first, ones), (second, twos)) if not found]
+    if missing:
+        return Edit("move_media", args, Note("not_on_timeline", {"files": missing}), ok=False)
+    ordered[ones[0]], ordered[twos[0]] = ordered[twos[0]], ordered[ones[0]]
+    track.segments = ordered
+    restack(track)
+    return Edit("move_media", args, Note("exchanged", {"files": [first, second]}))
 
 
 def remove_uploads(workspace: Workspace, files: tuple[str, ...]) -> Edit:

@@ -18,7 +18,7 @@ Position = Literal["top", "center", "bottom"]
 TrimMode = Literal["keep_first", "cut_first", "cut_last"]
 TrackRef = Literal["bgm", "title", "text", "video", "audio"]
 HistoryKind = Literal["undo", "redo", "use_music"]
-UploadAction = Literal["add", "replace", "swap", "remove", "keep_only", "clear"]
+UploadAction = Literal["add", "replace", "swap", "exchange", "remove", "keep_only", "clear"]
 
 
 @dataclass(frozen=True)
@@ -133,16 +133,18 @@ class History:
 class TargetUploads:
     """Work on named uploads among several (batch in one session).
 
-    ``add`` puts ``files`` on the video track (at the end, or ``after``/``before`` another
-    upload); ``replace`` makes ``files`` the whole video ("use X", "replace the video with X");
-    ``swap`` puts ``files[1]`` where ``files[0]`` was; ``remove`` takes ``files`` off every
-    track; ``keep_only`` removes every other clip; ``clear`` empties the timeline.
+    ``add`` puts ``files`` on the video track (at the end, ``after``/``before`` another upload,
+    or ``at`` the ``"start"``/``"end"``; a clip already there moves); ``replace`` makes ``files``
+    the whole video ("use X", "replace the video with X"); ``swap`` puts ``files[1]`` where
+    ``files[0]`` was; ``exchange`` switches the places of two clips; ``remove`` takes ``files``
+    off every track; ``keep_only`` removes every other clip; ``clear`` empties the timeline.
     """
 
     action: UploadAction
     files: tuple[str, ...] = ()
     after: str | None = None
     before: str | None = None
+    at: Literal["start", "end"] | None = None
 
 
 @dataclass(frozen=True)

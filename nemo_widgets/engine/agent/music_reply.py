@@ -100,7 +100,8 @@ def tidy_reason(reason: str) -> str:
 def music_added(*, style: str, tempo_bpm: float, key: str, mode: str, duration_s: float,
                 cuts_aligned: int = 0, cuts_total: int = 0, volume: float | None = None,
                 ducked: bool = False, reasons: Sequence[str] = (), language: Language = "en",
-                version: int = 1, versions: int = 1, video_s: float | None = None) -> Reply:
+                version: int = 1, versions: int = 1, video_s: float | None = None,
+                tempo_range: tuple[float, float] | None = None) -> Reply:
     """The reply after the music tool placed a track, from plain values.
 
     ``style`` is the engine's style id (``lofi``, ``acoustic``…) or any word; ``key`` the
@@ -110,7 +111,9 @@ def music_added(*, style: str, tempo_bpm: float, key: str, mode: str, duration_s
     ``reasons`` the planner's own (English) reasons, tidied for English replies — a Chinese
     reply gives its reasons from the values instead; ``version`` of ``versions`` when several
     were made ("three options"); ``video_s`` the video's length, to say when the music was
-    asked to be shorter or longer than the video.
+    asked to be shorter or longer than the video; ``tempo_range`` the style's usual tempos
+    (the plan's ``extras["style_tempo_range"]``), so the Chinese reasons can say whether the
+    tempo is inside it.
 
     The headline is one sentence in ``language``; the turn runner sends ``Reply.text`` as the
     message and ``Reply.reasons`` as a separate part (the "Why?" fold).
@@ -129,7 +132,8 @@ def music_added(*, style: str, tempo_bpm: float, key: str, mode: str, duration_s
         headline += (f"; {cuts_aligned} of {cuts_total} cuts land on a beat." if cuts else ".")
     details = _details(zh, volume, ducked, version, versions, duration_s, video_s)
     if zh:
-        why = _zh_reasons(words, tempo, key, mode_word, cuts_aligned, cuts_total, ducked)
+        why = _zh_reasons(words, tempo_bpm, key, mode_word, cuts_aligned, cuts_total, ducked,
+                          tempo_range)
     else:
         why = tuple(tidy_reason(r) for r in reasons)
     return Reply(headline=headline, details=details, reasons=why, language=language)
@@ -161,22 +165,32 @@ def _details(zh: bool, volume: float | None, ducked: bool, version: int, version
             lines.append(f"The music ends with its own ending at {round(duration_s)}s; the video "
                          "is unchanged.")
     if versions > 1:
+        last, following = version + versions - 1, version + 1
         if zh:
-            lines.append(f"共生成了{versions}个版本，时间线上是第{version}个；"
-                         "说“用第2个音乐版本”即可切换。")
+            lines.append(f"共生成了{versions}个版本（第{version}到第{last}个），时间线上是第{version}个；"
+                         f"说“用第{following}个音乐版本”即可切换。")
         else:
-            lines.append(f"I made {versions} versions; version {version} is on the timeline. "
-                         "Say \"use music version 2\" to switch.")
+            lines.append(f"I made {versions} versions (music versions {version} to {last}); "
+                         f"version {version} is on the timeline. Say \"use music version "
+                         f"{following}\" to switch.")
     lines.append("可以说“更欢快”“更舒缓”“换一首”或“撤销”。" if zh else
                  "Say \"more upbeat\", \"calmer\", \"another version\" or \"undo\" to change it.")
     return tuple(lines)
 
 
-def _zh_reasons(style: str, tempo: str, key: str, mode: str, aligned: int, total: int,
-                ducked: bool) -> tuple[str, ...]:
-    reasons = [f"风格：{style}，根据画面和你的描述选择。",
-               f"速度：{tempo}，选取最贴合剪辑节奏的节拍网格。",
-               f"调性：{key} {mode}。"]
+def _zh_reasons(style: str, tempo_bpm: float, key: str, mode: str, aligned: int, total: int,
+                ducked: bool, tempo_range: tuple[float, float] | None) -> tuple[str, ...]:
+    tempo = tempo_text(tempo_bpm)
+    if tempo_range is None:
+        pace = f"速度：{tempo}，选取最贴合剪辑节奏的节拍网格。"
+    else:
+        low, high = round(tempo_range[0]), round(tempo_range[1])
+        where = ("在该风格常用的" if low <= tempo_bpm <= high
+                 else "高于该风格常用的" if tempo_bpm > high else "低于该风格常用的")
+        pace = f"速度：{tempo}，{where}{low}–{high} BPM，因为这样的节拍网格最贴合剪辑点。"
+        if low <= tempo_bpm <= high:
+            pace = f"速度：{tempo}，{where}{low}–{high} BPM 范围内，选取最贴合剪辑点的节拍网格。"
+    reasons = [f"风格：{style}，根据画面和你的描述选择。", pace, f"调性：{key} {mode}。"]
     if total:
         reasons.append(f"剪辑点：{total}个中有{aligned}个在节拍的±45毫秒内。")
     if ducked:

@@ -27,9 +27,9 @@ END = -1.0
 MAX_COUNT = 5
 """At most this many versions per request: each is a full composition."""
 
-_NUM = r"(\d+(?:\.\d+)?)"
+_NUM = r"(?<![\d.])(\d+(?:\.\d+)?)"  # from the first digit only: linear on long runs
 _UNIT = r"\s*-?\s*((?:minutes?|mins?|分钟)|(?:seconds?|secs?|s|秒钟?))(?![a-z])"
-_CLOCK = r"(\d{1,2}):(\d{2}(?:\.\d+)?)"
+_CLOCK = r"(?<!\d)(\d{1,2}):(\d{2}(?:\.\d+)?)"
 _TIME = rf"(?:{_CLOCK}|{_NUM}{_UNIT})"
 """A moment or a length: "0:20", "20 seconds", "20s", "1 minute", "20秒" (four groups)."""
 _TIME_LOOSE = rf"(?:{_CLOCK}|{_NUM}(?:{_UNIT})?)"
@@ -53,7 +53,7 @@ _SHAPE_WORDS: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"|重音|重击|强音|一击|爆点|重拍收尾|鼓点收尾")),
     ("drop", re.compile(
         r"\b(?:a|the|bass|big|huge|massive|beat) drop\b|\bdrop(?= (?:at|on|around|after|in)\b)"
-        r"|^drop$|高潮|爆发")),
+        r"|^drop$|(?<=[个次])\s*drop\b|高潮|爆发")),
     ("build", re.compile(
         r"\bbuild(?:s|ing)?(?:[ -]?up)?\b|\b(?:rise|rises|rising|grow|grows|growing|swell|swells"
         r"|swelling|crescendo|ramp(?:s|ing)? up|intensif(?:y|ies|ying))\b"
@@ -99,6 +99,11 @@ _UNDER_SPEECH = re.compile(
     r" (?:part|parts|bits?|sections?)\b"
     r"|(?:说话|讲话|人声|对白|旁白|解说|讲解|对话)(?:的)?(?:部分|的时候|时候|时|处|段落|地方)?"
 )
+_WHOLE_BUILD = re.compile(
+    r"\b(?:music|bgm|song|track|soundtrack)\b.*\bbuild(?:s|ing)?[ -]?up\b"
+    r"|^(?:it )?(?:should |slowly |gradually )?build(?:s|ing)?[ -]?up\b"
+    r"|(?:音乐|配乐).*(?:渐强|逐渐增强|逐渐加强|越来越强|越来越激烈)|^(?:逐渐|慢慢)(?:增强|加强|变强)"
+)
 _THEN = re.compile(r"\bthen\b|\bafter that\b|\bnext\b|然后|接着|之后|再")
 
 
@@ -141,7 +146,7 @@ _STYLE_EN = re.compile(
 _STYLE_ZH = re.compile(
     r"风格\s*(?:[:=]|为|是|用|改成|改为|换成|设为)?\s*(?P<after>[a-z][\w -]*?|[\u4e00-\u9fff]{2,3})"
     r"(?=$|[\s,.;!?，。；！？的])"
-    r"|(?P<before>hip[ -]hop|lo[ -]fi|[a-z][\w-]*|[\u4e00-\u9fff]{2,3})\s*(?:风格|风)"
+    r"|(?<![\w-])(?P<before>hip[ -]hop|lo[ -]fi|[a-z][\w-]*|[\u4e00-\u9fff]{2,3})\s*(?:风格|风)"
 )
 
 _COUNT = re.compile(
@@ -229,10 +234,21 @@ class _SectionReader:
         if span is None:
             return
         start, end = span
+        if shape == "drop" and start == END:
+            shape = "hit"  # "end on a drop": the ending's big hit
         if shape in ("drop", "hit") and "build" in shapes and start > 0:
             before = self._continuing_start(0.0)
-            self.sections.append({"start_s": before, "end_s": start, "shape": "build"})
-        self.sections.append({"start_s": start, "end_s": end, "shape": shape})
+            self._add({"start_s": before, "end_s": start, "shape": "build"})
+        self._add({"start_s": start, "end_s": end, "shape": shape})
+
+    def _add(self, section: dict[str, Any]) -> None:
+        """Append; an open-ended section before it now ends where this one starts."""
+        previous = self.sections[-1] if self.sections else None
+        start = float(section["start_s"])
+        if (previous is not None and previous["end_s"] is None and "under" not in previous
+                and 0 <= float(previous["start_s"]) < start):
+            previous["end_s"] = start
+        self.sections.append(section)
 
     def _continuing_start(self, default: float) -> float:
         previous = self.sections[-1] if self.sections else None
@@ -275,6 +291,8 @@ class _SectionReader:
         continues = bool(self.sections) and self.sections[-1]["end_s"] is not None
         if continues and (_THEN.search(separator) or _THEN.search(piece) or separator.strip()):
             return self._continuing_start(0.0), None
+        if shape == "build" and not self.sections and _WHOLE_BUILD.search(piece):
+            return 0.0, None  # "the music should build up": a build over the whole piece
         return None
 
 
@@ -320,6 +338,54 @@ def sections_under_speech(sections: list[dict[str, Any]],
     return placed
 
 
+_SHAPE_NAMES = {"calm": ("calm", "平静"), "build": ("a build", "渐强"), "drop": ("a drop", "高潮"),
+                "hit": ("a hit", "重音"), "quiet": ("quiet", "安静"), "full": ("full", "饱满")}
+
+
+def _when(section: dict[str, Any], zh: bool) -> str:
+    start, end = float(section["start_s"]), section["end_s"]
+    number = f"{start:g}" if start >= 0 else f"{-start:g}"
+    if section.get("under") == "speech":
+        return "有人说话时" if zh else "under the speech"
+    if start == END and end is None:
+        return "结尾" if zh else "at the end"
+    if start < 0:
+        return f"最后{number}秒" if zh else f"for the last {number}s"
+    if end is not None:
+        return f"{number}-{float(end):g}秒" if zh else f"{number}-{float(end):g}s"
+    if section["shape"] in ("drop", "hit"):
+        return f"{number}秒处" if zh else f"at {number}s"
+    return f"{number}秒起" if zh else f"from {number}s"
+
+
+def sections_text(sections: list[dict[str, Any]] | tuple[dict[str, Any], ...],
+                  language: str) -> str:
+    """The sections in words: "calm 0-10s, a build from 10s, a hit at the end"."""
+    zh = language == "zh"
+    parts = []
+    for section in sections:
+        name = _SHAPE_NAMES.get(str(section["shape"]), (str(section["shape"]),) * 2)[zh]
+        when = _when(section, zh)
+        parts.append(f"{when}{name}" if zh else f"{name} {when}")
+    return ("，" if zh else ", ").join(parts)
+
+
+def sections_from_end(sections: list[dict[str, Any]], length_s: float) -> list[dict[str, Any]]:
+    """Sections counted back from the end ("the last 5 seconds calm": ``start_s`` -5) placed
+    on a music of ``length_s`` seconds; the contract's end marker (``-1`` for the final hit)
+    and everything when the length is unknown (0) stay as they are."""
+    if length_s <= 0:
+        return [dict(s) for s in sections]
+    placed = []
+    for section in sections:
+        section = dict(section)
+        start = float(section["start_s"])
+        if start < 0 and not (start == END and section["shape"] == "hit"):
+            section["start_s"] = round(max(length_s + start, 0.0), 3)
+        placed.append(section)
+    return placed
+
+
 def seed_in(text: str) -> int | None:
     """ "seed 7", "seed=7", "种子7"."""
     match = _SEED.search(text)
@@ -335,23 +401,25 @@ def bpm_in(text: str) -> int | None:
     return None
 
 
-def style_in(text: str, *, known_only: bool = False) -> str | None:
-    """ "style lofi", "a jazz-style track", "风格：爵士", "摇滚风格" → the music engine's name.
+def style_in(text: str) -> str | None:
+    """ "style lofi", "a jazz-style track", "风格：爵士", "摇滚风格" → the music engine's style id.
 
-    Other English words are passed on as said ("style bossa"); "X style" with an unknown X
-    only when not ``known_only`` (for a clause that may not be about music at all: "TikTok
-    style" is a canvas, not a genre).
+    Only the engine's styles (and their usual names) are returned; another word ("style
+    bossa") stays in the prompt, where the music engine's mood words read it.
     """
     for pattern in (_STYLE_EN, _STYLE_ZH):
         for match in pattern.finditer(text):
-            said_after = match.group("after") is not None
             word = (match.group("after") or match.group("before") or "").strip()
             if word in STYLE_NAMES:
                 return STYLE_NAMES[word]
-            passes = said_after or not known_only
-            if passes and word and word.isascii() and word not in _NOT_A_STYLE:
-                return word
     return None
+
+
+def asks_for_a_style(text: str) -> bool:
+    """ "style X" said outright (X any word): a music request even when X is not a style id."""
+    match = _STYLE_EN.search(text)
+    word = match.group("after") if match else None
+    return bool(word and word not in _NOT_A_STYLE) or style_in(text) is not None
 
 
 def count_in(text: str) -> int:
@@ -401,10 +469,11 @@ def states_options(text: str) -> bool:
     options = options_in(text)
     about_music = bool(_MUSIC_WORD.search(text))
     return bool(options.sections or options.seed is not None or options.count != 1
-                or style_in(text, known_only=not about_music)
+                or asks_for_a_style(text)
                 or (options.duration_s is not None and about_music))
 
 
 __all__ = ["BPM", "END", "SHAPES", "MusicOptions", "bpm_in", "count_in", "is_bare_length",
-           "music_length_in", "options_in", "sections_in", "sections_under_speech", "seed_in",
+           "music_length_in", "options_in", "sections_from_end", "sections_in", "sections_text",
+           "sections_under_speech", "seed_in",
            "states_options", "style_in"]

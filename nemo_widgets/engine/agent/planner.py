@@ -32,7 +32,12 @@ from nemo_widgets.engine.agent.model import (
     ToolAction,
     TurnPlan,
 )
-from nemo_widgets.engine.agent.music_words import is_bare_length, options_in
+from nemo_widgets.engine.agent.music_words import (
+    is_bare_length,
+    options_in,
+    sections_from_end,
+    sections_under_speech,
+)
 from nemo_widgets.engine.agent.notes import Note, Reply
 from nemo_widgets.engine.agent.phrasing import (
     MaskedText,
@@ -81,10 +86,14 @@ class Step:
 
 
 def plan_turn(message: str, draft: dict[str, Any] | None, media: list[MediaItem], *,
-              language: str = "en", turn_index: int = 0, seed: int = 0) -> TurnPlan:
+              language: str = "en", turn_index: int = 0, seed: int = 0,
+              speech: list[tuple[float, float]] | None = None) -> TurnPlan:
     """Turn one user message and the session's state into tool actions, a new draft and a reply.
 
     ``draft`` is never modified. ``media`` lists the session's uploads in upload order.
+    ``speech`` (seconds, when the caller already knows where people talk) places "quiet under
+    the talking part" on those intervals; without it the request says ``"under": "speech"``
+    and the music tool places it (``music_words.sections_under_speech``).
     """
     masked = mask_quotes(message)
     reply_lang = reply_language(masked.text, language)
@@ -100,7 +109,7 @@ def plan_turn(message: str, draft: dict[str, Any] | None, media: list[MediaItem]
     steps = [carry_out(intent, workspace)
              for intent in with_uploads_placed(reading.intents, timeline, media)]
     changed = any(step.changed for step in steps)
-    music = music_request(message, steps)
+    music = music_request(message, steps, speech, workspace.timeline.duration_ms / 1000)
     reply = compose_reply(steps, reading, reply_lang)
     return TurnPlan(
         actions=[action_for(step.edit, step, reply_lang) for step in steps
@@ -316,15 +325,25 @@ def action_for(edit: Edit, step: Step, language: Language) -> ToolAction:
     return ToolAction(name=edit.name, args=copy.deepcopy(edit.args), result=result)
 
 
-def music_request(message: str, steps: list[Step]) -> MusicRequest | None:
-    """The last music request of the message, with the user's own words as the prompt."""
+def music_request(message: str, steps: list[Step],
+                  speech: list[tuple[float, float]] | None = None,
+                  video_s: float = 0.0) -> MusicRequest | None:
+    """The last music request of the message, with the user's own words as the prompt.
+
+    Sections counted from the end are placed on the music's length (the asked one, else the
+    video's), so that the music engine gets times from the start.
+    """
     asks = [step.intent for step in steps if isinstance(step.intent, GenerateMusic)]
     if not asks:
         return None
     last = asks[-1]
     options = last.options
+    sections = sections_from_end([dict(s) for s in options.sections],
+                                 options.duration_s or video_s)
+    if speech is not None:
+        sections = sections_under_speech(sections, speech)
     return MusicRequest(prompt=message, variation=last.variation, bpm=last.bpm,
-                        sections=[dict(s) for s in options.sections], seed=options.seed,
+                        sections=sections, seed=options.seed,
                         style=options.style, duration_s=options.duration_s, count=options.count)
 
 
@@ -351,9 +370,10 @@ def compose_reply(steps: list[Step], reading: Reading, language: Language) -> Re
 
 
 def steps_headline(steps: list[Step], texts: list[str], language: Language) -> str:
-    """The first line of a multi-step reply: how many of the asked changes were made."""
+    """The first line of a multi-step reply: how many of the asked changes were made (music
+    still to be made by the music tool is not counted as done)."""
     edits = [step.edit for step in steps if step.edit is not None
-             and not isinstance(step.intent, Describe)]
+             and not isinstance(step.intent, (Describe, GenerateMusic))]
     if not edits:
         return texts[0].split("\n")[0]
     done = sum(edit.ok for edit in edits)

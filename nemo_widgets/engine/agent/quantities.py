@@ -10,7 +10,8 @@ import re
 
 from nemo_widgets.engine.agent.intents import Position, TextSpan
 
-NUMBER = r"(\d+(?:\.\d+)?)"
+NUMBER = r"(?<![\d.])(\d+(?:\.\d+)?)"
+"""A number, matched from its first digit only (so a long run of digits is scanned once)."""
 SECOND_UNIT = r"(?:\s*(?:seconds?|secs?|s|秒钟?)(?![a-z]))"
 MINUTE_UNIT = r"(?:\s*(?:minutes?|mins?|分钟)(?![a-z]))"
 TIME_UNIT = rf"(?:{MINUTE_UNIT}|{SECOND_UNIT})"

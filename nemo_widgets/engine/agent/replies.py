@@ -26,6 +26,10 @@ TEMPLATES: dict[str, tuple[str, str]] = {
     "placed_mixed": ("Put {files} on the video track, back to back (0-{end}s): clips keep their "
                      "own sound, photos show for {seconds}s each.",
                      "已按上传顺序把{files}放到视频轨道（0-{end}秒）：视频保留原声，每张图片显示{seconds}秒。"),
+    "placed_one": ("Put {files} on the video track with its own sound; the video is {end}s long.",
+                   "已把{files}放到视频轨道（保留原声），视频共{end}秒。"),
+    "placed_photo_one": ("Put {files} on the video track for {seconds}s; the video is {end}s "
+                         "long.", "已把{files}放到视频轨道（显示{seconds}秒），视频共{end}秒。"),
     "stills_retimed": ("Each photo now shows for {seconds}s; the video is {end}s long.",
                        "每张图片现在显示{seconds}秒，视频总长{end}秒。"),
     "already_placed": ("Your uploads are already on the timeline.", "素材已经都在时间线上了。"),
@@ -54,6 +58,8 @@ TEMPLATES: dict[str, tuple[str, str]] = {
                          "淡入0.5秒、淡出1.5秒。"),
     "faded": ("{target}: fade in {fade_in}s, fade out {fade_out}s.",
               "{target}：淡入{fade_in}秒，淡出{fade_out}秒。"),
+    "faded_in": ("{target}: fade in {fade_in}s.", "{target}：淡入{fade_in}秒。"),
+    "faded_out": ("{target}: fade out {fade_out}s.", "{target}：淡出{fade_out}秒。"),
     "title_added": ("Added the title \"{text}\" ({start}-{end}s, {position}).",
                     "已添加标题“{text}”（{start}-{end}秒，{position}）。"),
     "text_added": ("Added the text \"{text}\" ({start}-{end}s, {position}).",
@@ -91,6 +97,12 @@ TEMPLATES: dict[str, tuple[str, str]] = {
     "music_variation": ("Music generation is handled by the music tool: it will make a new "
                         "version ({variation}).",
                         "背景音乐由音乐工具生成：它会生成一个新版本（{variation}）。"),
+    "music_count": ("Music generation is handled by the music tool: it will compose {count} "
+                    "versions for you to choose from.",
+                    "背景音乐由音乐工具生成：它会创作{count}个版本供你选择。"),
+    "music_shaped": ("Music generation is handled by the music tool: it will compose a track "
+                     "shaped as asked ({sections_en}).",
+                     "背景音乐由音乐工具生成：它会按你的要求安排段落（{sections_zh}）。"),
     "music_length": ("Music generation is handled by the music tool: it will compose the music to "
                      "{seconds}s with its own ending, and leave the video as it is.",
                      "背景音乐由音乐工具生成：它会把音乐重新创作为{seconds}秒并带完整结尾，视频保持不变。"),
@@ -123,6 +135,10 @@ TEMPLATES: dict[str, tuple[str, str]] = {
                              "视频已换成{files}（0-{end}秒），并删除了为之前视频生成的音乐。"),
     "swapped": ("Put {new} where {old} was ({start}-{end}s); the video is now {length}s long.",
                 "已用{new}替换{old}（{start}-{end}秒），视频现在共{length}秒。"),
+    "upload_moved": ("Moved {files} to {start}-{end}s; the video is still {length}s long.",
+                     "已把{files}移到{start}-{end}秒，视频总长仍为{length}秒。"),
+    "exchanged": ("Switched the places of {files} on the video track.",
+                  "已交换{files}在视频轨道上的位置。"),
     "not_on_timeline": ("Not on the timeline: {files}.", "时间线上没有{files}。"),
     "upload_removed": ("Removed {files} from the timeline; the video is now {length}s long.",
                        "已从时间线删除{files}，视频现在共{length}秒。"),
@@ -204,8 +220,11 @@ def _value_text(value: NoteValue, language: Language) -> str:
 
 
 def _listing(items: list[str], language: Language, shown: int = 4) -> str:
-    """ "a.mp4, b.mp4" or, for long lists, "a.mp4, b.mp4, c.mp4 and 5 more"."""
+    """ "a.mp4 and b.mp4", "a.mp4, b.mp4 and c.mp4" or, for long lists, "a.mp4, b.mp4, c.mp4
+    and 5 more" (Chinese: "a.mp4、b.mp4")."""
     if len(items) <= shown:
+        if language == "en" and len(items) > 1:
+            return ", ".join(items[:-1]) + " and " + items[-1]
         return (", " if language == "en" else "、").join(items)
     head, rest = items[:shown - 1], len(items) - shown + 1
     if language == "en":

@@ -39,7 +39,9 @@ _HELP = re.compile(
     r"|帮助|你能做什么|能做什么|怎么用|有什么功能|你会什么"
 )
 _EXPORT = re.compile(
-    r"\b(?:export|render|download)\b|\bsave (?:it|the video|this) as\b|导出|渲染|下载|输出视频"
+    r"\b(?:export|render|download)\b|\bsave (?:it|the video|this) as\b"
+    r"|\b(?:send|give|get) (?:me )?(?:the |my )?(?:final )?(?:video|mp4|file|result)\b"
+    r"|导出|渲染|下载|输出视频|(?:发|给)我(?:视频|成品)|把视频发给我"
 )
 _DESCRIBE = re.compile(
     r"\b(?:show|list|display|describe|summari[sz]e|view|print|check|review|tell me about)\s+"

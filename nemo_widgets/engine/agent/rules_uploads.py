@@ -26,6 +26,12 @@ _KEEP_ONLY = re.compile(r"\b(?:only keep|keep only|just keep|keep just|nothing b
 _REPLACE = re.compile(
     r"\breplace\b|\bswap\b|\bswitch\b.*\bto\b|\bchange\b.*\bto\b|\binstead of\b"
     r"|换成|替换|改成|换为|换掉|代替")
+_EXCHANGE = re.compile(r"\b(?:swap|switch|exchange)\b(?!.*\b(?:for|with|to)\b)|\bswap (?:the )?"
+                       r"(?:places|positions|order)\b|交换|调换|互换|对调")
+_TO_START = re.compile(r"\b(?:first|to the (?:start|beginning|front)"
+                       r"|at the (?:start|beginning|front)|to the top)\b|最前面|最前|开头|第一个")
+_TO_END = re.compile(r"\b(?:last|to the end|at the end|to the back)\b|最后面|最后|末尾|结尾")
+_MOVE = re.compile(r"\b(?:move|put|place|bring|make)\b|移到|放到|放在|挪到|移动到|调到")
 _NEW_FIRST = re.compile(r"\binstead of\b|用.*(?:替换|代替)|代替")
 _USE = re.compile(r"\b(?:use|switch to|work on|edit|go with|start with|continue with|only use"
                   r"|just use)\b|用|使用|换到|切换到|改用|只用")
@@ -103,6 +109,8 @@ def recognize_uploads(clause: Clause) -> Intent | None:
     anchor = _anchor(text, visual)
     if clause.has(_KEEP_ONLY):
         return TargetUploads("keep_only", files=files)
+    if len(files) == 2 and clause.has(_EXCHANGE):
+        return TargetUploads("exchange", files=files)
     if clause.has(_REPLACE):
         return _replacement(text, visual)
     if anchor is not None:
@@ -110,6 +118,8 @@ def recognize_uploads(clause: Clause) -> Intent | None:
         where = {anchor[0]: anchor[1]}
         return TargetUploads("add", files=placed, after=where.get("after"),
                              before=where.get("before"))
+    if clause.has(_MOVE) and (clause.has(_TO_START) or clause.has(_TO_END)):
+        return TargetUploads("add", files=files, at="start" if clause.has(_TO_START) else "end")
     if clause.has(_USE) and not clause.has(MUSIC):
         return TargetUploads("replace", files=files)
     if clause.has(_ADD):

@@ -2,7 +2,8 @@
 their zones and samples come from.
 
 By default the bank shipped in the package (``engine/music/bank/``: ``index.json`` with every
-zone, ``samples.bin`` with the samples' Ogg Vorbis streams back to back) is used; it is built by
+zone, ``samples.bin`` with the samples' Ogg Vorbis streams back to back, a few as FLAC — see
+``scripts/build_instrument_bank.py``) is used; it is built by
 ``scripts/build_instrument_bank.py`` from a named upstream SoundFont with the tables below.
 ``NEMO_SOUNDFONT=/path/to/any.sf2`` (or ``.sf3``) plays the same instruments from that file
 instead, found by their General MIDI bank and program numbers, so a larger General MIDI bank is
@@ -107,7 +108,7 @@ class Library:
     source: str  # what was read: the shipped bank or a SoundFont's path
     zones: dict[str, list[Zone]]
     _raw: dict[str, SampleData]
-    _offsets: dict[str, tuple[int, int]]
+    _offsets: dict[str, tuple[int, int, str]]
     _blob: Path | None
 
     def __post_init__(self) -> None:
@@ -125,21 +126,28 @@ class Library:
     def _decode(self, key: str) -> npt.NDArray[np.float32]:
         if key in self._raw:
             return decode_sample(self._raw[key])
-        offset, length = self._offsets[key]
+        offset, length, codec = self._offsets[key]
         assert self._blob is not None
         with self._blob.open("rb") as handle:
             handle.seek(offset)
-            return decode_ogg(handle.read(length))
+            return decode_ogg(handle.read(length), codec)
 
     def has(self, name: str) -> bool:
         return bool(self.zones.get(name))
+
+    def preload(self) -> int:
+        """Decode every sample now (an engine can do it at start-up, off the request path);
+        returns the bytes the decoded samples take."""
+        keys = sorted({z.sample for zones in self.zones.values() for z in zones})
+        return sum(self.sample(key).nbytes for key in keys)
 
 
 def _from_index(folder: Path) -> Library:
     index = json.loads((folder / "index.json").read_text())
     zones = {name: [Zone.from_json(z) for z in items]
              for name, items in index["instruments"].items()}
-    offsets = {k: (int(v["offset"]), int(v["length"])) for k, v in index["samples"].items()}
+    offsets = {k: (int(v["offset"]), int(v["length"]), str(v.get("codec", "ogg")))
+               for k, v in index["samples"].items()}
     return Library(f"bundled bank ({index['upstream']['name']})", zones, {}, offsets,
                    folder / "samples.bin")
 

@@ -10,6 +10,7 @@ the tables in ``parts`` map those names to functions.
 from __future__ import annotations
 
 from nemo_widgets.engine.music.model import MusicPlan
+from nemo_widgets.engine.music.parts.accents import write_accents
 from nemo_widgets.engine.music.parts.base import Bar, ChordEvent, Note, Piece, Score, grid_of
 from nemo_widgets.engine.music.parts.bass import write_bass
 from nemo_widgets.engine.music.parts.chart import assign_chords, build_bars
@@ -25,14 +26,16 @@ def compose(plan: MusicPlan) -> Score:
     """Write the score for ``plan`` (deterministic in the plan, including its seed)."""
     piece = Piece(plan)
     piece.bars = build_bars(piece)
+    accents: list[float] = []
     if piece.bars:
         assign_chords(piece)
         write_drums(piece)
         write_bass(piece)
         write_harmony(piece)
         write_melody(piece)
+        accents = write_accents(piece)
     final = write_ending(piece)
     piece.notes.sort(key=lambda n: (n.start, n.role, n.pitch))
     return Score(piece.notes, piece.events, final, piece.tonic, sorted(piece.kicks),
                  piece.style, piece.grid, piece.final_time,
-                 piece.plan.drums and bool(piece.style.drums))
+                 piece.plan.drums and bool(piece.drum_patterns), accents)

@@ -45,6 +45,7 @@ class Orchestra:
     voices: dict[str, str] = field(default_factory=dict)
     kit: dict[str, str] = field(default_factory=dict)
     eq: MixEQ = MixEQ()
+    levels: dict[str, float] = field(default_factory=dict)  # dB added to a part's level
 
 
 ORCHESTRATION: dict[str, Orchestra] = {
@@ -58,10 +59,11 @@ ORCHESTRATION: dict[str, Orchestra] = {
         eq=MixEQ(low_db=9.0, mid_db=-6.0, presence_db=3.0, high_db=-4.0),
     ),
     "cinematic": Orchestra(
-        voices={"bass": "s:strings_ensemble", "chords": "spiccato", "bed": "s:choir",
-                "melody": "s:french_horns"},
+        voices={"bass": "s:strings_ensemble", "chords": "spiccato", "bed": "s:strings_slow",
+                "melody": "s:violin"},
         kit={"kick": "orchestra/kick", "snare": "orchestra/snare", "tom": "power/tom_low",
-             "hat": "standard/shaker", "crash": "orchestra/crash"},
+             "crash": "orchestra/crash"},
+        levels={"hat": -40.0, "riser": -6.0, "kick": -3.0, "snare": -6.0, "tom": -4.0},
         eq=MixEQ(mid_db=-4.0, presence_db=3.0, high_db=-4.0),
     ),
     "corporate": Orchestra(
@@ -74,14 +76,15 @@ ORCHESTRATION: dict[str, Orchestra] = {
         eq=MixEQ(mid_db=-3.0, presence_db=2.0, high_db=-4.0),
     ),
     "acoustic": Orchestra(
-        voices={"chords": "s:steel_guitar", "melody": "s:nylon_guitar",
-                "bass": "s:upright_bass"},
+        voices={"chords": "s:steel_guitar", "melody": "s:steel_guitar",
+                "bass": "s:finger_bass", "bed": "s:strings_slow"},
         kit={"kick": "standard/kick", "snare": "standard/rim", "shaker": "standard/shaker"},
         eq=MixEQ(low_db=9.0, mid_db=-5.0, presence_db=3.0, high_db=-3.0),
     ),
     "hiphop": Orchestra(
         voices={"melody": "s:rhodes"},
         kit={"kick": "808/kick", "snare": "standard/snare", "hat": "808/hat"},
+        levels={"kick": 2.0, "snare": 3.0, "bed": -6.0},
         eq=MixEQ(mid_db=-3.0, presence_db=6.0, high_db=-3.0),
     ),
     "piano": Orchestra(
@@ -99,6 +102,7 @@ ORCHESTRATION: dict[str, Orchestra] = {
         voices={"chords": "s:rhodes", "bass": "s:upright_bass", "melody": "s:vibraphone"},
         kit={"ride": "jazz/ride", "hat": "brush/pedal_hat", "kick": "jazz/kick",
              "snare": "brush/snare", "crash": "jazz/crash"},
+        levels={"bed": -12.0},
         eq=MixEQ(mid_db=-4.0, presence_db=0.0, high_db=-4.0),
     ),
 }

@@ -17,11 +17,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from nemo_widgets.engine.music import form
 from nemo_widgets.engine.music import mood as moods
 from nemo_widgets.engine.music.grid import STRETCH, TOLERANCE_S, Fit, Grid, alignment, fit_grid
+from nemo_widgets.engine.music.grooves import groove_index, pick_groove
 from nemo_widgets.engine.music.harmony import NOTE_NAMES, pitch_class
 from nemo_widgets.engine.music.model import MusicPlan
-from nemo_widgets.engine.music.styles import Style, get_style, mood_distance, ranked_styles
+from nemo_widgets.engine.music.styles import Style, get_style, ranked_styles
 
 if TYPE_CHECKING:
     from nemo_widgets.engine.analysis import VideoFeatures
@@ -31,7 +33,6 @@ TEMPO_LIMITS = (50.0, 180.0)
 # The final hit lands this long before the end: long enough for the last chord to be heard
 # as the ending (and for the chord before it to clear), short enough not to drag.
 ENDING_WINDOW = (0.8, 2.0)
-_TEMPLATE = {"intro": 0.35, "build": 0.6, "main": 0.85, "break": 0.5, "outro": 0.6}
 
 
 @dataclass
@@ -47,6 +48,7 @@ class _Decision:
     tempo_range: tuple[float, float]
     target_bpm: float
     stretch: float = STRETCH  # how far the search may leave the range (0 for variations)
+    groove: int | None = None  # index in grooves.grooves_of(style); None: the seed's
 
 
 def _clip(x: float, low: float = -1.0, high: float = 1.0) -> float:
@@ -59,9 +61,12 @@ def _target_tempo(style: Style, arousal: float) -> float:
 
 
 def _pick_key(style: Style, mode: str, seed: int) -> str:
+    """The seed's key among the style's usual ones: consecutive seeds (another version) take
+    different keys, from a starting point that depends on the style."""
     keys = style.keys_minor if mode == "minor" else style.keys_major
-    rng = np.random.default_rng([seed, 101])
-    return str(keys[int(rng.integers(len(keys)))])
+    start = int(np.random.default_rng([101, len(style.name), ord(style.name[0])]).integers(
+        len(keys)))
+    return str(keys[(start + seed) % len(keys)])
 
 
 def _infer_variation(variation: str | None, said: moods.PromptMood, previous: MusicPlan | None,
@@ -107,8 +112,7 @@ def _decide(features: VideoFeatures, said: moods.PromptMood, picture: moods.Pict
         style = get_style(said.hint)
         why = f"the prompt's mood suggests {style.label}"
     else:
-        style, why = _auto_style(features, valence, arousal,
-                                 bpm if bpm is not None else said.bpm)
+        style, why = _auto_style(valence, arousal)
     mode = said.mode or ("minor" if valence < 0 else "major")
     drums = bool(style.drums) and not said.no_drums and variation != "piano_only"
     target = _target_tempo(style, arousal) * tempo_scale
@@ -129,40 +133,15 @@ def _decide(features: VideoFeatures, said: moods.PromptMood, picture: moods.Pict
                      tempo_range, target)
 
 
-def _auto_style(features: VideoFeatures, valence: float, arousal: float,
-                exact_bpm: float | None) -> tuple[Style, str]:
-    """The style for a mood when none is named — unless the cutting pace argues for another.
+def _auto_style(valence: float, arousal: float) -> tuple[Style, str]:
+    """The style for a mood when none is named: the nearest one, always.
 
-    A style brings its tempo range, and a cut pattern may have no fitting tempo in it (cuts
-    every 0.8 s fit 75 or 150 BPM, never 120). When the nearest style catches under 80 % of
-    the cuts, the others are tried; one that catches clearly more cuts beats a nearer mood,
-    since music that hits the cuts is the point of fitting music to a video.
+    The cuts never choose the style: a grid that misses some cuts is answered by accents
+    placed on those cuts (see ``parts.accents``), so a dark, slow clip keeps music that suits
+    it even when it is cut fast and irregularly.
     """
-    ranked = ranked_styles(valence, arousal)
-    nearest = ranked[0]
-    why = f"it suits a {moods.describe(valence, arousal)} mood"
-    duration = float(features.duration)
-    cuts = [float(c) for c in features.cuts if 0.05 < c < duration - 0.05]
-    if exact_bpm is not None or duration < 2.0 or len(cuts) < 3:
-        return nearest, why
-    strengths = [float(s) for s in features.cut_strength]
-    base = mood_distance(nearest, valence, arousal)
-    scored = []
-    for style in ranked:
-        fit = fit_grid(list(features.cuts), strengths, duration, style.tempo,
-                       _target_tempo(style, arousal))
-        share = fit.aligned / max(fit.total, 1)
-        penalty = 0.25 * (mood_distance(style, valence, arousal) - base)
-        scored.append((share - penalty, share, fit, style))
-        if style is nearest and share >= 0.8:
-            return nearest, why  # the mood's own style already hits the cuts
-    best = max(scored, key=lambda item: item[0])
-    first = scored[0]
-    if best[3] is nearest:
-        return nearest, why
-    return best[3], (f"{best[3].label} suits the mood and the cutting pace: {best[2].aligned} "
-                     f"of {best[2].total} cuts fall on its beats, against {first[2].aligned} "
-                     f"in {nearest.label}'s tempo range")
+    nearest = ranked_styles(valence, arousal)[0]
+    return nearest, f"it suits a {moods.describe(valence, arousal)} mood"
 
 
 def _decide_variation(said: moods.PromptMood, seed: int, bpm: float | None, variation: str,
@@ -178,6 +157,7 @@ def _decide_variation(said: moods.PromptMood, seed: int, bpm: float | None, vari
     prev_tempo = previous.tempo_bpm
     target = prev_tempo
     tempo_range = style.tempo
+    groove: int | None = None
     if variation == "more_upbeat":
         arousal, valence = _clip(arousal + 0.3), _clip(valence + 0.1)
         target = prev_tempo * 1.1
@@ -191,8 +171,13 @@ def _decide_variation(said: moods.PromptMood, seed: int, bpm: float | None, vari
     elif variation == "another":
         new_seed = seed if seed != previous.seed else previous.seed + 1
         target = _target_tempo(style, arousal)
-        key = _pick_key(style, mode, new_seed)
-        reasons.append("Another take: same style and mood, new material (new seed).")
+        keys = style.keys_minor if mode == "minor" else style.keys_major
+        key = (keys[(keys.index(previous.key) + 1) % len(keys)] if previous.key in keys
+               else _pick_key(style, mode, new_seed))
+        if style.name == previous.style:
+            groove = groove_index(style, new_seed, _groove_of(previous))
+        reasons.append("Another take: same style and mood; another groove, another key, new "
+                       "material (new seed).")
     elif variation == "bpm":
         if exact is None:
             exact = prev_tempo
@@ -217,8 +202,18 @@ def _decide_variation(said: moods.PromptMood, seed: int, bpm: float | None, vari
     if style.name != previous.style and variation != "piano_only":
         reasons.append(f"Style: {style.label}, as the prompt asked.")
     stretch = 0.0 if variation in ("more_upbeat", "calmer") else STRETCH
+    if groove is None and style.name == previous.style:
+        groove = _groove_of(previous)  # other follow-ups keep the feel
     return _Decision(style, valence, arousal, mode, key, new_seed, drums and bool(style.drums),
-                     exact, tempo_range, _clip(target, *TEMPO_LIMITS), stretch)
+                     exact, tempo_range, _clip(target, *TEMPO_LIMITS), stretch, groove)
+
+
+def _groove_of(plan: MusicPlan) -> int:
+    """The groove a plan was played with (plans from before grooves: the seed's)."""
+    recorded = plan.extras.get("groove")
+    if recorded is not None:
+        return int(recorded)
+    return groove_index(get_style(plan.style), plan.seed)
 
 
 def _mood_reasons(picture: moods.PictureMood, said: moods.PromptMood, valence: float,
@@ -256,48 +251,23 @@ def _final_beat(grid: Grid, duration: float) -> int:
     return fits[-1] if fits else 0
 
 
-def _layout(n_bars: int, bar_s: float, strong: dict[int, float]) -> list[tuple[str, int, int]]:
-    """Sections in whole bars, with boundaries moved (±2 bars) onto strong cuts."""
-    if n_bars <= 0:
-        return []
-    if n_bars <= 2:
-        return [("main", 0, n_bars)]
-    if n_bars <= 4:
-        return [("intro", 0, 1), ("main", 1, n_bars - 1), ("outro", n_bars - 1, n_bars)]
-    total_s = n_bars * bar_s
-    intro = 1 if n_bars < 8 or bar_s * 2 > 0.15 * total_s else 2
-    if n_bars >= 32 and bar_s * 4 <= 0.12 * total_s:
-        intro = 4
-    outro = 1 if n_bars < 12 or bar_s * 2 > 0.15 * total_s else 2
-    mid = n_bars - intro - outro
-    if mid <= 4:
-        shape = [("main", 1.0)]
-    elif mid < 10:
-        shape = [("build", 0.4), ("main", 0.6)]
-    elif mid < 18:
-        shape = [("build", 0.25), ("main", 0.75)]
-    else:
-        shape = [("build", 0.2), ("main", 0.35), ("break", 0.15), ("main", 0.3)]
-    unit = 4 if mid >= 24 else 2
-    bounds = [intro]
-    acc = float(intro)
-    for _, frac in shape[:-1]:
-        acc += frac * mid
-        bounds.append(round((acc - intro) / unit) * unit + intro)
-    bounds.append(intro + mid)
-    sections: list[tuple[str, int, int]] = [("intro", 0, intro)]
-    snapped = list(bounds)
-    for i in range(1, len(bounds) - 1):
-        lo_lim, hi_lim = snapped[i - 1] + 2, bounds[i + 1] - 2
-        cands = [j for j in range(bounds[i] - 2, bounds[i] + 3)
-                 if lo_lim <= j <= hi_lim and strong.get(j, 0.0) >= 0.5]
-        if cands:
-            snapped[i] = max(cands, key=lambda j: (strong[j], -abs(j - bounds[i])))
-    for (name, _), start, end in zip(shape, snapped[:-1], snapped[1:], strict=True):
-        if end > start:
-            sections.append((name, start, end))
-    sections.append(("outro", intro + mid, n_bars))
-    return sections
+def _final_on_cut(grid: Grid, duration: float, cuts: list[float], strengths: list[float]
+                  ) -> tuple[int, float] | None:
+    """The last of the strongest half of the cuts, if it falls 0.8–2 s before the end: the
+    final hit lands on it (on the picture's last strong cut, even off the grid), so the music
+    ends with the edit. Its beat is the nearest one (the bars run to it)."""
+    pairs = [(float(c), float(strengths[i]) if i < len(strengths) else 1.0)
+             for i, c in enumerate(cuts) if 0.0 <= float(c) <= duration]
+    if not pairs:
+        return None
+    order = sorted(range(len(pairs)), key=lambda i: -pairs[i][1])
+    strongest = [pairs[i][0] for i in order[: math.ceil(len(pairs) / 2)]]
+    lo, hi = ENDING_WINDOW
+    inside = [c for c in strongest if lo <= duration - c <= hi]
+    if not inside:
+        return None
+    cut = max(inside)
+    return max(grid.nearest_beat(cut), 0), cut
 
 
 def _motion_mean(motion: list[float], start: float, end: float) -> float:
@@ -307,7 +277,9 @@ def _motion_mean(motion: list[float], start: float, end: float) -> float:
 
 
 def plan_music(features: VideoFeatures, prompt: str, *, seed: int = 0, bpm: int | None = None,
-               variation: str | None = None, previous: MusicPlan | None = None) -> MusicPlan:
+               variation: str | None = None, previous: MusicPlan | None = None,
+               style: str | None = None, sections: list[dict[str, Any]] | None = None
+               ) -> MusicPlan:
     """Decide everything about the piece for this video and prompt (see the module doc).
 
     ``seed`` picks the material (key, progression, motif, small timing offsets); the same
@@ -316,11 +288,15 @@ def plan_music(features: VideoFeatures, prompt: str, *, seed: int = 0, bpm: int 
     ``another`` keeps style and mood with a new seed, ``bpm`` sets the tempo exactly,
     ``piano_only`` switches to solo piano. Relative words in the prompt ("slower", "faster",
     "another one", "100 bpm") are read as those variations when a previous plan is given.
+    ``style`` names the style as the prompt could; ``sections`` are the sections asked for in
+    words (``{"start_s", "end_s", "shape"}``, see ``form.apply_requests``).
     """
     duration = float(features.duration)
     if not duration > 0.0 or not math.isfinite(duration):
         raise ValueError("the video must have a positive duration")
     said = moods.read_prompt(prompt or "")
+    if style:
+        said.style = get_style(style).name
     picture = moods.read_picture(features)
     exact_bpm = float(bpm) if bpm is not None else None
     variation = _infer_variation(variation, said, previous,
@@ -337,6 +313,9 @@ def plan_music(features: VideoFeatures, prompt: str, *, seed: int = 0, bpm: int 
     grid = fit.grid
     final = _final_beat(grid, duration)
     final_t = grid.time(final)
+    on_cut = _final_on_cut(grid, duration, cuts, strengths) if duration >= 2.0 else None
+    if on_cut is not None:
+        final, final_t = on_cut
     beats = [round(grid.time(b), 6) for b in range(0, final + 1)]
     downbeats = [round(grid.time(b), 6) for b in range(0, final)
                  if grid.is_downbeat(b)] + [round(final_t, 6)]
@@ -348,23 +327,33 @@ def plan_music(features: VideoFeatures, prompt: str, *, seed: int = 0, bpm: int 
         if abs(float(row["error_ms"])) <= TOLERANCE_S * 1000 and row["on_downbeat"]:
             j = (grid.nearest_beat(float(row["cut"])) - b0) // grid.beats_per_bar
             strong[j] = max(strong.get(j, 0.0), float(row["strength"]))
-    layout = _layout(n_bars, grid.period * grid.beats_per_bar, strong)
+    bar_s = grid.period * grid.beats_per_bar
+    layout = form.layout(n_bars, bar_s, strong, d.seed)
+    hits: list[float] = []
+    ending = "ring"
+    if sections:
+        layout, asked_hits, ending = form.apply_requests(layout, sections, grid.time(b0),
+                                                         bar_s, n_bars)
+        hits = [round(grid.time(grid.nearest_beat(t)), 6) for t in asked_hits
+                if 0.0 <= t < final_t]
     motion = [float(m) for m in features.motion]
     m_all = fmean(motion) if motion else 0.25
-    sections: list[dict[str, Any]] = []
+    planned: list[dict[str, Any]] = []
     scale = 0.6 + 0.4 * (d.arousal + 1.0) / 2.0
     seen_main = 0
     for i, (name, j0, j1) in enumerate(layout):
         start = 0.0 if i == 0 else grid.time(b0 + grid.beats_per_bar * j0)
         end = duration if i == len(layout) - 1 else grid.time(b0 + grid.beats_per_bar * j1)
-        tmpl = _TEMPLATE[name] + (0.05 * seen_main if name == "main" else 0.0)
+        shape = form.describe(name, scale, _motion_mean(motion, start, end) - m_all, seen_main,
+                              picture.cuts_per_minute)
         seen_main += name == "main"
-        energy = _clip(tmpl * scale + 0.6 * (_motion_mean(motion, start, end) - m_all), 0.08, 1.0)
-        sections.append({"name": name, "start": round(start, 6), "end": round(end, 6),
-                         "energy": round(energy, 3), "bars": j1 - j0})
-    if not sections:
-        sections.append({"name": "outro", "start": 0.0, "end": duration,
-                         "energy": round(_clip(0.4 * scale, 0.08, 1.0), 3), "bars": 0})
+        planned.append({"name": name, "start": round(start, 6), "end": round(end, 6),
+                        "bars": j1 - j0, **shape})
+    if not planned:
+        planned.append({"name": "outro", "start": 0.0, "end": duration,
+                        "energy": round(_clip(0.4 * scale, 0.08, 1.0), 3), "bars": 0,
+                        "level_db": 0.0})
+    sections = planned
     _grid_reasons(fit, grid, d, sections, aligned, final_t, duration, reasons)
     return MusicPlan(
         style=d.style.name, tempo_bpm=round(grid.tempo_bpm, 4), key=d.key, mode=d.mode,
@@ -379,7 +368,10 @@ def plan_music(features: VideoFeatures, prompt: str, *, seed: int = 0, bpm: int 
                                 round(d.tempo_range[1] * (1 + d.stretch), 3)],
                 "style_tempo_range": [d.tempo_range[0], d.tempo_range[1]],
                 "variation": variation, "style_label": d.style.label,
-                "tonic_pc": pitch_class(d.key)})
+                "tonic_pc": pitch_class(d.key), "ending": ending, "hits": hits,
+                "groove": (d.groove if d.groove is not None
+                           else groove_index(d.style, d.seed)),
+                "groove_name": pick_groove(d.style, d.seed, d.groove).name})
 
 
 def _grid_reasons(fit: Fit, grid: Grid, d: _Decision, sections: list[dict[str, Any]],

@@ -222,7 +222,7 @@ def render_buses(score: Score, duration_s: float, seed: int, *, separate: bool =
             out = lowpass32(out, style.tone_hz, 2)
         if part.sidechain and pump is not None:
             out = out * pump
-        gain = level_gain(out, part.level)
+        gain = level_gain(out, part.level + orch.levels.get(role, 0.0))
         left, right = _pan(part.pan)
         bus = buses[bus_of(part.stem)]
         bus[0] += out * np.float32(gain * left)

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 import numpy.typing as npt
@@ -157,7 +157,7 @@ class Variant:
 
 # named variants; besides these, "s:<name>", "power:<name>" and "octave:<name>" are understood
 VARIANTS: dict[str, Variant] = {
-    "spiccato": Variant("strings_ensemble", attack=0.02, release=0.18),
+    "spiccato": Variant("strings_ensemble", attack=0.05, release=0.18),
 }
 _CHORDS = {"s": (0,), "power": (0, 7, 12), "octave": (0, 12)}
 
@@ -172,7 +172,7 @@ def variant_of(name: str) -> Variant | None:
     return Variant(base, _CHORDS[kind])
 
 
-@lru_cache(maxsize=None)
+@cache
 def voice(name: str) -> Instrument | None:
     """The sampled voice ``name`` (e.g. ``"s:steel_guitar"``, ``"power:overdrive_guitar"``,
     ``"spiccato"``) of the bank in use, as an ``Instrument`` the renderer can play, or None
@@ -227,6 +227,6 @@ def hit(name: str, vel: float) -> Signal:
     alive = np.flatnonzero(level > level.max() * 1e-3) if len(level) else np.zeros(0)
     end = int(alive[-1]) + 1 if len(alive) else 1
     fade = min(end, int(0.01 * SR))
-    x = x[:end].copy()
-    x[end - fade:] *= np.linspace(1.0, 0.0, fade)
-    return x
+    out: Signal = x[:end].copy()
+    out[end - fade:] *= np.linspace(1.0, 0.0, fade)
+    return out

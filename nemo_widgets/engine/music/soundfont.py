@@ -223,7 +223,7 @@ def read_soundfont(path: str | Path) -> SoundFont:
         major, minor = struct.unpack_from("<HH", data, info["ifil"][0])
         version = f"{major}.{minor:02d}"
     sdta = _chunks(data, top["sdta"][0], top["sdta"][0] + top["sdta"][1])
-    smpl_at, smpl_size = sdta.get("smpl", (0, 0))
+    smpl_at, _size = sdta.get("smpl", (0, 0))
     pdta = _chunks(data, top["pdta"][0], top["pdta"][0] + top["pdta"][1])
     phdr = _records(data, pdta["phdr"], "<20sHHHIII")
     pbag = _records(data, pdta["pbag"], "<HH")
@@ -316,19 +316,29 @@ def _resolve(inst: dict[int, int], pre: dict[int, int],
 
 
 def decode_sample(sample: SampleData) -> npt.NDArray[np.float32]:
-    """The sample as mono float32 in [−1, 1]: PCM directly, Ogg through PyAV (FFmpeg's own
-    Vorbis decoder, which the package already depends on)."""
+    """The sample as mono float32 in [−1, 1]: PCM directly, Ogg through libsndfile when it
+    is installed, else PyAV (FFmpeg's own Vorbis decoder, which the package depends on)."""
     if not sample.ogg:
-        return np.frombuffer(sample.data, dtype="<i2").astype(np.float32) / np.float32(32768.0)
-    return decode_ogg(sample.data)
+        pcm: npt.NDArray[np.float32] = np.frombuffer(sample.data, dtype="<i2").astype(
+            np.float32)
+        pcm *= np.float32(1.0 / 32768.0)
+        return pcm
+    try:  # libsndfile, when installed, returns every frame; FFmpeg drops a few at the end of
+        import soundfile  # some short streams, where a loop may end
+
+        wave, _rate = soundfile.read(io.BytesIO(sample.data), dtype="float32")
+        return np.asarray(wave if wave.ndim == 1 else wave.mean(axis=1), dtype=np.float32)
+    except (ImportError, RuntimeError):
+        return decode_ogg(sample.data)
 
 
-def decode_ogg(blob: bytes) -> npt.NDArray[np.float32]:
-    """Decode one Ogg (Vorbis or Opus) stream held in memory to mono float32."""
+def decode_ogg(blob: bytes, container_format: str = "ogg") -> npt.NDArray[np.float32]:
+    """Decode one Ogg (Vorbis or Opus) — or, with ``container_format="flac"``, FLAC — stream
+    held in memory to mono float32."""
     import av
 
     parts: list[npt.NDArray[np.float32]] = []
-    with av.open(io.BytesIO(blob), format="ogg") as container:
+    with av.open(io.BytesIO(blob), format=container_format) as container:
         for frame in container.decode(audio=0):
             arr = frame.to_ndarray()
             if arr.dtype != np.float32:

@@ -69,7 +69,7 @@ class Style:
     risers: bool = False
     drum_clip_db: float = 2.0  # drum-bus soft clipping (punch and density)
     # groove and structure: which writers of ``parts`` play the style (see ``parts/``)
-    melody: str = "motif"  # parts.melody.MELODIES
+    melody: str = "phrases"  # parts.melody.MELODIES
     fill: str | None = "snare"  # parts.drums.FILLS; None: no fills into sections
     drum_extra: str | None = None  # parts.drums.DRUM_EXTRAS, played every bar
     laid_back_snare: bool = False  # the backbeat 3 ms late (lo-fi's lazy feel)

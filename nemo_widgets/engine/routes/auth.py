@@ -10,7 +10,7 @@ from fastapi import APIRouter, Header
 from pydantic import BaseModel, Field
 
 from nemo_widgets import protocol
-from nemo_widgets.engine.errors import EngineError, SessionNotFound
+from nemo_widgets.engine.errors import EngineError, RateLimited, SessionNotFound
 from nemo_widgets.engine.routes.answers import ClaimData, Envelope, TokenData, errors
 from nemo_widgets.engine.services import EngineDep, UserDep, ok
 
@@ -30,10 +30,13 @@ def anonymous_token(
     client_id = (x_client_id or "").strip()
     if not client_id or len(client_id) > 200:
         raise EngineError("Missing X-Client-Id header: send a stable UUID.", code=400)
-    issued = engine.store.issue_token(
-        client_id, ttl_s=settings.token_ttl_s, credits=settings.anonymous_credits,
-        per_client=settings.tokens_per_client if settings.tokens_rate_limited else None,
-        window_s=settings.token_window_s)
+    try:
+        issued = engine.store.issue_token(
+            client_id, ttl_s=settings.token_ttl_s, credits=settings.anonymous_credits,
+            per_client=settings.tokens_per_client if settings.tokens_rate_limited else None,
+            window_s=settings.token_window_s)
+    except RateLimited as exc:
+        raise RateLimited(exc.message + settings.profile_note) from exc
     expires = datetime.fromtimestamp(issued.record.expires_at, tz=timezone.utc)
     return ok({"token": issued.token, "credits": issued.credits,
                "user_id": issued.record.user_id, "expires_at": expires.isoformat()})

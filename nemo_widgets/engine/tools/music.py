@@ -11,7 +11,6 @@ puts the mix on the background-music track at a volume that suits the source's o
 
 from __future__ import annotations
 
-import inspect
 import json
 import os
 import zlib
@@ -48,9 +47,8 @@ def choose_seed(timeline: Timeline, request: MusicRequest,
     """An asked seed wins. Otherwise the same media and words give the same seed, so the same
     video and prompt give the same music in any session; a follow-up keeps the previous seed;
     "another version" moves on."""
-    asked = getattr(request, "seed", None)
-    if isinstance(asked, int):
-        return asked & 0x7FFFFFFF
+    if request.seed is not None:
+        return request.seed & 0x7FFFFFFF
     if previous is not None and request.variation != "another":
         return int(previous.get("seed", 0))
     sources = sorted({str(s.source) for t in timeline.tracks
@@ -60,12 +58,11 @@ def choose_seed(timeline: Timeline, request: MusicRequest,
     return zlib.crc32(f"{','.join(sources)}|{words}|{bump}".encode()) & 0x7FFFFFFF
 
 
-def compose_options(request: MusicRequest, accepted: Mapping[str, Any]) -> dict[str, Any]:
-    """The request's optional fields (``sections``, ``style``, ``duration_s``) that are set and
-    that the music engine's ``generate`` takes."""
-    options = {name: getattr(request, name, None) for name in ("sections", "style",
-                                                               "duration_s")}
-    return {k: v for k, v in options.items() if v not in (None, [], "") and k in accepted}
+def compose_options(request: MusicRequest) -> dict[str, Any]:
+    """The request's optional fields for the music engine's ``generate``: what the words set
+    (``style``, ``sections``, ``duration_s``), nothing for what they did not."""
+    return {"style": request.style, "sections": request.sections or None,
+            "duration_s": request.duration_s}
 
 
 def music_volume(has_audio: bool, has_speech: bool) -> float:
@@ -169,8 +166,8 @@ class MusicTool:
         previous = MusicPlan.from_dict(previous_json) if previous_json else None
         versions = sum(1 for item in generated if item.get("kind") == "music")
         seed = choose_seed(timeline, request, previous_json, versions)
-        count = max(1, min(MAX_VERSIONS, int(getattr(request, "count", 1) or 1)))
-        options = compose_options(request, inspect.signature(compose_music).parameters)
+        count = max(1, min(MAX_VERSIONS, request.count))
+        options = compose_options(request)
         items: list[dict[str, Any]] = []
         first: tuple[Any, str, str] | None = None
         for n in range(count):
@@ -192,8 +189,7 @@ class MusicTool:
         assert first is not None
         plan, digest, label = first
         volume = music_volume(features.has_audio, bool(features.speech))
-        asked_length = getattr(request, "duration_s", None)
-        length_ms = round(plan.duration_s * 1000) if asked_length else None
+        length_ms = round(plan.duration_s * 1000) if request.duration_s else None
         placed_timeline = place_music(timeline, digest, label, volume, length_ms)
         placed = next(s for t in placed_timeline.tracks if t.role == "bgm" for s in t.segments)
         aligned = [c for c in plan.cut_alignment if abs(float(c.get("error_ms", 1e9))) <= 45]

@@ -20,7 +20,7 @@ import anyio
 from nemo_widgets.engine.agent import MediaItem, TurnPlan, plan_turn
 from nemo_widgets.engine.agent.language import Language
 from nemo_widgets.engine.agent.replies import reason_parts
-from nemo_widgets.engine.errors import EngineError
+from nemo_widgets.engine.errors import EngineError, NoCredits
 from nemo_widgets.engine.library import MediaLibrary
 from nemo_widgets.engine.settings import EngineSettings
 from nemo_widgets.engine.store import SessionRecord, Store
@@ -125,6 +125,8 @@ class TurnRunner:
                 self._keep(session.session_id, outcome)
         except ToolFailed as failed:
             return self._failure(invocation, failed, request.streaming)
+        except NoCredits as exc:
+            raise NoCredits(exc.message + self._settings.profile_note) from exc
         events = [event for call in outcome.calls
                   for event in tool_events(invocation, call.name, call.args, call.result)]
         if outcome.reply:

@@ -28,6 +28,7 @@ def placed() -> dict[str, Any]:
     ("pick the 2nd one", "use_music", {"version": 2}),
     ("用第2个音乐版本", "use_music", {"version": 2}), ("用第二个版本", "use_music", {"version": 2}),
     ("换回第一版", "use_music", {"version": 1}),
+    ("切换到音乐版本3", "use_music", {"version": 3}), ("用第二版音乐", "use_music", {"version": 2}),
 ])
 def test_history_phrases(placed: dict[str, Any], message: str, kind: str,
                          args: dict[str, int]) -> None:

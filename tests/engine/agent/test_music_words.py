@@ -39,7 +39,8 @@ def placed() -> dict[str, Any]:
     ("calm for 10 seconds then full energy", [
         {"start_s": 0.0, "end_s": 10.0, "shape": "calm"},
         {"start_s": 10.0, "end_s": None, "shape": "full"}]),
-    ("the last 5 seconds calm", [{"start_s": -5.0, "end_s": None, "shape": "calm"}]),
+    ("the last 5 seconds calm", [{"start_s": 5.0, "end_s": None, "shape": "calm"}]),  # 10 s
+    ("end on a drop", [{"start_s": -1.0, "end_s": None, "shape": "hit"}]),
 ])
 def test_sections_from_words(placed: dict[str, Any], message: str,
                              sections: list[dict[str, Any]]) -> None:
@@ -62,7 +63,8 @@ def test_a_mood_word_alone_is_not_a_section(placed: dict[str, Any], message: str
     ("每分钟96拍", "bpm", 96), ("style lofi", "style", "lofi"), ("lo-fi style please", "style",
                                                                    "lofi"),
     ("风格：爵士", "style", "jazz"), ("摇滚风格的音乐", "style", "rock"),
-    ("style bossa", "style", "bossa"), ("give me three options", "count", 3),
+    ("style bossa", "style", None), ("generate music in a tiktok style", "style", None),
+    ("give me three options", "count", 3),
     ("三个版本", "count", 3), ("make 3 versions of the music", "count", 3),
     ("give me 12 options", "count", 5), ("make the music 15 seconds long", "duration_s", 15.0),
     ("把音乐改成15秒", "duration_s", 15.0), ("30 seconds of music", "duration_s", 30.0),
@@ -72,7 +74,7 @@ def test_options_from_words(placed: dict[str, Any], message: str, field: str,
     result = plan(message, placed)
     assert result.needs_music is not None, result.reply
     assert getattr(result.needs_music, field) == value
-    assert result.actions[0].args[field] == value
+    assert result.actions[0].args.get(field) == value
 
 
 def test_the_cli_suffix_is_one_request_and_leaves_the_video_alone(placed: dict[str, Any]) -> None:
@@ -144,3 +146,59 @@ def test_music_of_an_asked_length_is_never_stretched(placed: dict[str, Any]) -> 
     assert next(t for t in shorter["t"] if t.get("role") == "bgm")["sg"][0]["duration_ms"] == 4000
     stretched = edited("add a title 'Hi'", generated_music(placed, 6000))
     assert next(t for t in stretched["t"] if t.get("role") == "bgm")["sg"][0]["loop"] is True
+
+
+@pytest.mark.parametrize("prompt", ["generate calm background music for my video.", "生成背景音乐",
+                                    ""])
+def test_the_options_suffix_of_the_cli_and_the_magics(placed: dict[str, Any], prompt: str) -> None:
+    """The exact words ``nemo_widgets.prompt_options`` appends (CONTRACTS §2)."""
+    body = prompt.rstrip().rstrip(".,;")
+    words = "style lofi, 96 BPM, 30.5 seconds long, seed 7"
+    message = f"{body}, {words}" if body else words
+    result = plan(message, placed)
+    request = result.needs_music
+    assert request is not None, result.reply
+    assert (request.style, request.bpm, request.duration_s, request.seed) == ("lofi", 96, 30.5, 7)
+    assert names(result) == ["generate_music"] and result.draft is None
+    assert result.language == ("zh" if "生成" in prompt else "en")
+
+
+def test_a_plan_said_in_several_clauses(placed: dict[str, Any]) -> None:
+    result = plan("calm for the first 10 seconds, then build up, a drop at 0:20 and end on a big "
+                  "hit", placed)
+    assert result.needs_music is not None
+    assert result.needs_music.sections == [
+        {"start_s": 0.0, "end_s": 10.0, "shape": "calm"},
+        {"start_s": 10.0, "end_s": 20.0, "shape": "build"},  # closed by the drop
+        {"start_s": 20.0, "end_s": None, "shape": "drop"},
+        {"start_s": -1.0, "end_s": None, "shape": "hit"}]
+    assert result.reply == ("Music generation is handled by the music tool: it will compose a "
+                            "track shaped as asked (calm 0-10s, a build 10-20s, a drop at 20s, "
+                            "a hit at the end).")
+    chinese = plan("前10秒平静，然后逐渐增强", placed).reply
+    assert chinese == "背景音乐由音乐工具生成：它会按你的要求安排段落（0-10秒平静，10秒起渐强）。"
+
+
+@pytest.mark.parametrize(("message", "sections"), [
+    ("the music should build up", [{"start_s": 0.0, "end_s": None, "shape": "build"}]),
+    ("在10秒处来个drop", [{"start_s": 10.0, "end_s": None, "shape": "drop"}]),
+    ("end with a bang", [{"start_s": -1.0, "end_s": None, "shape": "hit"}]),
+])
+def test_more_ways_to_say_sections(placed: dict[str, Any], message: str,
+                                   sections: list[dict[str, Any]]) -> None:
+    result = plan(message, placed)
+    assert result.needs_music is not None and result.needs_music.sections == sections
+
+
+def test_known_speech_places_the_quiet_sections_in_the_request(placed: dict[str, Any]) -> None:
+    result = plan("quiet under the talking part", placed, speech=[(1.0, 2.5)])
+    assert result.needs_music is not None
+    assert result.needs_music.sections == [{"start_s": 1.0, "end_s": 2.5, "shape": "quiet"}]
+
+
+def test_sections_from_the_end_are_placed_on_the_musics_length(placed: dict[str, Any]) -> None:
+    result = plan("the last 5 seconds calm, end on a big hit, 30 seconds long", placed)
+    assert result.needs_music is not None and result.needs_music.duration_s == 30.0
+    assert result.needs_music.sections == [
+        {"start_s": 25.0, "end_s": None, "shape": "calm"},
+        {"start_s": -1.0, "end_s": None, "shape": "hit"}]  # the contract's end marker stays

@@ -30,6 +30,8 @@ def test_the_agent_always_answers_and_adds_no_export_hint(placed: dict[str, Any]
     ("export the video", "Click **Export** to render your 1080p MP4."),
     ("render it please", "Click **Export** to render your 1080p MP4."),
     ("导出", "点击**导出**即可渲染 1080p MP4。"),
+    ("send me the video", "Click **Export** to render your 1080p MP4."),
+    ("把视频发给我", "点击**导出**即可渲染 1080p MP4。"),
 ])
 def test_export_points_to_the_gui(full: dict[str, Any], message: str, reply: str) -> None:
     result = plan(message, full, turn_index=2)

@@ -171,6 +171,10 @@ def test_versions_and_lengths_are_said_in_the_details() -> None:
     reply = music_added(style="lofi", tempo_bpm=84, key="C", mode="minor", duration_s=15,
                         versions=3, video_s=30)
     assert any("3 versions" in line for line in reply.details)
+    later = music_added(style="lofi", tempo_bpm=84, key="C", mode="minor", duration_s=15,
+                        version=3, versions=3)
+    assert any("music versions 3 to 5" in line and '"use music version 4"' in line
+               for line in later.details)
     assert any("video is unchanged" in line for line in reply.details)
 
 
@@ -187,3 +191,11 @@ def test_history_replies_are_one_sentence(language: str, kind: str, done: bool) 
     reply = history_done(kind, language, done=done, version=2,  # type: ignore[arg-type]
                          versions=1)
     assert_headline(reply.text, language)
+
+
+@pytest.mark.parametrize(("tempo", "word"), [(130.47, "高于"), (110.0, "范围内"), (90.2, "低于")])
+def test_chinese_music_reasons_place_the_tempo_in_its_range(tempo: float, word: str) -> None:
+    reply = music_added(style="corporate", tempo_bpm=tempo, key="A", mode="major", duration_s=60,
+                        language="zh", tempo_range=(100.0, 124.0))
+    pace = next(r for r in reply.reasons if r.startswith("速度"))
+    assert f"{round(tempo)} BPM" in pace and word in pace and "100–124 BPM" in pace

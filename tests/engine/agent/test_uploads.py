@@ -112,10 +112,10 @@ def test_remove_the_video_track_says_what_it_did(both: dict[str, Any]) -> None:
     with_title, _ = run("add a title 'Hi'", both)
     result = plan("remove the video track", with_title, BATCH)
     assert result.draft is not None and clips(result.draft) == []
-    assert result.reply == ("Removed the video track (dark_slow.mp4, bright_fast.mp4); "
+    assert result.reply == ("Removed the video track (dark_slow.mp4 and bright_fast.mp4); "
                             "tracks left: 1.")
     alone = plan("remove the video track", both, BATCH)
-    assert alone.reply == ("Removed the video track (dark_slow.mp4, bright_fast.mp4); the "
+    assert alone.reply == ("Removed the video track (dark_slow.mp4 and bright_fast.mp4); the "
                            "timeline is now empty.")
     assert "original audio" not in (alone.reply or "")
     assert plan("删除视频轨道", both, BATCH).reply == (
@@ -146,3 +146,21 @@ def test_words_that_are_not_file_names_change_nothing_here(both: dict[str, Any])
         "add_media_to_timeline"]
     assert names(plan("remove song.mp3", run("use song.mp3 as bgm", both)[0], BATCH)) == [
         "remove_media"]
+
+
+@pytest.mark.parametrize(("message", "reply"), [
+    ("move bright_fast.mp4 to the start",
+     "Moved bright_fast.mp4 to 0-4s; the video is still 10s long."),
+    ("put bright_fast.mp4 first", "Moved bright_fast.mp4 to 0-4s; the video is still 10s long."),
+    ("把bright_fast.mp4移到最前面", "已把bright_fast.mp4移到0-4秒，视频总长仍为10秒。"),
+    ("swap dark_slow.mp4 and bright_fast.mp4",
+     "Switched the places of dark_slow.mp4 and bright_fast.mp4 on the video track."),
+    ("交换dark_slow.mp4和bright_fast.mp4",
+     "已交换dark_slow.mp4、bright_fast.mp4在视频轨道上的位置。"),
+])
+def test_moving_clips_keeps_everything(both: dict[str, Any], message: str, reply: str) -> None:
+    draft, said = run(message, both)
+    assert clips(draft) == [("bright_fast.mp4", 0, 4), ("dark_slow.mp4", 4, 10)]
+    assert said == reply
+    moved_back, _ = run("move bright_fast.mp4 to the end", draft)
+    assert clips(moved_back) == [("dark_slow.mp4", 0, 6), ("bright_fast.mp4", 6, 10)]

@@ -16,8 +16,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from nemo_widgets.engine.music.grid import Grid
+from nemo_widgets.engine.music.grooves import Groove, pick_groove
 from nemo_widgets.engine.music.harmony import Chord, pitch_class
 from nemo_widgets.engine.music.model import MusicPlan
+from nemo_widgets.engine.music.parts.arrangement import group_of
 from nemo_widgets.engine.music.styles import Style, get_style
 
 VEL = {"x": 1.0, "o": 0.72, ".": 0.4}
@@ -49,6 +51,9 @@ class Bar:
     first: bool
     last: bool
     chords: list[tuple[float, Chord]] = field(default_factory=list)  # (beat offset, chord)
+    number: int = 0  # which section of the piece (0, 1, …)
+    size: int = 1  # bars in its section
+    layers: frozenset[str] = frozenset()  # the role groups that play (see parts.arrangement)
 
 
 @dataclass
@@ -77,6 +82,7 @@ class Score:
     grid: Grid
     final_time: float
     drums: bool = True
+    accents: list[float] = field(default_factory=list)  # times of the accents on cuts
 
     def roles(self) -> set[str]:
         """The parts that play at least one note."""
@@ -110,7 +116,8 @@ class Piece:
         self.plan = plan
         self.style = get_style(plan.style)
         self.grid, self.final_beat = grid_of(plan)
-        self.final_time = self.grid.time(self.final_beat)
+        # the final hit: on the grid, or on the picture's last strong cut (see the planner)
+        self.final_time = float(plan.final_hit_s)
         self.tonic = pitch_class(plan.key)
         self.mode = plan.mode
         self.minor = plan.mode == "minor"
@@ -121,6 +128,17 @@ class Piece:
         self.events: list[ChordEvent] = []
         self.last_melody: float | None = None
         self._starts: list[float] = []
+        self._bar_starts: list[float] = []
+        # the seed's groove: drum patterns, comping, bass line, swing (see ``grooves``)
+        index = plan.extras.get("groove")
+        self.groove: Groove = pick_groove(self.style, plan.seed,
+                                          None if index is None else int(index))
+        self.drum_patterns = self.groove.drums or self.style.drums
+        self.swing = self.style.swing if self.groove.swing is None else self.groove.swing
+        self.swing_unit = self.groove.swing_unit or self.style.swing_unit
+        self.comping = self.groove.comping or self.style.comping
+        self.bass_line = self.groove.bass_line or self.style.bass_line
+        self.melody_density = self.groove.melody_density or self.style.melody_density
 
     def rng(self, name: str) -> np.random.Generator:
         return part_rng(self.seed, name)
@@ -130,13 +148,13 @@ class Piece:
     def step_time(self, bar: Bar, step: float) -> float:
         """Time of a 16th-note step in a bar, with the style's swing."""
         beat = bar.beat + step / 4.0
-        swing = self.style.swing
+        swing = self.swing
         if swing != 0.5:
             whole = round(step)
             if abs(step - whole) < 1e-9:
-                if self.style.swing_unit == 16 and whole % 2 == 1:
+                if self.swing_unit == 16 and whole % 2 == 1:
                     beat += (swing - 0.5) * 0.5
-                elif self.style.swing_unit == 8 and whole % 4 == 2:
+                elif self.swing_unit == 8 and whole % 4 == 2:
                     beat += swing - 0.5
         return self.grid.time(beat)
 
@@ -155,10 +173,27 @@ class Piece:
 
     # --- writing -------------------------------------------------------------------------------
 
+    def bar_at(self, t: float) -> Bar | None:
+        """The bar sounding at ``t`` (None after the final hit)."""
+        if len(self._bar_starts) != len(self.bars):
+            self._bar_starts = [max(self.grid.time(b.beat), 0.0) - 0.03 for b in self.bars]
+        index = bisect.bisect_right(self._bar_starts, t) - 1
+        if not self.bars or t >= self.final_time - 0.03:
+            return None
+        return self.bars[max(index, 0)]
+
+    def plays(self, role: str, t: float) -> bool:
+        """Whether the arrangement lets ``role`` play at ``t`` (see ``parts.arrangement``)."""
+        bar = self.bar_at(t)
+        return bar is None or not bar.layers or group_of(role) in bar.layers
+
     def add(self, role: str, start: float, dur: float, pitch: int, vel: float,
-            release: float | None = None) -> None:
-        """Add a note if the style has that part and the note is audible inside the piece."""
+            release: float | None = None, *, force: bool = False) -> None:
+        """Add a note if the style has that part, the arrangement lets it play there (unless
+        ``force``: fills, accents, the ending) and it is audible inside the piece."""
         if role not in self.style.parts:
+            return
+        if not force and not self.plays(role, start):
             return
         if start + dur < 0.0 or start >= self.plan.duration_s:
             return
@@ -169,7 +204,7 @@ class Piece:
         """The drum's step pattern for a bar of this energy (the busiest one the energy
         reaches)."""
         chosen = None
-        for threshold, pat in self.style.drums.get(role, ()):
+        for threshold, pat in self.drum_patterns.get(role, ()):
             if energy >= threshold:
                 chosen = pat
         return chosen

@@ -137,4 +137,4 @@ BASS_LINES: dict[str, Callable[[Piece], None]] = {
 
 def write_bass(piece: Piece) -> None:
     """The bass line in the style's manner."""
-    BASS_LINES[piece.style.bass_line](piece)
+    BASS_LINES[piece.bass_line](piece)

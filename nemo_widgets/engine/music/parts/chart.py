@@ -10,7 +10,9 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from nemo_widgets.engine.music.form import bar_energy
 from nemo_widgets.engine.music.harmony import parse_chord, voice
+from nemo_widgets.engine.music.parts.arrangement import layers
 from nemo_widgets.engine.music.parts.base import Bar, ChordEvent, Piece
 
 
@@ -23,6 +25,7 @@ def build_bars(piece: Piece) -> list[Bar]:
     first = -1 if g.time(b0) > 1e-6 else 0
     n_bars = max(0, math.ceil((piece.final_beat - b0) / bpb))
     sections = piece.plan.sections
+    fallback: dict[str, Any] = sections[0] if sections else {"name": "main", "energy": 0.6}
     bars: list[Bar] = []
     for j in range(first, n_bars):
         beat = b0 + bpb * j
@@ -30,15 +33,14 @@ def build_bars(piece: Piece) -> list[Bar]:
         if beats <= 0:
             continue
         t = max(g.time(beat), 0.0) + 0.01  # inside the bar: immune to rounding at edges
-        fallback: dict[str, Any] = sections[0] if sections else {"name": "main", "energy": 0.6}
-        sec = next((s for s in sections if s["start"] - 1e-6 <= t < s["end"] - 1e-6),
-                   fallback)
+        number = next((k for k, s in enumerate(sections)
+                       if s["start"] - 1e-6 <= t < s["end"] - 1e-6), 0)
+        sec = sections[number] if sections else fallback
         bars.append(Bar(j, beat, beats, str(sec["name"]), float(sec["energy"]), 0,
-                        False, False))
+                        False, False, number=number))
     for i, bar in enumerate(bars):
         prev = bars[i - 1] if i else None
-        same = prev is not None and prev.section == bar.section and (
-            prev.energy == bar.energy)
+        same = prev is not None and prev.number == bar.number
         # the pick-up does not count: the progression starts on the first bar line
         bar.pos = prev.pos + 1 if (same and prev is not None and prev.index >= 0) else 0
         bar.first = not same
@@ -46,6 +48,14 @@ def build_bars(piece: Piece) -> list[Bar]:
             prev.last = True
     if bars:
         bars[-1].last = True
+    sizes: dict[int, int] = {}
+    for bar in bars:
+        sizes[bar.number] = max(sizes.get(bar.number, 0), bar.pos + 1)
+    for bar in bars:
+        bar.size = sizes[bar.number]
+        sec = sections[bar.number] if sections else fallback
+        bar.energy = bar_energy({**sec, "bars": bar.size}, bar.pos)
+        bar.layers = layers(bar.section, bar.pos, bar.size)
     return bars
 
 
@@ -81,20 +91,22 @@ def assign_chords(piece: Piece) -> None:
         span = bar.beats / len(chords)
         bar.chords = [(k * span, c) for k, c in enumerate(chords)]
     events = piece.events
-    # chord events, merging repeats (ambient holds a chord across bars)
+    # chord events, merging repeats inside a section (ambient holds a chord across bars)
+    number = -1
     for bar in bars:
+        same_section, number = bar.number == number, bar.number
         for k, (off, chord) in enumerate(bar.chords):
             start = piece.grid.time(bar.beat + off)
             end_beat = bar.beat + (bar.chords[k + 1][0] if k + 1 < len(bar.chords)
                                    else bar.beats)
             end = piece.grid.time(end_beat)
             if (events and events[-1].chord == chord and abs(events[-1].end - start) < 1e-6
-                    and events[-1].energy == bar.energy and bpc > 1):
+                    and (same_section or k > 0) and bpc > 1):
                 events[-1].end = end
             else:
                 events.append(ChordEvent(start, end, chord, bar.energy))
     low, high = style.chord_range
-    voices = 5 if style.comping == "strum" else 4
+    voices = 5 if piece.comping == "strum" else 4
     prev: list[int] | None = None
     prev_bed: list[int] | None = None
     for ev in events:

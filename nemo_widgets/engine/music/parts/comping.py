@@ -130,6 +130,15 @@ def ostinato(piece: Piece, bar: Bar, rng: np.random.Generator) -> None:
                         pitches=[pitch])
 
 
+def block(piece: Piece, bar: Bar, rng: np.random.Generator) -> None:
+    """Block chords, a hymn's: struck on the first and third beats (the whole bar when
+    quiet), slightly rolled."""
+    steps = (0, 8) if bar.energy >= 0.4 else (0,)
+    for k, s in enumerate(x for x in steps if x < bar.beats * 4):
+        end = steps[k + 1] if k + 1 < len(steps) else bar.beats * 4
+        piece.chord_hit("chords", bar, s, end - s, 0.6 if s == 0 else 0.5, rng, 0.012)
+
+
 def bar_by_bar(writer: BarComp) -> Callable[[Piece], None]:
     """A whole-piece writer from a bar writer, with the comping's own random stream."""
     def write(piece: Piece) -> None:
@@ -151,6 +160,7 @@ COMPING: dict[str, Callable[[Piece], None]] = {
     "power": bar_by_bar(power),
     "jazz": bar_by_bar(jazz),
     "ostinato": bar_by_bar(ostinato),
+    "block": bar_by_bar(block),
 }
 
 
@@ -164,5 +174,5 @@ def bed(piece: Piece) -> None:
 
 def write_harmony(piece: Piece) -> None:
     """The chords in the style's comping manner, then the bed."""
-    COMPING[piece.style.comping](piece)
+    COMPING[piece.comping](piece)
     bed(piece)

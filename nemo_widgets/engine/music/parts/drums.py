@@ -19,7 +19,7 @@ BarWriter = Callable[[Piece, Bar, np.random.Generator], None]
 
 
 def hit(piece: Piece, role: str, bar: Bar, step: float, vel: float,
-        rng: np.random.Generator) -> None:
+        rng: np.random.Generator, *, force: bool = False) -> None:
     """One drum hit with swing and seeded humanisation (kick/snare/clap within ±5 ms, others
     ±10 ms)."""
     t = piece.step_time(bar, step)
@@ -32,20 +32,20 @@ def hit(piece: Piece, role: str, bar: Bar, step: float, vel: float,
     vel *= float(np.clip(1.0 + rng.normal(0.0, 0.06), 0.8, 1.15))
     if role == "kick" and t >= -0.01:
         piece.kicks.append(max(t, 0.0))
-    piece.add(role, t, 0.1, 0, vel)
+    piece.add(role, t, 0.1, 0, vel, force=force)
 
 
 def snare_fill(piece: Piece, bar: Bar, rng: np.random.Generator) -> None:
     """A one-beat fill into the next section: snare (or clap) sixteenths, rising."""
     role = "snare" if "snare" in piece.style.parts else "clap"
     for k, step in enumerate((12, 13, 14, 15)):
-        hit(piece, role, bar, step, 0.45 + 0.15 * k, rng)
+        hit(piece, role, bar, step, 0.45 + 0.15 * k, rng, force=True)
 
 
 def tom_fill(piece: Piece, bar: Bar, rng: np.random.Generator) -> None:
     """A one-beat fill on the toms (cinematic)."""
     for k, step in enumerate((12, 13, 14, 15)):
-        hit(piece, "tom", bar, step, 0.6 + 0.1 * k, rng)
+        hit(piece, "tom", bar, step, 0.6 + 0.1 * k, rng, force=True)
 
 
 def jazz_comping(piece: Piece, bar: Bar, rng: np.random.Generator) -> None:
@@ -59,27 +59,33 @@ FILLS: dict[str, BarWriter] = {"snare": snare_fill, "toms": tom_fill}
 DRUM_EXTRAS: dict[str, BarWriter] = {"jazz_snare": jazz_comping}
 
 
+ENTRANCES = ("build", "main", "drop", "full", "rise")  # sections that open with a crash
+
+
 def write_drums(piece: Piece) -> None:
     """Drum hits bar by bar: energy-layered patterns, fills into the next section, crashes on
-    new sections, the style's extras, risers."""
+    new sections, the style's extras, risers; a bar before a drop ends on a stop."""
     style = piece.style
-    if not piece.plan.drums or not style.drums:
+    if not piece.plan.drums or not piece.drum_patterns:
         return
     rng = piece.rng("drums")
-    has_snare = "snare" in style.drums
+    patterns = piece.drum_patterns
+    has_backbeat = "snare" in patterns or "clap" in patterns
     bars = piece.bars
     for i, bar in enumerate(bars):
         nxt = bars[i + 1] if i + 1 < len(bars) else None
-        fill = (bar.last and nxt is not None and bar.beats == 4 and bar.energy >= 0.35
-                and nxt.energy >= bar.energy - 0.05 and has_snare and style.fill is not None)
-        for role in style.drums:
+        stop = nxt is not None and nxt.first and nxt.section == "drop" and bar.beats == 4
+        fill = (bar.last and nxt is not None and bar.beats == 4 and bar.energy >= 0.3
+                and nxt.energy >= bar.energy - 0.05 and has_backbeat
+                and style.fill is not None and not stop)
+        for role in patterns:
             if role == "crash":
                 continue
             pat = piece.pattern(role, bar.energy)
             if pat is None:
                 continue
             for step, ch in enumerate(pat):
-                if step >= bar.beats * 4 or ch == "-":
+                if step >= bar.beats * 4 or ch == "-" or (stop and step >= 12):
                     continue
                 if fill and step >= 12 and role in ("snare", "clap", "hat", "ohat"):
                     continue
@@ -88,17 +94,17 @@ def write_drums(piece: Piece) -> None:
             FILLS[style.fill](piece, bar, rng)
         if style.drum_extra is not None:
             DRUM_EXTRAS[style.drum_extra](piece, bar, rng)
-        if (bar.first and bar.index >= 0 and bar.section in ("build", "main")
+        if (bar.first and bar.index >= 0 and bar.section in ENTRANCES
                 and bar.energy >= 0.45 and "crash" in style.kit):
-            hit(piece, "crash", bar, 0, 0.8, rng)
+            hit(piece, "crash", bar, 0, 0.8, rng, force=True)
     if style.risers:
         risers(piece)
 
 
 def risers(piece: Piece) -> None:
-    """A one-bar noise swell into each main section after the first bar."""
+    """A one-bar noise swell into each main part or drop after the first bar."""
     bar_s = piece.grid.period * piece.grid.beats_per_bar
     for i, bar in enumerate(piece.bars):
-        if bar.first and bar.index > 0 and bar.section == "main" and i > 0:
+        if bar.first and bar.index > 0 and bar.section in ("main", "drop") and i > 0:
             start = piece.grid.time(bar.beat) - bar_s
-            piece.add("riser", start, bar_s, 0, 0.9)
+            piece.add("riser", start, bar_s, 0, 0.9, force=True)

@@ -26,44 +26,61 @@ def final_voicing(chord: Chord, low: int, high: int) -> list[int]:
     return sorted(set(notes))
 
 
-def damp_before(piece: Piece, t: float, release: float = 0.25) -> None:
-    """Stop every pitched note still sounding at ``t`` (the final hit) with a short release:
-    the band lets go together, so the final chord rings out alone instead of blurring with
-    the long tails of the chord before it."""
+def damp_before(piece: Piece, t: float, breath: float = 0.15) -> None:
+    """The band lets go together a moment before the final hit — every pitched note still
+    sounding ``breath`` before it is released over that breath (a damper, not a cut), and
+    nothing new starts in it — so the final chord lands out of a stop and rings out alone."""
     damped: list[Note] = []
+    let_go = t - breath
     for note in piece.notes:
+        if note.start >= let_go - 0.02:
+            continue
         part = piece.style.parts.get(note.role)
         inst = INSTRUMENTS.get(part.instrument) if part else None
-        if inst is not None and note.start < t:
+        if inst is not None:
             tail = inst.ring if inst.ring is not None else note.dur + inst.release
-            if note.start + min(tail, note.dur + inst.release) > t:
-                note = Note(note.role, note.start, max(min(note.dur, t - note.start), 0.01),
-                            note.pitch, note.vel, release)
+            if note.start + min(tail, note.dur + inst.release) > let_go:
+                note = Note(note.role, note.start, max(min(note.dur, let_go - note.start), 0.01),
+                            note.pitch, note.vel, breath)
         damped.append(note)
     piece.notes = damped
 
 
-def ring_out(piece: Piece) -> Chord:
-    """The tonic chord on the final hit, held or ringing to the last sample."""
+def _hold(tail: float, ending: str) -> float:
+    """How long the final chord is held before it starts to die away."""
+    if ending == "hit":
+        return min(0.12, tail * 0.3)
+    return min(max(0.3 * tail, 0.2), 0.6)
+
+
+def final_chord(piece: Piece) -> Chord:
+    """The tonic chord on the final hit. It is held briefly and then released, so that its
+    decay — with the master's tail envelope (``dynamics.ending_gain``) on it and the
+    cymbal's — ends before the last sample; "hit" endings are short and loud."""
     style = piece.style
+    ending = str(piece.plan.extras.get("ending", "ring"))
     m = 1 if piece.minor else 0
     chord = parse_chord(style.final[m], piece.tonic)
     t = piece.final_time
     tail = max(piece.plan.duration_s - t, 0.05)
+    hold = _hold(tail, ending)
+    # released over twice the rest of the tail: 30 dB down by the last sample on its own, the
+    # master's tail envelope takes it the rest of the way (dynamics.ending_gain)
+    release = max(2.0 * (tail - hold), 0.1)
     low, high = style.chord_range
     voicing = final_voicing(chord, low, high)
+    loud = 1.0 if ending == "hit" else 0.0
 
     def place(role: str, pitch: int, vel: float) -> None:
-        """Sustaining voices release so as to fade by the end; slow pads start early enough
-        to be at full level on the hit; struck voices just ring."""
+        """Slow pads start early enough to be at full level on the hit; every voice is held
+        for ``hold`` and released over the rest of the tail."""
         part = style.parts.get(role)
         inst = INSTRUMENTS.get(part.instrument) if part else None
-        if inst is None or inst.ring is not None:
-            piece.add(role, t, tail, pitch, vel)
-            return
-        early = min(inst.attack * 0.9, 1.2, max(t, 0.0))
-        hold = max(0.15, tail - min(inst.release, tail * 0.6))
-        piece.add(role, t - early, hold + early, pitch, vel)
+        early = 0.0
+        if inst is not None and inst.ring is None:
+            early = min(inst.attack * 0.9, 1.2, max(t, 0.0))
+        piece.add(role, t - early, hold + early, pitch, min(vel + 0.2 * loud, 1.0), release,
+                  force=True)
 
     if style.comping == "power" and "final" in style.parts:
         place("final", bass_pitch(piece.tonic, 40, 52), 0.9)
@@ -78,20 +95,24 @@ def ring_out(piece: Piece) -> Chord:
         low_m, high_m = style.melody_range
         target = max(piece.last_melody or 0.0, (low_m + high_m) / 2)
         place("melody", nearest_pitch(piece.tonic, target, low_m, high_m), 0.7)
-    if piece.plan.drums and style.drums:
+    if piece.plan.drums and piece.drum_patterns:
         if "kick" in style.parts:
-            piece.add("kick", t, 0.1, 0, 1.0)
+            piece.add("kick", t, 0.1, 0, 1.0, force=True)
             piece.kicks.append(t)
         if "crash" in style.parts:
-            piece.add("crash", t, 0.1, 0, 0.9)
+            piece.add("crash", t, 0.1, 0, 0.9 + 0.1 * loud, force=True)
+        if loud:
+            for role in ("snare", "clap", "tom"):
+                if role in style.parts:
+                    piece.add(role, t, 0.1, 0, 1.0, force=True)
     piece.events.append(ChordEvent(t, piece.plan.duration_s, chord, 0.5, voicing))
     return chord
 
 
-ENDINGS = {"ring": ring_out}
+ENDINGS = {"ring": final_chord, "hit": final_chord}
 
 
 def write_ending(piece: Piece) -> Chord:
-    """Damp what still rings at the final hit, then the style's ending; the final chord."""
+    """Damp what still rings at the final hit, then the final chord."""
     damp_before(piece, piece.final_time)
-    return ENDINGS["ring"](piece)
+    return ENDINGS[str(piece.plan.extras.get("ending", "ring"))](piece)

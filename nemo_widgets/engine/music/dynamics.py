@@ -1,0 +1,138 @@
+"""Dynamics over the whole piece: the level arc of the sections and the ending's decay.
+
+Both are gain envelopes in the master bus's layout (one value per control block, see
+``effects.apply_gain``), multiplied into the master gain, so every stem gets the same and the
+stems still add up to the mix. They only ever lower the level, so the master's true-peak
+ceiling holds.
+
+* ``arc_gain``: each section is brought to its planned level under the piece's full parts
+  (``level_db`` in the plan's sections; builds ramp to ``level_end_db``), measured on the bus
+  itself — so a sparse intro that is already quiet enough is left alone, and one that is not
+  is turned down, as an engineer's fader would; a ramp's first and last quarters are measured
+  apart, so a build starts and ends where it is meant to whatever the arrangement adds.
+  Changes ride the bar lines: a rise arrives in 30 ms on the downbeat (the drums enter there
+  anyway), a fall takes a beat.
+* ``stop_gain``: the breath before an accent on a cut (see ``parts.accents``) — the mix
+  falls 15 dB over 50 ms (never more than 6 dB in 20 ms), stays there for 70 ms, reverb
+  tails included, and is back on the hit, so the hit lands out of a real stop.
+* ``ending_gain``: after the final hit is held, the sound dies away — slowly at first, then
+  faster (a parabola in dB) — to 60 dB under by the last sample, so the chord is heard
+  ringing, the last frame is silence and no sounding note is cut.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from nemo_widgets.engine.music.effects import CONTROL
+from nemo_widgets.engine.music.form import is_full
+from nemo_widgets.engine.music.model import SAMPLE_RATE, MusicPlan
+
+SR = SAMPLE_RATE
+Signal = npt.NDArray[np.float64]
+TAIL_DB = -60.0
+
+
+def _levels(x: npt.NDArray[Any], gain: Signal, block_s: float = 0.4) -> tuple[Signal, Signal]:
+    """Block levels (dB RMS, both channels) of ``x`` (2, n) after ``gain``, and their centre
+    times."""
+    n = x.shape[1]
+    size = int(block_s * SR)
+    count = max(n // size, 1)
+    centres = (np.arange(count) + 0.5) * size
+    g = np.interp(centres, (np.arange(len(gain)) + 0.5) * CONTROL, gain) if len(gain) else (
+        np.ones(count))
+    power = np.empty(count)
+    for i in range(count):
+        seg = x[:, i * size:(i + 1) * size].astype(np.float64)
+        power[i] = float(np.mean(seg * seg)) if seg.size else 0.0
+    power *= g * g
+    return 10.0 * np.log10(power + 1e-20), centres / SR
+
+
+def arc_gain(plan: MusicPlan, x: npt.NDArray[Any], gain: Signal) -> Signal:
+    """The level arc (see the module docstring), per control block."""
+    count = len(gain)
+    sections = [s for s in plan.sections if float(s["end"]) > float(s["start"])]
+    if count == 0 or len(sections) < 2:
+        return np.ones(count)
+    levels, times = _levels(x, gain)
+    end_s = min(plan.final_hit_s, plan.duration_s)
+
+    def level_in(start: float, stop: float) -> float | None:
+        inside = levels[(times >= start) & (times < min(stop, end_s))]
+        inside = inside[inside > -80.0]
+        return float(np.percentile(inside, 75)) if len(inside) else None
+
+    full = [level_in(float(s["start"]), float(s["end"])) for s in sections
+            if is_full(str(s["name"]))]
+    known = [v for v in full if v is not None]
+    everything = level_in(0.0, end_s)
+    reference = max(known) if known else everything
+    if reference is None:
+        return np.ones(count)
+    t = (np.arange(count) + 0.5) * CONTROL / SR
+    offsets = np.zeros(count)
+    period = 60.0 / plan.tempo_bpm
+    edges: list[tuple[float, float, float]] = []  # (time, level before, level after)
+    previous_db: float | None = None
+    for s in sections:
+        start, stop = float(s["start"]), float(s["end"])
+        first, last = float(s.get("level_db", 0.0)), s.get("level_end_db")
+        measured = level_in(start, stop)
+        if measured is None:
+            continue
+        lo_db = hi_db = min(first - (measured - reference), 0.0)
+        if last is not None:  # a ramp: its first and last quarter each meet their level
+            quarter = max((min(stop, end_s) - start) / 4.0, 0.4)
+            head = level_in(start, start + quarter)
+            foot = level_in(min(stop, end_s) - quarter, stop)
+            lo_db = min(first - ((head if head is not None else measured) - reference), 0.0)
+            hi_db = min(float(last) - ((foot if foot is not None else measured) - reference),
+                        0.0)
+        inside = (t >= start) & (t < stop)
+        frac = np.clip((t[inside] - start) / max(stop - start, 1e-6), 0.0, 1.0)
+        offsets[inside] = lo_db + (hi_db - lo_db) * frac
+        if previous_db is not None:
+            edges.append((start, previous_db, lo_db))
+        previous_db = hi_db
+    for at, before, after in edges:
+        # a rise arrives in 30 ms on the downbeat; a fall takes the new section's first beat
+        lo, hi = (at - 0.03, at) if after >= before else (at, at + period)
+        span = (t >= lo) & (t < hi)
+        w = (t[span] - lo) / (hi - lo)
+        offsets[span] = before + (after - before) * w
+    return np.asarray(10.0 ** (offsets / 20.0), dtype=np.float64)
+
+
+def ending_gain(plan: MusicPlan, count: int) -> Signal:
+    """The tail's decay (see the module docstring), per control block."""
+    t = (np.arange(count) + 0.5) * CONTROL / SR
+    tail = max(plan.duration_s - plan.final_hit_s, 0.05)
+    hit = str(plan.extras.get("ending", "ring")) == "hit"
+    hold = min(0.12, tail * 0.3) if hit else min(max(0.3 * tail, 0.2), 0.6)
+    start = plan.final_hit_s + hold
+    span = max(plan.duration_s - start, 1e-3)
+    frac = np.clip((t - start) / span, 0.0, 1.0)
+    # slow at first, steepest at the very end (at most 2·60 dB over the span): the chord is
+    # heard ringing, and is gone by the last frame
+    return np.asarray(10.0 ** (TAIL_DB * frac * frac / 20.0), dtype=np.float64)
+
+
+STOP_DB = -15.0
+STOP_S = 0.07  # the breath before a hit (the band's stop, ``parts.accents``, starts earlier)
+STOP_FALL_S = 0.05  # how long the mix takes to fall into the breath (≤ 6 dB in any 20 ms)
+
+
+def stop_gain(accents: list[float], count: int) -> Signal:
+    """The breath before each accent (see the module docstring), per control block."""
+    t = (np.arange(count) + 0.5) * CONTROL / SR
+    depth = np.zeros(count)
+    for at in accents:
+        fall = np.clip((t - (at - STOP_S - STOP_FALL_S)) / STOP_FALL_S, 0.0, 1.0)
+        rise = np.clip((at - t) / 0.004, 0.0, 1.0)
+        np.maximum(depth, np.minimum(fall, rise), out=depth)
+    return np.asarray(10.0 ** (depth * STOP_DB / 20.0), dtype=np.float64)
