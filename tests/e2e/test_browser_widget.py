@@ -29,7 +29,9 @@ from tests.media_factory import make_cut_video
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts" / "browser"
-DOCS = ROOT / "docs"
+DOCS = ROOT / "docs" if os.environ.get("NEMO_UPDATE_DOCS") == "1" else ARTIFACTS
+"""Where the two pictures for docs/widget.md go: ``NEMO_UPDATE_DOCS=1`` refreshes the ones in
+``docs/``; otherwise they stay with the other screenshots."""
 MUSIC_CHIP = "generate a background music track that matches the mood of my video"
 CHECKS = (Path(__file__).parent / "page_checks.js").read_text()
 """Functions run in the page: ``contrast``, ``overlaps``, ``watchExport``."""
