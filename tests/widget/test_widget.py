@@ -518,3 +518,28 @@ def test_the_header_follows_an_engine_restart(tmp_path, monkeypatch):
         w.close()
         client.close()
         stop_engine(home)
+
+
+def test_a_streamed_reply_travels_as_small_deltas(shared_engine, config_dir, clip):
+    """With streaming on, the reply reaches the view piece by piece (``reply-delta``), and the
+    message list is not sent again for each piece."""
+    client = NemoClient(shared_engine.url, settings=ClientSettings(
+        config_dir=config_dir, streaming=True, **FAST))
+    w = NemoWidget(conversation=client.conversation())
+    try:
+        w.wait_idle()
+        w.upload(clip)
+        view = FakeView(w)
+        changes: list[int] = []
+        w.observe(lambda change: changes.append(len(change["new"])), names="messages")
+        view.post({"kind": "prompt", "text": MUSIC})
+        w.wait_idle()
+        reply = w.messages[-1]
+        deltas = [m for m in view.sent if m["kind"] == "reply-delta"]
+        assert len(deltas) > 3 and all(d["id"] == reply["id"] for d in deltas)
+        assert all(len(d["text"]) < 80 for d in deltas), "small pieces"
+        assert "".join(d["text"] for d in deltas).strip() in reply["text"]
+        assert len(changes) < len(deltas), "the list is not re-sent for every piece"
+    finally:
+        w.close()
+        client.close()
