@@ -243,6 +243,11 @@ def test_unreachable_backend_is_shown_with_its_fix(tmp_path):
     FakeView(w).post({"kind": "prompt", "text": "show tracks"})
     w.wait_idle()
     assert w.status == "error", "never Ready after a failure"
+    FakeView(w).post({"kind": "dismiss-error"})
+    assert w.error == {}
+    FakeView(w).post({"kind": "reconnect"})
+    w.wait_idle()
+    assert w.status == "error" and w.error["offline"], "Reconnect tries again, and says so"
     w.close()
     client.close()
 
