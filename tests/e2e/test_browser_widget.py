@@ -104,6 +104,9 @@ def test_the_widget_in_jupyterlab(start_engine, tmp_path, artifacts):
     with jupyter_lab(root, env, tmp_path / "lab.log") as lab, chromium_page() as page:
         errors: list[str] = []
         page.on("pageerror", lambda error: errors.append(str(error)))
+        to_engine: list[str] = []  # the page must never ask the engine for anything
+        page.on("request", lambda request: to_engine.append(request.url)
+                if request.url.startswith(engine.url) else None)
         run_first_cell(page, lab, "widget.ipynb")
         widget = page.locator(".nemo-widget")
         widget.get_by_role("status").filter(has_text="Ready").wait_for(timeout=90_000)
@@ -259,4 +262,9 @@ def test_the_widget_in_jupyterlab(start_engine, tmp_path, artifacts):
         widget.locator(f".nemo-version[data-version='{before}'][data-in-use=true]").wait_for(
             timeout=60_000)  # undo restored the draft before "use this one"
         shot(page, "versions-and-undo")
+        links = page.evaluate("""(root) => [...root.querySelectorAll('[src], [href]')]
+            .map(el => el.getAttribute('src') || el.getAttribute('href'))""",
+                              widget.element_handle())
+        assert links and all(link.startswith("blob:") for link in links), links
+        assert to_engine == [], "every byte the widget shows came through the kernel"
         assert not errors, errors
