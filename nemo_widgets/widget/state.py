@@ -17,7 +17,6 @@ Streamed text is not put in a trait: a ``PartialText`` becomes a small ``reply-d
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -394,9 +393,3 @@ def _upload_settled(view: View, action: UploadSettled) -> Step:
         media = (*media, dict(action.media))
     return Step(replace(view, media=media), (post,))
 
-
-def initial(values: Mapping[str, Any]) -> View:
-    """A ``View`` from trait values (a widget restored with state already set)."""
-    known: dict[str, Any] = {k: (tuple(v) if isinstance(v, list) else v)
-                             for k, v in values.items() if k in SYNCED}
-    return replace(View(), **known)
