@@ -15,9 +15,10 @@ ceiling holds.
 * ``stop_gain``: the breath before an accent on a cut (see ``parts.accents``) — the mix
   falls 15 dB over 50 ms (never more than 6 dB in 20 ms), stays there for 70 ms, reverb
   tails included, and is back on the hit, so the hit lands out of a real stop.
-* ``ending_gain``: after the final hit is held, the sound dies away — slowly at first, then
-  faster (a parabola in dB) — to 60 dB under by the last sample, so the chord is heard
-  ringing, the last frame is silence and no sounding note is cut.
+* ``ending_gain``: after the final hit is held and the notes' own release has carried the
+  decay, the last 0.6 s (at most) die away — slowly at first, then faster (a parabola in dB)
+  — to 60 dB under by the last sample, so the chord is heard ringing, the last frame is
+  silence and no sounding note is cut.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from nemo_widgets.engine.music.model import SAMPLE_RATE, MusicPlan
 SR = SAMPLE_RATE
 Signal = npt.NDArray[np.float64]
 TAIL_DB = -60.0
+FADE_S = 0.6  # the tail envelope's longest reach, before the last sample
 
 
 def _levels(x: npt.NDArray[Any], gain: Signal, block_s: float = 0.4) -> tuple[Signal, Signal]:
@@ -114,7 +116,8 @@ def ending_gain(plan: MusicPlan, count: int) -> Signal:
     tail = max(plan.duration_s - plan.final_hit_s, 0.05)
     hit = str(plan.extras.get("ending", "ring")) == "hit"
     hold = min(0.12, tail * 0.3) if hit else min(max(0.3 * tail, 0.2), 0.6)
-    start = plan.final_hit_s + hold
+    # the notes' own release carries the decay; the envelope takes the last 0.6 s at most
+    start = max(plan.final_hit_s + hold, plan.duration_s - FADE_S)
     span = max(plan.duration_s - start, 1e-3)
     frac = np.clip((t - start) / span, 0.0, 1.0)
     # slow at first, steepest at the very end (at most 2·60 dB over the span): the chord is
@@ -123,16 +126,18 @@ def ending_gain(plan: MusicPlan, count: int) -> Signal:
 
 
 STOP_DB = -15.0
+FINAL_STOP_DB = -8.0  # before the final hit, where the band's own release already falls
 STOP_S = 0.07  # the breath before a hit (the band's stop, ``parts.accents``, starts earlier)
 STOP_FALL_S = 0.05  # how long the mix takes to fall into the breath (≤ 6 dB in any 20 ms)
 
 
-def stop_gain(accents: list[float], count: int) -> Signal:
-    """The breath before each accent (see the module docstring), per control block."""
+def stop_gain(accents: list[float], count: int, depth_db: float = STOP_DB) -> Signal:
+    """The breath before each accent (see the module docstring), per control block; the
+    final hit takes a shallower one (the band is already letting go there)."""
     t = (np.arange(count) + 0.5) * CONTROL / SR
     depth = np.zeros(count)
     for at in accents:
         fall = np.clip((t - (at - STOP_S - STOP_FALL_S)) / STOP_FALL_S, 0.0, 1.0)
         rise = np.clip((at - t) / 0.004, 0.0, 1.0)
         np.maximum(depth, np.minimum(fall, rise), out=depth)
-    return np.asarray(10.0 ** (depth * STOP_DB / 20.0), dtype=np.float64)
+    return np.asarray(10.0 ** (depth * depth_db / 20.0), dtype=np.float64)

@@ -120,13 +120,13 @@ GROOVES: dict[str, tuple[Groove, ...]] = {
     ),
     "piano": (
         Groove("hymn", comping="block"),
-        Groove("flowing", melody_density=0.5, swing=0.67, swing_unit=8),
+        Groove("flowing", comping="broken", melody_density=0.9),
     ),
     "rock": (
         Groove("half-time", drums={
             "kick": ((0.0, "x-------x-------"), (0.7, "x-----o-x-------")),
             "snare": ((0.0, "--------x-------"),),
-            "hat": ((0.0, "x-o-x-o-x-o-x-o-"),),
+            "hat": ((0.0, "x-.-x-.-x-.-x-.-"),),
             "crash": ((2.0, "x---------------"),),
         }),
         Groove("shuffle", drums={
@@ -142,11 +142,11 @@ GROOVES: dict[str, tuple[Groove, ...]] = {
             "hat": ((0.0, "----o-------o---"),),
             "kick": ((0.0, "o-------o-------"),),
         }),
-        Groove("bossa", drums={
-            "ride": ((0.0, "x-x-x-x-x-x-x-x-"),),
-            "kick": ((0.0, "x--o----x--o----"),),
+        Groove("spang-a-lang", drums={
+            "ride": ((0.0, "x---x-x-x---x-x-"),),
             "hat": ((0.0, "----o-------o---"),),
-        }, swing=0.5, bass_line="root_fifth"),
+            "kick": ((0.0, "o-------o-------"),),
+        }, swing=0.67, swing_unit=8),
     ),
 }
 

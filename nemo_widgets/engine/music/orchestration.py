@@ -18,6 +18,10 @@ better than the SoundFont's) and its synths for electronic and ambient music.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from nemo_widgets.engine.music.synth import Instrument
 
 
 @dataclass(frozen=True)
@@ -78,6 +82,7 @@ ORCHESTRATION: dict[str, Orchestra] = {
     "acoustic": Orchestra(
         voices={"chords": "s:steel_guitar", "melody": "s:steel_guitar",
                 "bass": "s:finger_bass", "bed": "s:strings_slow"},
+        levels={"bass": 3.0},  # the tonic under the last strum: a guitar's fifth rings loud
         kit={"kick": "standard/kick", "snare": "standard/rim", "shaker": "standard/shaker"},
         eq=MixEQ(low_db=9.0, mid_db=-5.0, presence_db=3.0, high_db=-3.0),
     ),
@@ -111,3 +116,19 @@ ORCHESTRATION: dict[str, Orchestra] = {
 def orchestra(style: str) -> Orchestra:
     """The style's orchestration (an empty one, all synthesised, for a style not listed)."""
     return ORCHESTRATION.get(style, Orchestra())
+
+
+def playing_instrument(style: str, role: str, instrument: str) -> Instrument | None:
+    """The instrument that will really play ``role`` of ``style`` (whose own instrument is
+    ``instrument``): the orchestration's sampled voice when the bank in use has it, else the
+    synthesised one; None for drums and risers. For composition code that needs a voice's
+    attack, release or natural length (endings, accents)."""
+    from nemo_widgets.engine.music.sampler import voice
+    from nemo_widgets.engine.music.synth import INSTRUMENTS
+
+    chosen = orchestra(style).voices.get(role)
+    if chosen and instrument not in ("drum", "riser"):
+        sampled = INSTRUMENTS.get(chosen) or voice(chosen)
+        if sampled is not None:
+            return sampled
+    return INSTRUMENTS.get(instrument)

@@ -23,7 +23,7 @@ from nemo_widgets.engine.music.grid import STRETCH, TOLERANCE_S, Fit, Grid, alig
 from nemo_widgets.engine.music.grooves import groove_index, pick_groove
 from nemo_widgets.engine.music.harmony import NOTE_NAMES, pitch_class
 from nemo_widgets.engine.music.model import MusicPlan
-from nemo_widgets.engine.music.styles import Style, get_style, ranked_styles
+from nemo_widgets.engine.music.styles import Style, get_style, mood_distance, ranked_styles
 
 if TYPE_CHECKING:
     from nemo_widgets.engine.analysis import VideoFeatures
@@ -112,7 +112,8 @@ def _decide(features: VideoFeatures, said: moods.PromptMood, picture: moods.Pict
         style = get_style(said.hint)
         why = f"the prompt's mood suggests {style.label}"
     else:
-        style, why = _auto_style(valence, arousal)
+        style, why = _auto_style(features, valence, arousal,
+                                 bpm if bpm is not None else said.bpm)
     mode = said.mode or ("minor" if valence < 0 else "major")
     drums = bool(style.drums) and not said.no_drums and variation != "piano_only"
     target = _target_tempo(style, arousal) * tempo_scale
@@ -133,15 +134,49 @@ def _decide(features: VideoFeatures, said: moods.PromptMood, picture: moods.Pict
                      tempo_range, target)
 
 
-def _auto_style(valence: float, arousal: float) -> tuple[Style, str]:
-    """The style for a mood when none is named: the nearest one, always.
+def _auto_style(features: VideoFeatures, valence: float, arousal: float,
+                exact_bpm: float | None) -> tuple[Style, str]:
+    """The style for a mood when none is named: the nearest one — unless a style of the same
+    mood (the same side of calm/energetic and of dark/bright, nearly as near) lets a steady
+    grid catch clearly more of the cuts.
 
-    The cuts never choose the style: a grid that misses some cuts is answered by accents
-    placed on those cuts (see ``parts.accents``), so a dark, slow clip keeps music that suits
-    it even when it is cut fast and irregularly.
+    The cuts never take the mood away: a dark, slow clip keeps calm, dark music however it is
+    cut, and cuts no grid catches are answered by accents on them (``parts.accents``).
     """
-    nearest = ranked_styles(valence, arousal)[0]
-    return nearest, f"it suits a {moods.describe(valence, arousal)} mood"
+    ranked = ranked_styles(valence, arousal)
+    nearest = ranked[0]
+    why = f"it suits a {moods.describe(valence, arousal)} mood"
+    duration = float(features.duration)
+    cuts = [float(c) for c in features.cuts if 0.05 < c < duration - 0.05]
+    if exact_bpm is not None or duration < 2.0 or len(cuts) < 3:
+        return nearest, why
+    strengths = [float(s) for s in features.cut_strength]
+    base = mood_distance(nearest, valence, arousal)
+
+    def same_mood(style: Style) -> bool:
+        sv, sa = style.mood
+        return (mood_distance(style, valence, arousal) <= base + 0.4
+                and abs(sa - arousal) <= 0.35 and abs(sv - valence) <= 0.7)
+
+    def share(style: Style) -> tuple[float, Fit]:
+        fit = fit_grid(list(features.cuts), strengths, duration, style.tempo,
+                       _target_tempo(style, arousal))
+        return fit.aligned / max(fit.total, 1), fit
+
+    own, own_fit = share(nearest)
+    if own >= 0.8:
+        return nearest, why
+    best, best_share, best_fit = nearest, own, own_fit
+    for style in ranked[1:]:
+        if same_mood(style):
+            value, fit = share(style)
+            if value >= max(best_share + 0.25, 0.8):
+                best, best_share, best_fit = style, value, fit
+    if best is nearest:
+        return nearest, why
+    return best, (f"{best.label} suits the same mood and its beat catches the cutting: "
+                  f"{best_fit.aligned} of {best_fit.total} cuts on its beats, against "
+                  f"{own_fit.aligned} in {nearest.label}'s tempo range")
 
 
 def _decide_variation(said: moods.PromptMood, seed: int, bpm: float | None, variation: str,

@@ -110,8 +110,8 @@ def _envelope(zone: Zone, pitch: int, n: int, attack_floor: float,
         level = 10.0 ** (min(zone.sustain_db, 0.0) / 20.0) if decay <= 0.0 else 1.0
         env = np.full(n, np.float32(level))
     ramp = int(attack * SR)
-    if ramp > 0:
-        env[:ramp] *= np.arange(ramp, dtype=np.float32) / np.float32(ramp)
+    if ramp > 0:  # a note shorter than its attack stops part-way up the ramp
+        env[:ramp] *= (np.arange(ramp, dtype=np.float32) / np.float32(ramp))[:n]
     return env
 
 

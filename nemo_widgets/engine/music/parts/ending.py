@@ -85,8 +85,8 @@ def final_chord(piece: Piece) -> Chord:
     if style.comping == "power" and "final" in style.parts:
         place("final", bass_pitch(piece.tonic, 40, 52), 0.9)
     else:
-        for p in voicing:
-            place("chords", p, 0.7)
+        for p in voicing:  # the fifth a little softer: the ear should land on the root
+            place("chords", p, 0.55 if (p - piece.tonic) % 12 == 7 else 0.7)
     if style.bed and "bed" in style.parts:
         for p in final_voicing(chord, 55, 74):
             place("bed", p, 0.6)
