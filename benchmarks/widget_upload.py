@@ -131,9 +131,9 @@ def main() -> None:
                         row = f"document.querySelectorAll('.nemo-transfer')[{rep}]"
                         widget_ms.append(float(page.wait_for(
                             f"({row} || {{dataset: {{}}}}).dataset.transferMs")))
-                        # let the kernel hand the file to the engine before the next timing
-                        page.wait_for(
-                            f"document.querySelectorAll('.nemo-media-item').length > {rep}")
+                        # let the kernel hand the file to the engine (the row's verdict)
+                        # before the next timing
+                        page.wait_for(f"['added', 'refused'].includes({row}.dataset.state)")
                         baseline_ms.append(float(page.evaluate(
                             f"({BASELINE_JS})({json.dumps([lab.token, f'copy-{rep}.wav'])})")))
                         (root / f"copy-{rep}.wav").unlink(missing_ok=True)

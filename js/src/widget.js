@@ -20,7 +20,7 @@
  * @typedef {{id: string, kind: "connect" | "turn" | "export" | "upload", label: string,
  *   stage: string, fraction: number | null, note: string, queued: boolean}} Job
  * @typedef {{start_ms: number, duration_ms: number, label: string, volume: number,
- *   kind: string}} Segment
+ *   kind: string, thumb?: string}} Segment
  * @typedef {{kind: string, name: string, role?: string, segments: Segment[]}} Track
  * @typedef {{duration_ms: number, tracks: Track[], summary?: string}} Timeline
  * @typedef {{label?: string, version?: number, blob?: string, start_ms?: number,
@@ -460,8 +460,9 @@ function drawMarks(body, times, durationMs, cls) {
  * @param {Timeline | {}} timeline
  * @param {Music} [music]
  * @param {number} [widthPx] the container's width, to space the ruler's labels
+ * @param {(key: string) => string | undefined} [picture] a thumbnail's Blob URL by key
  */
-export function drawTimeline(container, timeline, music = {}, widthPx = 0) {
+export function drawTimeline(container, timeline, music = {}, widthPx = 0, picture = () => undefined) {
   container.replaceChildren();
   const tl = /** @type {Timeline} */ (timeline || {});
   const tracks = tl.tracks || [];
@@ -518,6 +519,11 @@ export function drawTimeline(container, timeline, music = {}, widthPx = 0) {
         path.setAttribute("d", waveformPath(music.peaks));
         svg.append(path);
         node.append(svg);
+      }
+      const thumb = seg.thumb ? picture(seg.thumb) : undefined;
+      if (thumb) {
+        node.style.backgroundImage = `url("${thumb}")`;
+        node.classList.add("nemo-filmstrip");
       }
       node.append(h("span", { class: "nemo-segment-label", text: volume ? `${label} · ${percent}%` : label }));
       node.style.left = `${(seg.start_ms / durationMs) * 100}%`;
@@ -759,7 +765,10 @@ function render({ model, el }) {
 
   // blobs (thumbnails, music, the audition's video, the export), asked for as they are drawn
   const receiver = new BlobReceiver(model, view, (key) => {
-    if (key.startsWith("thumb-")) drawMedia();
+    if (key.startsWith("thumb-")) {
+      drawMedia();
+      redrawTimeline();
+    }
     const music = model.get("music") || {};
     if (key === music.video || key === hearing.blob) drawAudition();
     if (key === (model.get("exported") || {}).key) drawResult();
@@ -792,7 +801,10 @@ function render({ model, el }) {
   };
 
   const redrawTimeline = () => {
-    drawTimeline(timeline, model.get("timeline"), model.get("music") || {}, timeline.clientWidth);
+    drawTimeline(timeline, model.get("timeline"), model.get("music") || {}, timeline.clientWidth, (key) => {
+      const blob = receiver.urls.get(key);
+      return blob ? blob.url : undefined;
+    });
     if (player) movePlayhead(timeline, player.video.currentTime, timelineMs());
   };
   const timelineMs = () => /** @type {Timeline} */ (model.get("timeline") || {}).duration_ms || 0;

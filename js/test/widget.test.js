@@ -418,6 +418,16 @@ describe("timeline", () => {
     expect($$(".nemo-lane[data-kind=video] .nemo-cut").map((m) => m.style.left)).toEqual(["40%"]);
   });
 
+  it("draws the upload's thumbnail along the video lane", () => {
+    model.set("media", [{ key: "thumb-1", name: "beach.mp4", type: "video", duration: 10, width: 320, height: 240, thumb: true }]);
+    model.set("timeline", { ...timeline, tracks: [{ ...timeline.tracks[0], segments: [{ ...timeline.tracks[0].segments[0], thumb: "thumb-1" }] }] });
+    expect($(".nemo-lane[data-kind=video] .nemo-segment").style.backgroundImage).toBe("");
+    pushBlob("thumb-1", "image/jpeg", new Uint8Array([0xff, 0xd8]));
+    const strip = $(".nemo-lane[data-kind=video] .nemo-segment");
+    expect(strip.classList.contains("nemo-filmstrip")).toBe(true);
+    expect(strip.style.backgroundImage).toMatch(/^url\("?blob:/);
+  });
+
   it("spaces ruler labels by the width it has", () => {
     expect(rulerStep(60, 0)).toBe(10);
     expect(rulerStep(60, 530)).toBe(10); // 600 px: at most 9 labels, 56 px apart

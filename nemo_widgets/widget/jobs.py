@@ -202,7 +202,10 @@ class Jobs:
         if picture is not None and music:
             music["video"] = self._offer_preview(picture["source"], uploads)
             music["video_volume"] = picture["volume"]
-        self.dispatch(SessionRead(timeline=media.timeline_view(state.timeline), media=entries,
+        thumbs = {u.hash: e["key"] for u, e in zip(uploads, entries, strict=True)
+                  if u.hash and e["thumb"]}
+        lanes = media.timeline_view(state.timeline, thumbs)
+        self.dispatch(SessionRead(timeline=lanes, media=entries,
                                   versions=media.versions_view(versions, current), music=music,
                                   canvas=media.canvas_view(state.timeline,
                                                            state.canvas_config)))
@@ -337,13 +340,17 @@ class Jobs:
         """One message; events stream into the view, then the session is read back."""
         self.dispatch(TurnStarted(job, shown or text))
         turn = self.conversation.aio.send(text)
-        snapshot: dict[str, Any] | None = None
+        reading: asyncio.Future[dict[str, Any]] | None = None
         async for event in turn:
+            # Nothing is awaited between two events: a turn not being iterated counts as
+            # abandoned for the conversation, which would then drain it from the next turn.
             self.dispatch(TurnEvent(job, event))
             if (isinstance(event, ProgressEvent) and event.stage == "render"
-                    and snapshot is None):
-                # The export has read the draft it renders, under the turn lock: this is it.
-                snapshot = await self.snapshot()
+                    and reading is None):
+                # The export has read the draft it renders and holds the turn lock: the
+                # timeline read now is the one it renders.
+                reading = asyncio.ensure_future(self.snapshot())
+        snapshot = await reading if reading is not None else None
         result = turn.result
         if results is not None:
             results.append(result)

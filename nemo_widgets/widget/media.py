@@ -81,8 +81,10 @@ def peaks(path: Path, columns: int = PEAKS) -> list[float]:
     return [round(float(min(1.0, s.max())), 2) for s in slices]
 
 
-def timeline_view(timeline: Timeline | None) -> Json:
-    """The timeline as the view draws it: one lane per track, segments in milliseconds."""
+def timeline_view(timeline: Timeline | None, thumbs: dict[str, str] | None = None) -> Json:
+    """The timeline as the view draws it: one lane per track, segments in milliseconds; a
+    video segment whose source is an upload in ``thumbs`` (hash → thumbnail key) carries
+    that key, drawn along the video lane."""
     if timeline is None:
         return {"duration_ms": 0, "tracks": [], "summary": ""}
     tracks = []
@@ -93,11 +95,17 @@ def timeline_view(timeline: Timeline | None) -> Json:
             "role": track.role or "",
             "segments": [{"start_ms": s.start_ms, "duration_ms": s.duration_ms,
                           "label": s.label or (s.text or "") or _short(s.source),
-                          "volume": round(s.volume, 2), "kind": s.kind}
+                          "volume": round(s.volume, 2), "kind": s.kind,
+                          **_thumb(s.source, thumbs or {})}
                          for s in track.segments],
         })
     end = max([timeline.duration_ms, *[t.end_ms for t in timeline.tracks]], default=0)
     return {"duration_ms": end, "tracks": tracks, "summary": timeline.summary()}
+
+
+def _thumb(source: str | None, thumbs: dict[str, str]) -> Json:
+    key = next((k for h, k in thumbs.items() if source and h and h in source), None)
+    return {"thumb": key} if key else {}
 
 
 def _short(source: str | None) -> str:

@@ -17,7 +17,6 @@ Streamed text is not put in a trait: a ``PartialText`` becomes a small ``reply-d
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -310,8 +309,9 @@ def _job_ended(view: View, action: JobEnded) -> Step:
             jobs = tuple({**j, "queued": False} if j is first else j for j in jobs)
     view = replace(view, jobs=jobs, _connection=connection, error=error,
                    backend=action.backend or view.backend)
-    if ended is not None and ended["kind"] == "turn":
-        view = _message(view, action.job, streaming=False, queued=False)
+    if ended is not None and ended["kind"] in ("turn", "export"):
+        view = _message(view, f"{action.job}-user", queued=False)
+        view = _message(view, action.job, streaming=False)
     return Step(view)
 
 
@@ -352,8 +352,12 @@ def _turn_event(view: View, action: TurnEvent) -> Step:
 
 
 def _message(view: View, message_id: str, **changes: Any) -> View:
-    messages = tuple({**m, **changes} if m.get("id") == message_id else m
-                     for m in view.messages)
+    """``view`` with one message changed; the same ``view`` when nothing differs (so no
+    trait update is sent for it)."""
+    found = next((m for m in view.messages if m.get("id") == message_id), None)
+    if found is None or all(found.get(k) == v for k, v in changes.items()):
+        return view
+    messages = tuple({**m, **changes} if m is found else m for m in view.messages)
     return replace(view, messages=messages)
 
 
@@ -389,9 +393,3 @@ def _upload_settled(view: View, action: UploadSettled) -> Step:
         media = (*media, dict(action.media))
     return Step(replace(view, media=media), (post,))
 
-
-def initial(values: Mapping[str, Any]) -> View:
-    """A ``View`` from trait values (a widget restored with state already set)."""
-    known: dict[str, Any] = {k: (tuple(v) if isinstance(v, list) else v)
-                             for k, v in values.items() if k in SYNCED}
-    return replace(View(), **known)

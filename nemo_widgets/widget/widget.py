@@ -19,6 +19,7 @@ from typing import Any
 import anywidget
 import traitlets
 
+from nemo_widgets.client.config import ClientSettings, backend_choice
 from nemo_widgets.client.errors import NemoError
 from nemo_widgets.client.models import ExportResult, TurnResult, UploadedFile
 from nemo_widgets.client.routing import command_phrase
@@ -59,6 +60,16 @@ def _front_end(name: str) -> Path:
 
 
 Handler = Callable[[dict[str, Any], list[Any]], None]
+
+
+def _settings(backend: str | None) -> ClientSettings:
+    """The client's settings from the environment; against the local engine the reply is
+    streamed (partial text, shown as it comes) unless ``NEMO_CLIENT_STREAMING`` says
+    otherwise. The cloud is left as its own clients use it (no partial text asked for)."""
+    settings = ClientSettings.from_env()
+    if backend_choice(backend) == "local" and "NEMO_CLIENT_STREAMING" not in os.environ:
+        settings = settings.replace(streaming=True)
+    return settings
 
 
 class NemoWidget(anywidget.AnyWidget):
@@ -116,7 +127,7 @@ class NemoWidget(anywidget.AnyWidget):
         self._view = View()
         self._work = Work(lambda exc: self._apply(ErrorShown(error_view(exc))))
         if conversation is None:
-            client = NemoClient(backend)
+            client = NemoClient(backend, settings=_settings(backend))
             session = session or sessions.recall(client.settings.config_dir,
                                                  sessions.notebook_key())
             conversation = client.conversation(session,
@@ -146,7 +157,7 @@ class NemoWidget(anywidget.AnyWidget):
                 phrase("use_music", self.conversation, int(content.get("version", 0)))),
             "export": lambda _c, _b: self._export_clicked(),
             "reconnect": lambda _c, _b: self._connect(),
-            "dismiss-error": lambda _c, _b: self._apply(ErrorDismissed()),
+            "dismiss-error": lambda _c, _b: self._dispatch(ErrorDismissed()),
             "hello": lambda content, _b: self._blobs.hello(str(content.get("view"))),
             "want": self._want,
             "blob-ack": lambda content, _b: self._blobs.ack(
@@ -257,7 +268,7 @@ class NemoWidget(anywidget.AnyWidget):
         try:
             handler(content, buffers)
         except Exception as exc:
-            self._apply(ErrorShown(error_view(exc)))
+            self._dispatch(ErrorShown(error_view(exc)))
 
     def _connect(self) -> None:
         self._work.spawn(self._jobs.run("connect", "Connecting", self._jobs.connect))
@@ -330,7 +341,7 @@ class NemoWidget(anywidget.AnyWidget):
                  if i in self._received]
         for upload_id in map(str, content.get("ids", [])):
             if not any(i == upload_id for i, _ in files):
-                self._apply(UploadSettled(upload_id, upload_id, error={
+                self._dispatch(UploadSettled(upload_id, upload_id, error={
                     "message": "This upload was not received completely.",
                     "fix": "Upload the file again."}))
         if files:

@@ -22,7 +22,7 @@ def test_built_wheel_contains_the_front_end(tmp_path):
         names = set(archive.namelist())
         shipped = archive.read("nemo_widgets/static/widget.js").decode()
     assert {"nemo_widgets/static/widget.js", "nemo_widgets/static/widget.css",
-            "nemo_widgets/widget.py"} <= names
+            "nemo_widgets/widget/widget.py", "nemo_widgets/widget/state.py"} <= names
     assert shipped == (ROOT / "js" / "src" / "widget.js").read_text()
     assert "export default { render }" in shipped
     assert not any("node_modules" in name or name.startswith("js/") for name in names)

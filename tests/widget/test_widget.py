@@ -135,6 +135,7 @@ def test_upload_prompt_music_and_export_through_messages(widget, clip):
     assert kinds == ["video", "audio"], widget.timeline
     music = widget.timeline["tracks"][1]["segments"][0]
     assert music["duration_ms"] == 3000 and 0 < music["volume"] <= 1
+    assert widget.timeline["tracks"][0]["segments"][0]["thumb"] == item["key"], "filmstrip"
     prompt, reply = widget.messages[-2:]
     assert (prompt["role"], prompt["text"], reply["role"]) == ("user", MUSIC, "agent")
     assert "BPM in" in reply["text"] and not reply["streaming"]
@@ -242,6 +243,11 @@ def test_unreachable_backend_is_shown_with_its_fix(tmp_path):
     FakeView(w).post({"kind": "prompt", "text": "show tracks"})
     w.wait_idle()
     assert w.status == "error", "never Ready after a failure"
+    FakeView(w).post({"kind": "dismiss-error"})
+    assert w.error == {}
+    FakeView(w).post({"kind": "reconnect"})
+    w.wait_idle()
+    assert w.status == "error" and w.error["offline"], "Reconnect tries again, and says so"
     w.close()
     client.close()
 
@@ -472,3 +478,73 @@ def test_the_notebook_s_last_session_is_recalled(shared_engine, config_dir, monk
     third.wait_idle()
     third.close()
     assert third.session != first.session
+
+
+def test_versions_use_this_one_undo_and_redo(widget, clip):
+    widget.upload(clip)
+    widget.ask(MUSIC)
+    widget.ask("another version")
+    assert [(v["version"], v["in_use"]) for v in widget.versions] == [(1, False), (2, True)]
+    second = widget.music["blob"]
+    view = FakeView(widget)
+    view.post({"kind": "use-music", "version": 1})
+    widget.wait_idle()
+    assert widget.error == {}, widget.error
+    assert [v["in_use"] for v in widget.versions] == [True, False]
+    assert widget.music["version"] == 1 and widget.music["blob"] != second, "the draft's BGM"
+    view.post({"kind": "undo"})
+    widget.wait_idle()
+    assert widget.music["version"] == 2 and widget.music["blob"] == second, "undo"
+    redone = widget.redo()
+    assert redone.ok and widget.music["version"] == 1, "redo"
+
+
+def test_the_header_follows_an_engine_restart(tmp_path, monkeypatch):
+    """The local engine restarts on a new port: the next call finds it, and the header says
+    where it is now (by its port, never its loopback URL)."""
+    from nemo_widgets.engine.server import stop_engine
+
+    home = tmp_path / "home"
+    monkeypatch.setenv("NEMO_HOME", str(home))
+    monkeypatch.delenv("NEMO_API_URL", raising=False)
+    client = NemoClient("local", settings=ClientSettings(config_dir=tmp_path / "cfg", **FAST))
+    w = NemoWidget(conversation=client.conversation())
+    try:
+        w.wait_idle(timeout=60)
+        first = w.backend
+        assert first.startswith("local engine · port "), first
+        assert stop_engine(home)
+        view = FakeView(w)
+        view.post({"kind": "prompt", "text": "status"})
+        w.wait_idle(timeout=60)
+        assert w.status == "ready" and w.error == {}, (w.status, w.error)
+        assert w.backend.startswith("local engine · port ") and w.backend != first
+    finally:
+        w.close()
+        client.close()
+        stop_engine(home)
+
+
+def test_a_streamed_reply_travels_as_small_deltas(shared_engine, config_dir, clip):
+    """With streaming on, the reply reaches the view piece by piece (``reply-delta``), and the
+    message list is not sent again for each piece."""
+    client = NemoClient(shared_engine.url, settings=ClientSettings(
+        config_dir=config_dir, streaming=True, **FAST))
+    w = NemoWidget(conversation=client.conversation())
+    try:
+        w.wait_idle()
+        w.upload(clip)
+        view = FakeView(w)
+        changes: list[int] = []
+        w.observe(lambda change: changes.append(len(change["new"])), names="messages")
+        view.post({"kind": "prompt", "text": MUSIC})
+        w.wait_idle()
+        reply = w.messages[-1]
+        deltas = [m for m in view.sent if m["kind"] == "reply-delta"]
+        assert len(deltas) > 3 and all(d["id"] == reply["id"] for d in deltas)
+        assert all(len(d["text"]) < 80 for d in deltas), "small pieces"
+        assert "".join(d["text"] for d in deltas).strip() in reply["text"]
+        assert len(changes) < len(deltas), "the list is not re-sent for every piece"
+    finally:
+        w.close()
+        client.close()
