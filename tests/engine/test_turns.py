@@ -159,10 +159,21 @@ def test_a_failed_tool_is_shown_refunded_and_changes_nothing(tmp_path, store):
 def test_music_options_and_seed_follow_the_request():
     request = MusicRequest(prompt="lofi", variation=None, bpm=90, seed=7, style="lofi")
     assert choose_seed(Timeline.from_draft(PLACED), request, None, 0) == 7
-    assert compose_options(request) == {"style": "lofi", "sections": None, "duration_s": None}
+    assert compose_options(request, []) == {"style": "lofi", "sections": None,
+                                            "duration_s": None}
     calm = [{"start_s": 0, "end_s": 10, "shape": "calm"}]
     sectioned = MusicRequest(prompt="x", sections=calm, duration_s=15.0)
-    assert compose_options(sectioned) == {"style": None, "sections": calm, "duration_s": 15.0}
+    assert compose_options(sectioned, []) == {"style": None, "sections": calm,
+                                              "duration_s": 15.0}
+
+
+def test_quiet_under_the_talking_part_becomes_a_quiet_section_per_speech_interval():
+    under = [{"start_s": 0, "end_s": None, "shape": "quiet", "under": "speech"}]
+    request = MusicRequest(prompt="quiet under the talking part", sections=under)
+    options = compose_options(request, [(2.0, 4.5), (7.0, 9.5)])
+    assert options["sections"] == [{"start_s": 2.0, "end_s": 4.5, "shape": "quiet"},
+                                   {"start_s": 7.0, "end_s": 9.5, "shape": "quiet"}]
+    assert compose_options(request, [])["sections"] is None, "no speech heard: nothing to do"
 
 
 def test_the_cloud_hooks_make_some_edits_silent(tmp_path, store):

@@ -21,6 +21,7 @@ import numpy as np
 
 from nemo_widgets.engine.agent.model import MusicRequest, ToolAction
 from nemo_widgets.engine.agent.music_reply import music_added
+from nemo_widgets.engine.agent.music_words import sections_under_speech
 from nemo_widgets.engine.agent.tracks import KEEP_LENGTH, bgm_tracks, ensure_bgm_track
 from nemo_widgets.engine.errors import EngineError
 from nemo_widgets.engine.media import file_sha256, probe
@@ -58,10 +59,13 @@ def choose_seed(timeline: Timeline, request: MusicRequest,
     return zlib.crc32(f"{','.join(sources)}|{words}|{bump}".encode()) & 0x7FFFFFFF
 
 
-def compose_options(request: MusicRequest) -> dict[str, Any]:
+def compose_options(request: MusicRequest, speech: list[tuple[float, float]]
+                    ) -> dict[str, Any]:
     """The request's optional fields for the music engine's ``generate``: what the words set
-    (``style``, ``sections``, ``duration_s``), nothing for what they did not."""
-    return {"style": request.style, "sections": request.sections or None,
+    (``style``, ``sections``, ``duration_s``), nothing for what they did not. "Quiet under the
+    talking part" becomes one quiet section per interval the analysis heard speech in."""
+    sections = sections_under_speech(request.sections, speech) if request.sections else []
+    return {"style": request.style, "sections": sections or None,
             "duration_s": request.duration_s}
 
 
@@ -167,7 +171,8 @@ class MusicTool:
         versions = sum(1 for item in generated if item.get("kind") == "music")
         seed = choose_seed(timeline, request, previous_json, versions)
         count = max(1, min(MAX_VERSIONS, request.count))
-        options = compose_options(request)
+        speech = [(float(a), float(b)) for a, b in features.speech]
+        options = compose_options(request, speech)
         items: list[dict[str, Any]] = []
         first: tuple[Any, str, str] | None = None
         for n in range(count):
@@ -176,7 +181,6 @@ class MusicTool:
                                    duck_under_speech=True, **options)
             plan = result.plan
             digest = store_mix(settings, context.store, result.mix)
-            speech = [(float(a), float(b)) for a, b in features.speech]
             stems, cue_path = _store_extras(settings, digest, plan.to_dict(), speech, result.cue)
             label = f"{plan.style.title()} · {plan.tempo_bpm:.0f} BPM · {plan.key} {plan.mode}"
             items.append({"kind": "music", "hash": digest, "path": f"/media/{digest}.wav",
