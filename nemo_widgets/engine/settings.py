@@ -86,7 +86,7 @@ class EngineSettings:
     """Extra ``Host`` header names accepted besides loopback and the bound host (``*``: any)."""
     access_key: str = field(default="", repr=False)
     """The bearer every request needs when the engine listens beyond loopback."""
-    # Limits of media work (engine-media; each is explained in docs/security-media.md).
+    # Limits of media work (each is explained in docs/security.md, "Media and rendering").
     render_max_duration_s: float = 7200.0  # a render's total length
     render_max_tracks: int = 64
     render_max_segments: int = 2000

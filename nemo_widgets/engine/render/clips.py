@@ -51,7 +51,7 @@ TEMP_BYTES_PER_SECOND = SAMPLE_RATE * 2 * 4 * 2
 
 @dataclass(frozen=True)
 class RenderLimits:
-    """Upper bounds of one render (settings ``render_max_*``; see ``docs/security-media.md``).
+    """Upper bounds of one render (settings ``render_max_*``; see ``docs/security.md``).
 
     Without them a draft one billion milliseconds long with a looping sound is accepted, and its
     loudness pass fills the disk at 100 MB/s while every other user's render waits.
