@@ -33,6 +33,7 @@ from nemo_widgets.engine.agent.music_words import sections_from_end, sections_te
 from nemo_widgets.engine.agent.notes import Note, NoteValue, Term, percent_text, seconds_text
 from nemo_widgets.engine.agent.tracks import (
     BGM_NAME,
+    DEFAULT_META,
     TITLE_NAME,
     VIDEO_NAME,
     bgm_segments,
@@ -392,7 +393,7 @@ def set_canvas(workspace: Workspace, intent: SetCanvas) -> Edit:
     args = dict(wanted, aspect_ratio=ratio) if "width" in wanted else wanted
     return Edit("set_canvas", args, Note("canvas_same" if unchanged else "canvas_set", {
         "width": str(width), "height": str(height), "ratio": ratio,
-        "fit": Term(str(meta.get("fit", "pad")))}))
+        "fit": Term(str(meta.get("fit", DEFAULT_META["fit"])))}))
 
 
 def describe(workspace: Workspace) -> Edit:
@@ -405,7 +406,7 @@ def describe(workspace: Workspace) -> Edit:
     return Edit("describe_timeline", {}, Note("described", {
         "summary": timeline.summary(), "tracks": tracks, "width": str(width),
         "height": str(height), "ratio": ratio, "length": seconds_text(timeline.duration_ms),
-        "fit": Term(str(timeline.meta.get("fit", "pad")))}),
+        "fit": Term(str(timeline.meta.get("fit", DEFAULT_META["fit"])))}),
         extra_result={"tracks": tracks})
 
 

@@ -16,7 +16,7 @@ from nemo_widgets.timeline import Segment, Timeline, Track
 
 VIDEO_NAME, BGM_NAME, TITLE_NAME, TEXT_NAME = "Video", "BGM", "Title", "Text"
 BGM_ROLE = "bgm"
-DEFAULT_META = {"title": "project", "width": 1920, "height": 1080, "fit": "pad", "fps": 30}
+DEFAULT_META = {"title": "project", "width": 1920, "height": 1080, "fit": "crop", "fps": 30}
 DEFAULT_STILL_S = 3.0
 KEEP_LENGTH = "keep_length"
 """Segment key (``True``) of music made to a length the user asked for ("make the music 15

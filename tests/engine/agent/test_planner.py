@@ -42,7 +42,7 @@ def test_unknown_keys_of_the_draft_are_kept() -> None:
     new = edited("mute the original audio", draft)
     assert new["extra"] is True and new["t"][0]["custom"] == 1
     assert new["t"][0]["sg"][0]["mine"] == {"x": 1}
-    assert new["m"]["fit"] == "pad" and new["m"]["title"] == "p"
+    assert new["m"]["fit"] == "crop" and new["m"]["title"] == "p"
 
 
 def test_segment_ids_stay_unique_over_many_turns() -> None:
