@@ -43,6 +43,7 @@ from nemo_widgets.client.events import (
     Notice,
     PartialText,
     ProgressEvent,
+    Reason,
     TextEvent,
     ToolCall,
     ToolResult,
@@ -386,6 +387,8 @@ class AsyncConversation:
                     elif isinstance(event, PartialText):
                         if is_noise(event.text) and (texts or result.tool_calls):
                             continue
+                    elif isinstance(event, Reason):
+                        result.reasons.append(event.text)
                     elif isinstance(event, ToolCall):
                         result.tool_calls.append(event)
                     elif isinstance(event, ToolResult):

@@ -26,6 +26,14 @@ class TextEvent:
 
 
 @dataclass(frozen=True)
+class Reason:
+    """One reason behind the agent's answer (an ADK ``thought`` part): kept apart from the
+    answer, so faces can fold it ("Why?") and the result lists it as ``reasons``."""
+
+    text: str
+
+
+@dataclass(frozen=True)
 class PartialText:
     """A streaming piece of text; the whole text follows as a ``TextEvent``."""
 
@@ -94,8 +102,8 @@ class EndEvent:
     reason: str
 
 
-Event = (TextEvent | PartialText | ToolCall | ToolResult | Heartbeat | Notice | ProgressEvent
-         | ErrorEvent | EndEvent)
+Event = (TextEvent | PartialText | Reason | ToolCall | ToolResult | Heartbeat | Notice
+         | ProgressEvent | ErrorEvent | EndEvent)
 
 
 _ERROR_TEXT = re.compile(r'"error"\s*:\s*"?(.*?)"?\s*}?\s*$', re.DOTALL)
@@ -187,7 +195,10 @@ def parse_adk(event: dict[str, Any], elapsed_s: float = 0.0) -> list[Event]:
         if not isinstance(part, dict):
             continue
         text = part.get("text")
-        if isinstance(text, str) and text and not part.get("thought") and not from_user:
+        if isinstance(text, str) and text and part.get("thought") and not from_user:
+            if not event.get("partial"):
+                out.append(Reason(text))
+        elif isinstance(text, str) and text and not from_user:
             if error_code is not None and text.strip() == str(error_message or "").strip():
                 continue  # the error's own text: reported once, as the error
             out.append(PartialText(text) if event.get("partial") else TextEvent(text))

@@ -284,6 +284,8 @@ class TurnResult:
     text: str = ""
     agent_text: str = ""
     """The agent's own words, before translation (empty for a silent edit)."""
+    reasons: list[str] = field(default_factory=list)
+    """Why the agent did what it did (tempo, key, cut alignment…), kept out of ``text``."""
     tool_calls: list[ToolCall] = field(default_factory=list)
     tool_results: list[ToolResult] = field(default_factory=list)
     before: SessionState | None = None

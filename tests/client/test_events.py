@@ -10,6 +10,7 @@ from nemo_widgets.client import (
     ErrorEvent,
     Heartbeat,
     PartialText,
+    Reason,
     TextEvent,
     ToolCall,
     ToolResult,
@@ -33,7 +34,7 @@ def test_adk_events_become_typed_events():
     answer = {"content": {"role": "user", "parts": [
         {"functionResponse": {"id": "adk-1", "name": "add_text", "response": {"ok": 1}}}]}}
     assert parse_message(SseMessage(json.dumps(event))) == [
-        TextEvent("Done."), ToolCall("adk-1", "add_text", {"text": "Hi"})]
+        Reason("thinking"), TextEvent("Done."), ToolCall("adk-1", "add_text", {"text": "Hi"})]
     assert parse_message(SseMessage(json.dumps(answer))) == [
         ToolResult("adk-1", "add_text", {"ok": 1})]
     partial = {"content": {"parts": [{"text": "Do"}]}, "partial": True}

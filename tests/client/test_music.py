@@ -31,6 +31,8 @@ def test_save_music_from_the_engine(shared_engine, tmp_path):
         conv.upload(clip)
         assert conv.ask("add my video to the timeline").ok
         made = conv.ask(PROMPT)
+        assert made.reasons, "the music's reasons are kept, folded out of the reply"
+        assert not any(reason in made.text for reason in made.reasons)
         assert made.ok and made.after is not None, made.text
         [version] = made.after.music_versions
         assert version.version == 1 and version.tempo_bpm and version.style and version.key
