@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from nemo_widgets.engine.agent import MusicRequest, ToolAction, TurnPlan
+from nemo_widgets.engine.agent.model import HistoryRequest
 from nemo_widgets.engine.emulation.options import EmulationOptions
 from nemo_widgets.engine.emulation.quirks import CloudTurns
 from nemo_widgets.engine.errors import NoCredits
@@ -71,8 +72,11 @@ def test_each_plan_goes_to_one_tool():
     tool, args = choose(plan(needs_music=music, actions=[placing], charge="music"), PLACED)
     assert isinstance(tool, MusicTool) and args["actions"] == [placing]
     assert args["draft"] == PLACED, "the session's draft when the agent changed nothing"
-    tool, args = choose(plan(actions=[ToolAction("undo", {}, {})]), PLACED)
+    undo = plan(actions=[ToolAction("undo", {}, {})], history=HistoryRequest("undo"))
+    tool, args = choose(undo, PLACED)
     assert isinstance(tool, HistoryTool) and args == {"kind": "undo"}
+    use = plan(history=HistoryRequest("use_music", {"version": 2}))
+    assert choose(use, PLACED)[1] == {"kind": "use_music", "version": 2}
     tool, _ = choose(plan(actions=[placing], draft=PLACED, charge="edit"), PLACED)
     assert isinstance(tool, EditTool)
 

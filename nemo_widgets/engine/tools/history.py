@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from nemo_widgets.engine.agent.model import ToolAction
+from nemo_widgets.engine.agent.model import ToolAction, TurnPlan
 from nemo_widgets.engine.agent.replies import history_done
 from nemo_widgets.engine.tools.base import ToolContext, ToolFailed, ToolOutcome
 from nemo_widgets.engine.tools.music import music_versions, place_music
@@ -62,18 +62,9 @@ class HistoryTool:
         return ToolOutcome([call], placed, reply.text)
 
 
-def history_request(plan: Any) -> dict[str, Any] | None:
-    """The undo/redo/use_music request in the agent's plan, if any (see CONTRACTS §3): a
-    ``history`` attribute with ``kind`` and ``args``, or a planned action of that name."""
-    asked = getattr(plan, "history", None)
-    if asked is not None:
-        kind = getattr(asked, "kind", None) or (asked.get("kind") if isinstance(asked, dict)
-                                                else None)
-        extra = getattr(asked, "args", None) or (asked.get("args") if isinstance(asked, dict)
-                                                 else None) or {}
-        if kind in KINDS:
-            return {"kind": kind, **dict(extra)}
-    for action in getattr(plan, "actions", []):
-        if action.name in KINDS:
-            return {"kind": action.name, **action.args}
-    return None
+def history_request(plan: TurnPlan) -> dict[str, Any] | None:
+    """The undo/redo/use_music request in the agent's plan, if any, as the tool's arguments."""
+    asked = plan.history
+    if asked is None or asked.kind not in KINDS:
+        return None
+    return {"kind": asked.kind, **asked.args}
