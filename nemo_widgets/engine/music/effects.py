@@ -1,10 +1,10 @@
 """Effects and the master bus: reverb, sidechain pumping, bus compression, limiting, true-peak
 normalisation and ducking under speech.
 
-Reverb is an FFT convolution with a synthetic impulse response (decorrelated decaying noise per
-channel, high frequencies dying faster, a few early reflections): a recursive Freeverb through
-``lfilter`` costs seconds per minute of audio in numpy, the convolution a fraction of one, and
-all stems' reverbs share one batch of FFTs.
+Reverb is an FFT convolution with a room's impulse response (``room``: image-source early
+reflections of the style's room and a diffuse tail decaying faster in the highs): a recursive
+Freeverb through ``lfilter`` costs seconds per minute of audio in numpy, the convolution a
+fraction of one, and all stems' reverbs share one batch of FFTs.
 
 The master bus is deliberately a *gain envelope* (linked across channels and stems) rather than
 a waveshaper: compression, limiting, normalisation, fades and ducking then apply identically to
@@ -25,8 +25,9 @@ from scipy import ndimage, signal
 from nemo_widgets.engine.dsp.truepeak import fractional_kernels as _fractional_kernels
 from nemo_widgets.engine.dsp.truepeak import true_peak_blocks
 from nemo_widgets.engine.music.model import SAMPLE_RATE
-from nemo_widgets.engine.music.orchestration import MixEQ
-from nemo_widgets.engine.music.synth import Signal, lowpass
+from nemo_widgets.engine.music.orchestration import Glue, MixEQ
+from nemo_widgets.engine.music.room import DEFAULT_ROOM, Room, impulse_response
+from nemo_widgets.engine.music.synth import Signal
 
 SR = SAMPLE_RATE
 CONTROL = SR // 1000  # samples per control block: master and ducking gains move per ms
@@ -38,32 +39,8 @@ DUCK_RELEASE_S = 0.4
 
 # --- reverb ------------------------------------------------------------------------------------
 
-@lru_cache(maxsize=8)
-def impulse_response(rt60: float) -> npt.NDArray[np.float32]:
-    """A stereo (2, n) reverb impulse response with the given decay time (to −60 dB)."""
-    length = int(min(rt60 * 1.05, 5.0) * SR)
-    rng = np.random.default_rng(20240611)
-    t = np.arange(length) / SR
-    predelay = int(0.018 * SR)
-    out = np.zeros((2, length))
-    for ch in range(2):
-        noise = rng.standard_normal(length)
-        low = lowpass(noise, 2500.0, 2)
-        high = noise - low
-        env_low = 10.0 ** (-3.0 * t / rt60)
-        env_high = 10.0 ** (-3.0 * t / (rt60 * 0.45))
-        body = low * env_low + 0.5 * high * env_high
-        body *= np.clip(t / 0.03, 0.0, 1.0)  # a soft onset: no flam after the dry hit
-        out[ch, predelay:] = body[: length - predelay]
-        for k in range(6):  # early reflections, different per side
-            at = predelay + int(rng.uniform(0.004, 0.045) * SR)
-            out[ch, at] += rng.uniform(0.3, 0.7) * (-1.0) ** k
-    out /= np.sqrt(np.sum(out ** 2, axis=1, keepdims=True))
-    return out.astype(np.float32)
-
-
 def add_reverb(sends: list[npt.NDArray[np.float32]], outs: list[npt.NDArray[np.float32]],
-               rt60: float, block: int = 1 << 22) -> None:
+               rt60: float, room: Room = DEFAULT_ROOM, block: int = 1 << 22) -> None:
     """Add the stereo reverb of each mono send into the matching ``(2, n)`` output.
 
     One FFT batch serves all sends; long pieces go block by block (overlap-add), so memory
@@ -74,11 +51,11 @@ def add_reverb(sends: list[npt.NDArray[np.float32]], outs: list[npt.NDArray[np.f
     """
     if not sends:
         return
-    ir = impulse_response(rt60)
+    ir = impulse_response(rt60, room)
     n = len(sends[0])
     block = max(1, min(block, n))
     size = sfft.next_fast_len(block + ir.shape[1] - 1, real=True)
-    spec_ir = _ir_spectrum(rt60, size)
+    spec_ir = _ir_spectrum(rt60, room, size)
     count = len(sends)
     chunk = np.empty((count, block), dtype=np.float32)
     for start in range(0, n, block):
@@ -94,8 +71,8 @@ def add_reverb(sends: list[npt.NDArray[np.float32]], outs: list[npt.NDArray[np.f
 
 
 @lru_cache(maxsize=4)
-def _ir_spectrum(rt60: float, size: int) -> npt.NDArray[np.complex64]:
-    return np.asarray(sfft.rfft(impulse_response(rt60), size, axis=1, workers=2),
+def _ir_spectrum(rt60: float, room: Room, size: int) -> npt.NDArray[np.complex64]:
+    return np.asarray(sfft.rfft(impulse_response(rt60, room), size, axis=1, workers=2),
                       dtype=np.complex64)
 
 
@@ -260,6 +237,40 @@ def drum_bus_clip(x: npt.NDArray[np.float32], reduce_db: float) -> npt.NDArray[n
     threshold = np.float32(peak * math.pow(10.0, -reduce_db / 20.0))
     out: npt.NDArray[np.float32] = np.tanh(x / threshold) * threshold
     return out
+
+
+def glue_gain(x: npt.NDArray[np.floating[Any]], glue: Glue) -> Signal | None:
+    """A bus compressor's gain for the stereo bus ``x`` (2, n), one value per ``CONTROL``
+    block (``apply_gain`` applies it), or None when it would do nothing.
+
+    The "glue" of a mix engineer's drum or music bus: the level (RMS of 5 ms blocks) above a
+    threshold ``glue.depth_db`` under the bus's loud level (95th percentile of 50 ms RMS) is
+    reduced by ``glue.ratio``, with the attack and release of an analogue bus compressor, so
+    the hits and the parts move together instead of each poking out on its own. Computed at
+    a 5 ms block rate (the smoothing is sequential) and interpolated. A gain, not a
+    waveshaper: applied alike to every stem of a bus, the stems still add up."""
+    n = x.shape[1]
+    if n == 0 or glue.ratio <= 1.0:
+        return None
+    levels = _block_rms_db(x, int(0.05 * SR))
+    loud = float(np.percentile(levels, 95))
+    if loud < -90.0:
+        return None
+    block = 5 * CONTROL
+    lv = _block_rms_db(x, block)
+    want = -np.maximum(lv - (loud - glue.depth_db), 0.0) * (1.0 - 1.0 / glue.ratio)
+    att = math.exp(-block / (glue.attack_s * SR))
+    rel = math.exp(-block / (glue.release_s * SR))
+    smooth = np.empty_like(want)
+    g = 0.0
+    for i, w in enumerate(want.tolist()):
+        coeff = att if w < g else rel
+        g = coeff * g + (1.0 - coeff) * w
+        smooth[i] = g
+    count = -(-n // CONTROL)
+    centres = np.arange(count) + 0.5
+    reduction = np.interp(centres, (np.arange(len(smooth)) + 0.5) * 5, smooth)
+    return np.asarray(10.0 ** ((reduction + glue.makeup_db) / 20.0), dtype=np.float64)
 
 
 def _block_rms_db(x: npt.NDArray[np.floating[Any]], block: int, scale: float = 1.0

@@ -20,6 +20,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from nemo_widgets.engine.music.room import DEFAULT_ROOM, Room
+
 if TYPE_CHECKING:
     from nemo_widgets.engine.music.synth import Instrument
 
@@ -43,6 +45,24 @@ class MixEQ:
 
 
 @dataclass(frozen=True)
+class Glue:
+    """A bus compressor (``effects.glue_gain``): ``ratio`` above a threshold ``depth_db``
+    under the bus's loud level, with an analogue bus compressor's timing; ``makeup_db`` gives
+    back part of the reduction. A ratio of 1 switches it off."""
+
+    ratio: float = 1.0
+    depth_db: float = 8.0
+    attack_s: float = 0.01
+    release_s: float = 0.15
+    makeup_db: float = 0.0
+
+
+DRUM_GLUE = Glue(ratio=3.0, depth_db=9.0, attack_s=0.01, release_s=0.12, makeup_db=1.5)
+MUSIC_GLUE = Glue(ratio=2.0, depth_db=6.0, attack_s=0.03, release_s=0.3, makeup_db=1.0)
+NO_GLUE = Glue()
+
+
+@dataclass(frozen=True)
 class Orchestra:
     """One style's voices (by part role), drum kit (by drum role) and mix."""
 
@@ -50,17 +70,22 @@ class Orchestra:
     kit: dict[str, str] = field(default_factory=dict)
     eq: MixEQ = MixEQ()
     levels: dict[str, float] = field(default_factory=dict)  # dB added to a part's level
+    room: Room = DEFAULT_ROOM  # the reverb's room (its size: the early reflections' pattern)
+    drum_glue: Glue = DRUM_GLUE  # bus compression of the drums
+    music_glue: Glue = MUSIC_GLUE  # … and of harmony and melody together
 
 
 ORCHESTRATION: dict[str, Orchestra] = {
     "lofi": Orchestra(
         voices={"chords": "s:rhodes", "bass": "s:finger_bass", "melody": "s:clean_guitar"},
         kit={"kick": "standard/kick", "snare": "standard/snare", "hat": "standard/hat"},
-        eq=MixEQ(low_db=9.0, mid_db=-4.0, presence_db=2.0, high_db=-3.0),
+        eq=MixEQ(low_db=11.0, mid_db=-4.0, presence_db=2.0, high_db=-3.0),
+        room=Room(4.5, 4.0, 2.7, high_loss=0.6),  # a bedroom studio
     ),
     "ambient": Orchestra(
         voices={"bed": "s:strings_slow"},
         eq=MixEQ(low_db=9.0, mid_db=-6.0, presence_db=3.0, high_db=-4.0),
+        room=Room(36.0, 26.0, 16.0, high_loss=0.45),  # a cathedral-sized hall
     ),
     "cinematic": Orchestra(
         voices={"bass": "s:strings_ensemble", "chords": "spiccato", "bed": "s:strings_slow",
@@ -69,15 +94,18 @@ ORCHESTRATION: dict[str, Orchestra] = {
              "crash": "orchestra/crash"},
         levels={"hat": -40.0, "riser": -6.0, "kick": -3.0, "snare": -6.0, "tom": -4.0},
         eq=MixEQ(mid_db=-4.0, presence_db=3.0, high_db=-4.0),
+        room=Room(30.0, 20.0, 12.0, high_loss=0.45),  # a scoring stage
     ),
     "corporate": Orchestra(
         voices={"bass": "s:finger_bass", "arp": "s:muted_guitar", "melody": "s:marimba"},
         kit={"kick": "standard/kick", "clap": "standard/clap", "snare": "standard/snare",
              "hat": "standard/hat", "shaker": "standard/shaker", "crash": "standard/crash"},
-        eq=MixEQ(mid_db=-4.0, presence_db=3.0, high_db=-4.0),
+        eq=MixEQ(low_db=10.0, mid_db=-4.0, presence_db=3.0, high_db=-4.0),
+        room=Room(7.0, 6.0, 3.0),  # a studio live room
     ),
     "electronic": Orchestra(
         eq=MixEQ(mid_db=-3.0, presence_db=2.0, high_db=-4.0),
+        room=Room(16.0, 12.0, 6.0, high_loss=0.55),  # a club
     ),
     "acoustic": Orchestra(
         voices={"chords": "s:steel_guitar", "melody": "s:steel_guitar",
@@ -85,15 +113,21 @@ ORCHESTRATION: dict[str, Orchestra] = {
         levels={"bass": 3.0},  # the tonic under the last strum: a guitar's fifth rings loud
         kit={"kick": "standard/kick", "snare": "standard/rim", "shaker": "standard/shaker"},
         eq=MixEQ(low_db=9.0, mid_db=-5.0, presence_db=3.0, high_db=-3.0),
+        room=Room(7.0, 5.0, 3.2, high_loss=0.4),  # a wooden room
     ),
-    "hiphop": Orchestra(
-        voices={"melody": "s:rhodes"},
-        kit={"kick": "808/kick", "snare": "standard/snare", "hat": "808/hat"},
-        levels={"kick": 2.0, "snare": 3.0, "bed": -6.0},
-        eq=MixEQ(mid_db=-3.0, presence_db=6.0, high_db=-3.0),
+    "hiphop": Orchestra(  # a piano loop and lead over an 808 kick and bass, a crisp snare
+        voices={"melody": "piano"},
+        kit={"kick": "808/kick", "snare": "power/snare", "hat": "standard/hat"},
+        levels={"kick": 2.0, "melody": 8.0},
+        eq=MixEQ(low_db=9.0, mid_db=-3.0, presence_db=5.0, high_db=-2.0),
+        room=Room(5.0, 4.0, 2.8, high_loss=0.6),  # a small, dead room: a dry, close sound
+        drum_glue=Glue(ratio=4.0, depth_db=10.0, attack_s=0.015, release_s=0.1, makeup_db=2.0),
+        music_glue=NO_GLUE,  # the keys breathe; compressed keys read as "electronic"
     ),
-    "piano": Orchestra(
-        eq=MixEQ(low_db=10.0, mid_db=-4.0, presence_db=3.0, high_db=0.0),
+    "piano": Orchestra(  # a bright, open grand: a dull one is heard as "electronic"
+        eq=MixEQ(low_db=8.0, mid_db=-3.0, presence_db=7.0, high_db=3.0),
+        room=Room(20.0, 14.0, 9.0, high_loss=0.4),  # a recital hall
+        music_glue=NO_GLUE,  # a solo piano keeps its dynamics
     ),
     "rock": Orchestra(
         voices={"chords": "power:overdrive_guitar", "chords2": "power:overdrive_guitar",
@@ -101,14 +135,19 @@ ORCHESTRATION: dict[str, Orchestra] = {
                 "bass": "s:picked_bass", "bed": "s:drawbar_organ"},
         kit={"kick": "power/kick", "snare": "power/snare", "hat": "power/hat",
              "crash": "power/crash", "tom": "power/tom_mid"},
-        eq=MixEQ(mid_db=-3.0, presence_db=-4.0, high_db=-4.0),
+        eq=MixEQ(low_db=11.0, mid_db=-3.0, presence_db=-4.0, high_db=-4.0),
+        room=Room(8.0, 6.0, 3.5, high_loss=0.45),  # a live room
+        drum_glue=Glue(ratio=4.0, depth_db=10.0, attack_s=0.01, release_s=0.1, makeup_db=2.0),
     ),
     "jazz": Orchestra(
-        voices={"chords": "s:rhodes", "bass": "s:upright_bass", "melody": "s:vibraphone"},
+        voices={"chords": "s:rhodes", "bass": "s:upright_bass", "melody": "piano"},
         kit={"ride": "jazz/ride", "hat": "brush/pedal_hat", "kick": "jazz/kick",
              "snare": "brush/snare", "crash": "jazz/crash"},
         levels={"bed": -12.0},
-        eq=MixEQ(mid_db=-4.0, presence_db=0.0, high_db=-4.0),
+        eq=MixEQ(low_db=11.0, mid_db=-4.0, presence_db=0.0, high_db=-4.0),
+        room=Room(11.0, 8.0, 3.2, high_loss=0.5),  # a club
+        # recorded live, uncompressed: bus compression made musicnn hear it as "electronic"
+        drum_glue=NO_GLUE, music_glue=NO_GLUE,
     ),
 }
 

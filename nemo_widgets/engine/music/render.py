@@ -24,8 +24,10 @@ from nemo_widgets.engine.music.compose import Note, Score
 from nemo_widgets.engine.music.drums import DRUMS, crackle, riser
 from nemo_widgets.engine.music.effects import (
     add_reverb,
+    apply_gain,
     drum_bus_clip,
     equalise,
+    glue_gain,
     sidechain_gain,
 )
 from nemo_widgets.engine.music.model import SAMPLE_RATE, STEM_NAMES
@@ -178,6 +180,25 @@ class NoteBank:
 MIX = "mix"  # the one bus of a mix-only rendering
 
 
+def _glue(buses: dict[str, npt.NDArray[np.float32]], orch: Orchestra) -> None:
+    """Bus compression of the dry buses: the drums on their own, and harmony and melody as one
+    music bus — one gain read from their sum and applied to each, so the separate stems get
+    exactly what the mix bus gets. The bass stays out of it (on its own bus, as engineers
+    keep it), so the low end is not pumped down by the chords."""
+    gain = glue_gain(buses["drums"], orch.drum_glue)
+    if gain is not None:
+        apply_gain(buses["drums"], gain)
+    music = [name for name in buses if name not in ("drums", "bass")]
+    if not music:
+        return
+    total = buses[music[0]] if len(music) == 1 else sum(
+        (buses[name] for name in music[1:]), buses[music[0]].copy())
+    gain = glue_gain(total, orch.music_glue)
+    if gain is not None:
+        for name in music:
+            apply_gain(buses[name], gain)
+
+
 def render_buses(score: Score, duration_s: float, seed: int, *, separate: bool = True
                  ) -> tuple[dict[str, npt.NDArray[np.float32]], dict[str, int]]:
     """The dry+reverb buses, channel-first ``(2, n)`` float32, before the master bus; plus
@@ -200,10 +221,10 @@ def render_buses(score: Score, duration_s: float, seed: int, *, separate: bool =
         for note in notes:
             bank.require(voice, note)
     bank.render_all()
-    names = STEM_NAMES if separate else ("drums", MIX)
+    names = STEM_NAMES if separate else ("drums", "bass", MIX)
 
     def bus_of(stem: str) -> str:
-        return stem if separate or stem == "drums" else MIX
+        return stem if separate or stem in ("drums", "bass") else MIX
 
     buses = {name: np.zeros((2, n), dtype=np.float32) for name in names}
     sends: dict[str, npt.NDArray[np.float32]] = {}
@@ -232,14 +253,17 @@ def render_buses(score: Score, duration_s: float, seed: int, *, separate: bool =
             if send_name not in sends:
                 sends[send_name] = np.zeros(n, dtype=np.float32)
             sends[send_name] += out * np.float32(gain * part.send)
+    _glue(buses, orch)
     buses["drums"] = drum_bus_clip(buses["drums"], style.drum_clip_db)
     if style.crackle:  # texture, not percussion: with the drums muted it stays with the keys
         target = buses["drums"] if score.drums else buses[bus_of("harmony")]
         target += (crackle(n, seed) * np.float32(0.6))[None, :]
     wet_names = [name for name in names if name in sends]
-    add_reverb([sends[w] for w in wet_names], [buses[w] for w in wet_names], style.reverb_s)
+    add_reverb([sends[w] for w in wet_names], [buses[w] for w in wet_names], style.reverb_s,
+               orch.room)
     if not separate:
         buses[MIX] += buses.pop("drums")
+        buses[MIX] += buses.pop("bass")
     for bus in buses.values():  # linear and the same on every bus: the stems still sum
         equalise(bus, orch.eq)
     stats = {"notes": len(score.notes), "distinct_notes": bank.rendered}

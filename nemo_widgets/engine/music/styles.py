@@ -268,7 +268,7 @@ _STYLES: tuple[Style, ...] = (
             "bed": Part("warm_pad", "harmony", -26, 0.1, 0.4),
             "melody": Part("bell", "melody", -21, 0.25, 0.35),
         },
-        reverb_s=1.6,
+        reverb_s=1.2, bed=False,  # no synth pad: the keys carry it (docs/music.md)
         drum_clip_db=4.5,
     ),
     Style(
@@ -284,7 +284,7 @@ _STYLES: tuple[Style, ...] = (
             "chords": Part("piano", "harmony", -17, -0.05, 0.3),
             "melody": Part("piano", "melody", -15, 0.1, 0.3),
         },
-        reverb_s=2.2, bed=False,
+        reverb_s=1.8, bed=False,
         legato=1.0, melody_everywhere=True, final_bass_floor=36,
     ),
     Style(

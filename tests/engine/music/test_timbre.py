@@ -101,11 +101,15 @@ def test_bank_is_shipped_small_and_licensed() -> None:
 
 
 def test_every_orchestrated_voice_plays_from_the_bank() -> None:
+    """Each voice the orchestration names plays: a sampled one from the bank, or one of the
+    engine's own instruments where that measured better (hip hop's and jazz's piano)."""
+    from nemo_widgets.engine.music.synth import INSTRUMENTS
+
     for style, orch in ORCHESTRATION.items():
         parts = get_style(style).parts
         for role, voice in orch.voices.items():
             assert role in parts, (style, role)
-            assert sampler.voice(voice) is not None, (style, voice)
+            assert voice in INSTRUMENTS or sampler.voice(voice) is not None, (style, voice)
         for piece in orch.kit.values():
             assert sampler.drum_voice(piece) is not None, (style, piece)
 
