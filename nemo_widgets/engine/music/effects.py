@@ -252,12 +252,15 @@ def glue_gain(x: npt.NDArray[np.floating[Any]], glue: Glue) -> Signal | None:
     n = x.shape[1]
     if n == 0 or glue.ratio <= 1.0:
         return None
-    levels = _block_rms_db(x, int(0.05 * SR))
+    block = 5 * CONTROL
+    lv = _block_rms_db(x, block)
+    power = 10.0 ** (lv / 10.0)  # the 50 ms levels from the 5 ms ones: one pass over x
+    tens = len(power) // 10
+    levels = 10.0 * np.log10(np.maximum(power[: tens * 10].reshape(tens, 10).mean(axis=1),
+                                        1e-12)) if tens else lv
     loud = float(np.percentile(levels, 95))
     if loud < -90.0:
         return None
-    block = 5 * CONTROL
-    lv = _block_rms_db(x, block)
     want = -np.maximum(lv - (loud - glue.depth_db), 0.0) * (1.0 - 1.0 / glue.ratio)
     att = math.exp(-block / (glue.attack_s * SR))
     rel = math.exp(-block / (glue.release_s * SR))
