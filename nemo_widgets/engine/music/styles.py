@@ -268,7 +268,7 @@ _STYLES: tuple[Style, ...] = (
             "bed": Part("warm_pad", "harmony", -26, 0.1, 0.4),
             "melody": Part("bell", "melody", -21, 0.25, 0.35),
         },
-        reverb_s=1.2, bed=False,  # no synth pad: the keys carry it (docs/music.md)
+        reverb_s=1.6,
         drum_clip_db=4.5,
     ),
     Style(

@@ -68,22 +68,28 @@ def test_the_rooms_channels_are_decorrelated_like_a_spaced_pair() -> None:
     assert np.allclose(np.sum(ir.astype(np.float64) ** 2, axis=1), 1.0, atol=1e-3)
 
 
-def crest_db(x: np.ndarray) -> float:
-    """Peak over RMS of 50 ms windows' RMS: how far the loudest moments poke out."""
+def loud_over_median_db(x: np.ndarray) -> float:
+    """How far the loud passages (95th percentile of 100 ms RMS levels) stand over the median
+    one: what a bus compressor brings down."""
     mono = x.mean(axis=1).astype(np.float64)
-    block = int(0.05 * SR)
+    block = int(0.1 * SR)
     rms = np.sqrt(np.mean(mono[: len(mono) // block * block].reshape(-1, block) ** 2, axis=1))
-    loud = rms[rms > rms.max() * 0.05]
-    return float(20.0 * np.log10(np.percentile(loud, 99) / np.median(loud)))
+    level = 20.0 * np.log10(rms[rms > rms.max() * 0.01])
+    return float(np.percentile(level, 95) - np.median(level))
 
 
-def test_drum_bus_glue_evens_the_hits_and_the_stems_still_sum(
+def test_bus_compression_holds_the_loud_passages_and_the_stems_still_sum(
         monkeypatch: pytest.MonkeyPatch) -> None:
     feats = features(10.0)
-    glued = generate(feats, "hiphop", seed=2)
+    glued = generate(feats, "rock", seed=2)
     total = sum(glued.stems.values())
     assert np.max(np.abs(total - glued.mix)) < 1e-5
-    plain = dataclasses.replace(orch_mod.ORCHESTRATION["hiphop"], drum_glue=orch_mod.NO_GLUE)
-    monkeypatch.setitem(orch_mod.ORCHESTRATION, "hiphop", plain)
-    unglued = generate(feats, "hiphop", seed=2)
-    assert crest_db(glued.stems["drums"]) < crest_db(unglued.stems["drums"]) - 0.5
+    plain = dataclasses.replace(orch_mod.ORCHESTRATION["rock"], drum_glue=orch_mod.NO_GLUE,
+                                music_glue=orch_mod.NO_GLUE)
+    monkeypatch.setitem(orch_mod.ORCHESTRATION, "rock", plain)
+    unglued = generate(feats, "rock", seed=2)
+
+    # a gentle glue (2:1, slow attack: the hits' transients and the accents pass), measured
+    # at 0.5 dB on this clip; a harder one lifted a final hit's decay (test_sections)
+    drums_glued = loud_over_median_db(glued.stems["drums"])
+    assert drums_glued < loud_over_median_db(unglued.stems["drums"]) - 0.25
