@@ -172,6 +172,20 @@ describe("prompt", () => {
     expect($(".nemo-msg-agent")).toBe(row); // the same element, updated in place
     expect($$(".nemo-msg").map((p) => p.textContent)).toEqual(["hi", "Hello there."]);
   });
+  it("folds the agent's reasons under its reply as Why?, closed until opened", () => {
+    model.set("messages", [{ id: "t1", role: "agent", text: "", streaming: true, why: ["ignored while streaming"] }]);
+    expect($$(".nemo-why")).toHaveLength(0);
+    const why = ["The clip is dark and slow, so the music is calm and minor.", "92 BPM puts 80% of the cuts on a beat."];
+    model.set("messages", [{ id: "t1", role: "agent", text: "Here is a calm track.", streaming: false, why }]);
+    const fold = $(".nemo-why");
+    expect(fold.open).toBe(false);
+    expect(fold.querySelector("summary").textContent).toBe("Why?");
+    expect([...fold.querySelectorAll("li")].map((li) => li.textContent)).toEqual(why);
+    expect($(".nemo-msg-agent").textContent).toBe("Here is a calm track."); // the reply stays short
+    expect($(".nemo-msg-agent").nextElementSibling).toBe(fold);
+    model.set("messages", [{ id: "t2", role: "agent", text: "Done.", streaming: false }]);
+    expect($$(".nemo-why")).toHaveLength(0); // gone with its reply
+  });
   it("shows a prompt sent during an export as queued, and the export's progress", () => {
     model.set("jobs", [
       { id: "e1", kind: "export", label: "Export", stage: "render", fraction: 0.5, note: "", queued: false },

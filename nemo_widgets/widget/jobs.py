@@ -354,7 +354,7 @@ class Jobs:
         result = turn.result
         if results is not None:
             results.append(result)
-        self.dispatch(TurnFinished(job, result.text))
+        self.dispatch(TurnFinished(job, result.text, tuple(result.reasons)))
         if isinstance(result.after, SessionState):
             await self.read_session(result.after)  # the state the turn ended with: no re-read
         elif result.route != "credits":

@@ -139,6 +139,8 @@ def test_upload_prompt_music_and_export_through_messages(widget, clip):
     prompt, reply = widget.messages[-2:]
     assert (prompt["role"], prompt["text"], reply["role"]) == ("user", MUSIC, "agent")
     assert "BPM in" in reply["text"] and not reply["streaming"]
+    assert reply["why"] and all(isinstance(r, str) and r for r in reply["why"]), \
+        "the planner's reasons, folded under the reply as Why?"
     streamed = "".join(m["text"] for m in view.sent
                        if m["kind"] == "reply-delta" and m["id"] == reply["id"])
     assert not streamed or reply["text"].startswith(streamed[:20]), "deltas, then the whole"
