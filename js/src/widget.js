@@ -503,7 +503,8 @@ export function drawTimeline(container, timeline, music = {}, widthPx = 0, pictu
       const node = h(
         "div",
         {
-          class: "nemo-segment",
+          class: `nemo-segment nemo-kind-${seg.kind}`,
+          "data-kind": seg.kind,
           role: "listitem",
           title: `${label} (${start.toFixed(1)}–${end.toFixed(1)} s${volume})`,
           "aria-label": `${track.name}: ${label}, ${start.toFixed(1)} to ${end.toFixed(1)} seconds${volume ? `, volume ${percent}%` : ""}`,

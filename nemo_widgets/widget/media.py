@@ -96,7 +96,8 @@ def timeline_view(timeline: Timeline | None, thumbs: dict[str, str] | None = Non
             "role": track.role or "",
             "segments": [{"start_ms": s.start_ms, "duration_ms": s.duration_ms,
                           "label": s.label or (s.text or "") or _short(s.source),
-                          "volume": round(s.volume, 2), "kind": s.kind,
+                          "volume": round(s.volume, 2),
+                          "kind": "music" if track.role == "bgm" else s.kind,
                           **_thumb(s.source, thumbs or {})}
                          for s in track.segments],
         })

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from nemo_widgets import palette
 from nemo_widgets.client import ClientSettings, NemoClient
 from nemo_widgets.client.errors import NemoError
 from nemo_widgets.widget import NemoWidget
@@ -134,6 +135,9 @@ def test_upload_prompt_music_and_export_through_messages(widget, clip):
     kinds = [t["kind"] for t in widget.timeline["tracks"]]
     assert kinds == ["video", "audio"], widget.timeline
     music = widget.timeline["tracks"][1]["segments"][0]
+    assert music["kind"] == "music", "the BGM lane's segment is coloured as music"
+    assert f"--nemo-kind-music: {palette.kind_colour('music')};" in widget._css, \
+        "the widget's colours are the plots'"
     assert music["duration_ms"] == 3000 and 0 < music["volume"] <= 1
     assert widget.timeline["tracks"][0]["segments"][0]["thumb"] == item["key"], "filmstrip"
     prompt, reply = widget.messages[-2:]
