@@ -12,7 +12,13 @@ instrument still plays.
 Choices, measured with an independent tagger and against real mixes (``docs/music.md``):
 guitars for rock and acoustic, strings, brass and choir for cinematic, Rhodes, upright bass
 and brushes for jazz and lo-fi, an 808 kit for hip hop; the engine's own piano (recognised
-better than the SoundFont's) and its synths for electronic and ambient music.
+better than the SoundFont's) as the lead of hip hop and jazz and as the solo piano, and its
+synths for electronic and ambient music.
+
+The mix side of a style lives here too: its equaliser, its room (``room.Room``: the size that
+shapes the reverb's early reflections) and its bus compression (``Glue``), each switched off
+where it measured worse (jazz heard as "electronic", an orchestra's level arc, hip hop's cut
+accents).
 """
 
 from __future__ import annotations
