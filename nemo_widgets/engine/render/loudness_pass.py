@@ -1,8 +1,10 @@
 """The loudness pass: the mix alone, measured and normalised in numpy, before the main run.
 
 FFmpeg's one-pass ``loudnorm`` rides the gain and misses the target on short clips, so when a
-draft asks for a loudness (``m.loudness``, −14 LUFS by default) the render first runs FFmpeg for
-the sound only (no picture is decoded), writing raw 48 kHz stereo float samples; ``normalize_mix``
+draft asks for a loudness (``m.loudness``, −14 LUFS by default) the render first makes the
+sound alone as raw 48 kHz stereo float samples — summed in numpy from the decoded sources
+(``numpy_mix``), or, for what that does not do (loops), by an FFmpeg run for the sound only
+(no picture is decoded); ``normalize_mix``
 brings them to the target under the true-peak ceiling (``engine.dsp.loudness``), and the main
 run encodes those samples as the output's AAC track.
 """
@@ -27,6 +29,7 @@ from nemo_widgets.engine.render.graph import (
     build_audio_graph,
     graph_args,
 )
+from nemo_widgets.engine.render.numpy_mix import numpy_mixable
 
 __all__ = ["AudioPass", "normalize_mix", "plan_audio_pass"]
 
@@ -46,13 +49,22 @@ class AudioPass:
     normalized: Path
     target_lufs: float
     report: LoudnessReport | None = None
+    sounds: list[AudioClip] | None = None
+    """Set when the mix is summed in numpy (``numpy_mix``) instead of running ``argv``."""
+    total_samples: int = 0
 
 
 def plan_audio_pass(canvas: Canvas, sounds: Sequence[AudioClip], caps: FFmpegCaps,
-                    workdir: Path, token: str, target: float) -> AudioPass:
-    """The FFmpeg command that writes the mix alone into ``workdir``."""
-    graph = build_audio_graph(canvas, sounds, caps)
+                    workdir: Path, token: str, target: float,
+                    use_numpy: bool = True) -> AudioPass:
+    """How the mix alone is made into ``workdir``: summed in numpy when that reproduces the
+    FFmpeg graph (``numpy_mixable``, unless ``use_numpy`` is False), else the FFmpeg command."""
     mix = workdir / f"mix-{token}.f32"
+    normalized = workdir / f"mix-{token}-normalized.f32"
+    if use_numpy and numpy_mixable(sounds):
+        return AudioPass(argv=[], mix=mix, normalized=normalized, target_lufs=target,
+                         sounds=list(sounds), total_samples=canvas.total_samples)
+    graph = build_audio_graph(canvas, sounds, caps)
     argv = [
         ffmpeg_exe(), "-hide_banner", "-nostdin", "-y", "-loglevel", "error",
         "-nostats", "-progress", "pipe:1",
@@ -60,8 +72,7 @@ def plan_audio_pass(canvas: Canvas, sounds: Sequence[AudioClip], caps: FFmpegCap
         *graph_args(graph, caps, workdir, token + "-audio"),
         "-map", graph.audio_out, *RAW_AUDIO_ARGS, str(mix),
     ]
-    return AudioPass(argv=argv, mix=mix, normalized=workdir / f"mix-{token}-normalized.f32",
-                     target_lufs=target)
+    return AudioPass(argv=argv, mix=mix, normalized=normalized, target_lufs=target)
 
 
 def normalize_mix(audio_pass: AudioPass) -> None:

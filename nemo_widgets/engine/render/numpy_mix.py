@@ -1,0 +1,160 @@
+"""The mix for the loudness pass, summed in numpy from the decoded sounds (no FFmpeg run).
+
+The loudness pass needs the final mix as raw 48 kHz stereo float samples. FFmpeg can make it
+(``build_audio_graph``: a process, a filter graph and a file), but for the usual draft — the
+video's own sound plus a music track, at set volumes, perhaps faded or moved in time — the graph
+does nothing numpy cannot do sample for sample, and a process start and a second decode of the
+sources cost more than the sum itself. ``mix_in_numpy`` does what each of the graph's steps
+does, in the same order and the same float32 arithmetic:
+
+- open the source at its in-point (FFmpeg's input ``-ss`` is sample-accurate for audio: the
+  samples before it are decoded and dropped), at 48 kHz stereo through libswresample (PyAV's
+  ``AudioResampler``, the library behind ``aresample``/``aformat``);
+- keep exactly ``duration × 48 000 / 1000`` samples (``atrim=end_sample``);
+- ``volume``; ``afade`` in and out (linear ramps, FFmpeg's ``tri`` curve, gain
+  ``k / range``); ``adelay`` to the start (whole milliseconds, so whole samples);
+- sum (``amix … normalize=0``) and pad or cut to the canvas' length (``apad,atrim``).
+
+``tests/engine/render/test_numpy_mix.py`` compares it with the FFmpeg graph on drafts with
+in-points, fades, delays, volumes, a mono and a 44.1 kHz source. Sounds it does not do (a looped
+segment: ``-stream_loop``) keep the FFmpeg pass (``numpy_mixable``). The mix is written to a
+memory-mapped file, one sound at a time, so a long render's sound never has to fit in memory.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import av
+import numpy as np
+import numpy.typing as npt
+
+from nemo_widgets.engine.errors import RenderError
+from nemo_widgets.engine.render.clips import SAMPLE_RATE, AudioClip
+from nemo_widgets.engine.render.ffmpeg import failure_sentence
+
+__all__ = ["mix_in_numpy", "numpy_mixable"]
+
+_READ_ERRORS = (av.error.FFmpegError, OSError, ValueError, EOFError)
+
+
+def numpy_mixable(sounds: Sequence[AudioClip]) -> bool:
+    """Whether ``mix_in_numpy`` reproduces the FFmpeg graph for these sounds (loops excepted)."""
+    return bool(sounds) and not any(clip.loop for clip in sounds)
+
+
+def _decoded(path: Path, source_in_ms: int, samples: int
+             ) -> Iterator[npt.NDArray[np.float32]]:
+    """The source's sound from ``source_in_ms`` as (n, 2) float32 blocks, ``samples`` at most.
+
+    Times are the container's, counted from its start time (as FFmpeg's ``-ss`` counts them).
+    Without an in-point every decoded sample is kept, as ``asetpts=PTS-STARTPTS`` keeps them.
+    """
+    with av.open(str(path), metadata_errors="ignore") as container:
+        stream = container.streams.audio[0]
+        origin = container.start_time / av.time_base if container.start_time else 0.0
+        skip = 0
+        if source_in_ms:
+            target = origin + source_in_ms / 1000
+            container.seek(int(target / float(stream.time_base)), stream=stream,
+                           backward=True, any_frame=False)
+            skip = -1  # set from the first frame's time
+        resampler = av.AudioResampler(format="flt", layout="stereo", rate=SAMPLE_RATE)
+        left = samples
+
+        def frames() -> Iterator[Any]:
+            for frame in container.decode(stream):
+                yield from resampler.resample(frame)
+            yield from resampler.resample(None)
+
+        for frame in frames():
+            block = frame.to_ndarray().reshape(-1, 2)
+            if skip == -1:
+                at = (float(frame.pts * frame.time_base) if frame.pts is not None
+                      else origin) - origin
+                skip = max(0, round((source_in_ms / 1000 - at) * SAMPLE_RATE))
+            if skip:
+                dropped = min(skip, len(block))
+                block, skip = block[dropped:], skip - dropped
+            block = block[:left]
+            if len(block):
+                left -= len(block)
+                yield block
+            if left <= 0:
+                return
+
+
+def _fade_gain(clip: AudioClip, first: int, count: int, samples: int
+               ) -> npt.NDArray[np.float64] | None:
+    """The fades' gain for samples ``first … first + count`` of the clip (None: no fade
+    there). ``afade`` counts a fade-in from its start (``k / range``) and a fade-out down to
+    its end, each ``min(fade, duration)`` long."""
+    gain: npt.NDArray[np.float64] | None = None
+    index = np.arange(first, first + count, dtype=np.int64)
+    if clip.fade_in_ms > 0:
+        span = min(clip.fade_in_ms, clip.duration_ms) * SAMPLE_RATE // 1000
+        if first < span:
+            gain = np.clip(index / span, 0.0, 1.0)
+    if clip.fade_out_ms > 0:
+        span = min(clip.fade_out_ms, clip.duration_ms) * SAMPLE_RATE // 1000
+        begin = clip.duration_ms * SAMPLE_RATE // 1000 - span
+        if first + count > begin:
+            out = np.clip((begin + span - index) / span, 0.0, 1.0)
+            out[index < begin] = 1.0
+            gain = out if gain is None else gain * out
+    return gain
+
+
+def _add_clip(mix: npt.NDArray[np.float32], clip: AudioClip) -> None:
+    """Add one sound into ``mix`` (total samples × 2), as the graph's chain for it would."""
+    samples = clip.duration_ms * SAMPLE_RATE // 1000
+    offset = clip.start_ms * SAMPLE_RATE // 1000
+    volume = np.float32(clip.volume)
+    done = 0
+    for block in _decoded(clip.path, clip.source_in_ms, samples):
+        at = offset + done
+        end = min(at + len(block), len(mix))
+        if end <= at:
+            break
+        part = block[: end - at]
+        if clip.volume != 1:
+            part = part * volume
+        gain = _fade_gain(clip, done, len(part), samples)
+        if gain is not None:
+            part = (part * gain[:, None]).astype(np.float32)
+        mix[at:end] += part
+        done += len(block)
+
+
+def mix_in_numpy(sounds: Sequence[AudioClip], total_samples: int, out: Path,
+                 cancel: threading.Event | None = None, max_bytes: int | None = None) -> None:
+    """Write the mix of ``sounds`` to ``out`` as raw interleaved 48 kHz stereo float32, exactly
+    ``total_samples`` long (what the FFmpeg audio pass writes). Raises RenderError with a
+    sentence for the user when a source cannot be read or the mix would outgrow ``max_bytes``."""
+    size = total_samples * 2 * 4
+    if max_bytes is not None and size > max_bytes:
+        raise RenderError(
+            f"The render outgrew its temporary space ({max_bytes // 1024 ** 2} MB, setting "
+            "render_max_temp_bytes) and was stopped. Shorten the timeline or raise the setting.")
+    out.unlink(missing_ok=True)
+    if total_samples <= 0:
+        out.write_bytes(b"")
+        return
+    mix = np.memmap(out, dtype="<f4", mode="w+", shape=(total_samples, 2))
+    try:
+        for clip in sounds:
+            if cancel is not None and cancel.is_set():
+                raise RenderError("cancelled")
+            try:
+                _add_clip(mix, clip)
+            except _READ_ERRORS as exc:
+                raise RenderError(failure_sentence(1, f"Invalid data found: {exc}")) from exc
+        mix.flush()
+    except BaseException:
+        del mix
+        out.unlink(missing_ok=True)
+        raise
+    del mix
