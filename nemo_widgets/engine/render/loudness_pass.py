@@ -52,6 +52,8 @@ class AudioPass:
     sounds: list[AudioClip] | None = None
     """Set when the mix is summed in numpy (``numpy_mix``) instead of running ``argv``."""
     total_samples: int = 0
+    samples: npt.NDArray[np.float32] | None = None
+    """The mix as (n, 2), when it was summed in memory (then ``mix`` is never written)."""
 
 
 def plan_audio_pass(canvas: Canvas, sounds: Sequence[AudioClip], caps: FFmpegCaps,
@@ -78,17 +80,24 @@ def plan_audio_pass(canvas: Canvas, sounds: Sequence[AudioClip], caps: FFmpegCap
 def normalize_mix(audio_pass: AudioPass) -> None:
     """Measure the raw mix, normalise it, and write the samples the main run will encode.
 
-    The mix is memory-mapped and read in chunks, twice (measure, then apply the gain), so a
-    long render's sound never has to fit in memory. FFmpeg writes interleaved frames; their
-    transpose is the DSP layout (channels, samples) without a copy.
+    The mix is ``audio_pass.samples`` when it was summed in memory, else the file ``mix``,
+    memory-mapped and read in chunks, twice (measure, then apply the gain), so a long render's
+    sound never has to fit in memory. Frames are interleaved (n, 2); their transpose is the
+    DSP layout (channels, samples) without a copy.
     """
     temp = audio_pass.normalized.with_suffix(".tmp")
-    if audio_pass.mix.stat().st_size == 0:
+    frames: npt.NDArray[np.float32]
+    if audio_pass.samples is not None:
+        frames = audio_pass.samples
+    elif audio_pass.mix.stat().st_size == 0:
+        frames = np.zeros((0, 2), dtype=np.float32)
+    else:
+        frames = np.memmap(audio_pass.mix, dtype="<f4", mode="r").reshape(-1, 2)
+    if len(frames) == 0:
         temp.write_bytes(b"")
         os.replace(temp, audio_pass.normalized)
         audio_pass.report = LoudnessReport(float("-inf"), float("-inf"), 0.0, float("-inf"))
         return
-    frames = np.memmap(audio_pass.mix, dtype="<f4", mode="r").reshape(-1, 2)
     samples = frames.T
     try:
         gain, report = plan_gain(measure(samples), audio_pass.target_lufs)
@@ -101,6 +110,7 @@ def normalize_mix(audio_pass: AudioPass) -> None:
         os.replace(temp, audio_pass.normalized)
     finally:
         del frames, samples
+        audio_pass.samples = None
         temp.unlink(missing_ok=True)
     audio_pass.report = report
     log.info("loudness %.1f -> %.1f LUFS (gain %+.1f dB, true peak %.1f dBTP)",

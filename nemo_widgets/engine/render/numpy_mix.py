@@ -16,9 +16,10 @@ does, in the same order and the same float32 arithmetic:
 - sum (``amix … normalize=0``) and pad or cut to the canvas' length (``apad,atrim``).
 
 ``tests/engine/render/test_numpy_mix.py`` compares it with the FFmpeg graph on drafts with
-in-points, fades, delays, volumes, a mono and a 44.1 kHz source. Sounds it does not do (a looped
-segment: ``-stream_loop``) keep the FFmpeg pass (``numpy_mixable``). The mix is written to a
-memory-mapped file, one sound at a time, so a long render's sound never has to fit in memory.
+in-points, fades, delays, volumes, a mono and a 44.1 kHz source: bit for bit the same. Sounds
+it does not do (a looped segment: ``-stream_loop``) keep the FFmpeg pass (``numpy_mixable``).
+A mix of up to ~11 minutes stays in memory (no file is written or read back); a longer one is
+summed into a memory-mapped file, one sound at a time, so it never has to fit in memory.
 """
 
 from __future__ import annotations
@@ -39,6 +40,10 @@ from nemo_widgets.engine.render.ffmpeg import failure_sentence
 __all__ = ["mix_in_numpy", "numpy_mixable"]
 
 _READ_ERRORS = (av.error.FFmpegError, OSError, ValueError, EOFError)
+_BATCH = SAMPLE_RATE  # samples gathered before they are added to the mix
+IN_MEMORY_BYTES = 256 << 20
+"""A mix up to this size (about 11 minutes) stays in memory; a longer one goes to a
+memory-mapped file, so a long render's sound never has to fit in memory."""
 
 
 def numpy_mixable(sounds: Sequence[AudioClip]) -> bool:
@@ -62,29 +67,52 @@ def _decoded(path: Path, source_in_ms: int, samples: int
             container.seek(int(target / float(stream.time_base)), stream=stream,
                            backward=True, any_frame=False)
             skip = -1  # set from the first frame's time
+        # libswresample, as FFmpeg's aresample/aformat; not needed (and exact without it)
+        # when the decoder already gives 48 kHz stereo float planes, as AAC's does
         resampler = av.AudioResampler(format="flt", layout="stereo", rate=SAMPLE_RATE)
         left = samples
 
-        def frames() -> Iterator[Any]:
+        def frames() -> Iterator[tuple[float | None, npt.NDArray[np.float32]]]:
             for frame in container.decode(stream):
-                yield from resampler.resample(frame)
-            yield from resampler.resample(None)
+                if (frame.format.name == "fltp" and frame.sample_rate == SAMPLE_RATE
+                        and frame.layout.name == "stereo"):
+                    at = float(frame.pts * frame.time_base) if frame.pts is not None else None
+                    yield at, frame.to_ndarray().T
+                    continue
+                for out in resampler.resample(frame):
+                    yield _timed(out)
+            for out in resampler.resample(None):
+                yield _timed(out)
 
-        for frame in frames():
-            block = frame.to_ndarray().reshape(-1, 2)
+        pending: list[npt.NDArray[np.float32]] = []
+        held = 0
+        for at, block in frames():
             if skip == -1:
-                at = (float(frame.pts * frame.time_base) if frame.pts is not None
-                      else origin) - origin
-                skip = max(0, round((source_in_ms / 1000 - at) * SAMPLE_RATE))
+                skip = max(0, round((source_in_ms / 1000 - ((at if at is not None else origin)
+                                                           - origin)) * SAMPLE_RATE))
             if skip:
                 dropped = min(skip, len(block))
                 block, skip = block[dropped:], skip - dropped
             block = block[:left]
             if len(block):
                 left -= len(block)
-                yield block
+                pending.append(block)
+                held += len(block)
+            if left <= 0 or held >= _BATCH:  # whole seconds at a time: less per-frame work
+                if pending:
+                    yield np.concatenate(pending)
+                pending, held = [], 0
             if left <= 0:
                 return
+        if pending:
+            yield np.concatenate(pending)
+
+
+def _timed(frame: Any) -> tuple[float | None, npt.NDArray[np.float32]]:
+    """A resampled (packed stereo float) frame's time and samples as (n, 2)."""
+    at = float(frame.pts * frame.time_base) if frame.pts is not None else None
+    samples: npt.NDArray[np.float32] = frame.to_ndarray().reshape(-1, 2)
+    return at, samples
 
 
 def _fade_gain(clip: AudioClip, first: int, count: int, samples: int
@@ -130,20 +158,24 @@ def _add_clip(mix: npt.NDArray[np.float32], clip: AudioClip) -> None:
 
 
 def mix_in_numpy(sounds: Sequence[AudioClip], total_samples: int, out: Path,
-                 cancel: threading.Event | None = None, max_bytes: int | None = None) -> None:
-    """Write the mix of ``sounds`` to ``out`` as raw interleaved 48 kHz stereo float32, exactly
-    ``total_samples`` long (what the FFmpeg audio pass writes). Raises RenderError with a
-    sentence for the user when a source cannot be read or the mix would outgrow ``max_bytes``."""
+                 cancel: threading.Event | None = None, max_bytes: int | None = None
+                 ) -> npt.NDArray[np.float32] | None:
+    """The mix of ``sounds`` as (``total_samples``, 2) 48 kHz float32 — what the FFmpeg audio
+    pass writes. Up to ``IN_MEMORY_BYTES`` it is returned in memory and nothing is written;
+    longer, it is written to ``out`` (raw interleaved, memory-mapped) and None is returned.
+    Raises RenderError with a sentence for the user when a source cannot be read or the mix
+    would outgrow ``max_bytes``."""
     size = total_samples * 2 * 4
     if max_bytes is not None and size > max_bytes:
         raise RenderError(
             f"The render outgrew its temporary space ({max_bytes // 1024 ** 2} MB, setting "
             "render_max_temp_bytes) and was stopped. Shorten the timeline or raise the setting.")
     out.unlink(missing_ok=True)
-    if total_samples <= 0:
-        out.write_bytes(b"")
-        return
-    mix = np.memmap(out, dtype="<f4", mode="w+", shape=(total_samples, 2))
+    total_samples = max(0, total_samples)
+    in_memory = size <= IN_MEMORY_BYTES
+    mix: npt.NDArray[np.float32] = (
+        np.zeros((total_samples, 2), dtype=np.float32) if in_memory or not total_samples
+        else np.memmap(out, dtype="<f4", mode="w+", shape=(total_samples, 2)))
     try:
         for clip in sounds:
             if cancel is not None and cancel.is_set():
@@ -152,9 +184,13 @@ def mix_in_numpy(sounds: Sequence[AudioClip], total_samples: int, out: Path,
                 _add_clip(mix, clip)
             except _READ_ERRORS as exc:
                 raise RenderError(failure_sentence(1, f"Invalid data found: {exc}")) from exc
+        if in_memory or not total_samples:
+            return mix
+        assert isinstance(mix, np.memmap)
         mix.flush()
     except BaseException:
         del mix
         out.unlink(missing_ok=True)
         raise
     del mix
+    return None

@@ -61,8 +61,8 @@ def run_render(plan: RenderPlan, on_progress: Callable[[float], None] | None = N
         if audio is not None:
             share = AUDIO_PASS_SHARE
             if audio.sounds is not None:
-                mix_in_numpy(audio.sounds, audio.total_samples, audio.mix, cancel,
-                             max_temp_bytes)
+                audio.samples = mix_in_numpy(audio.sounds, audio.total_samples, audio.mix,
+                                             cancel, max_temp_bytes)
             else:
                 run_ffmpeg(audio.argv, audio.mix, plan.duration_ms,
                            _scaled(on_progress, 0, share * 0.8), cancel, max_temp_bytes)

@@ -49,10 +49,9 @@ def _mixes(tmp_path: Path, sources: dict[str, Path], segments: list[dict]
                                 use_numpy=False)
     assert reference.sounds is None and reference.argv
     run_ffmpeg(reference.argv, reference.mix, canvas.duration_ms)
-    ours = tmp_path / "numpy.f32"
-    mix_in_numpy(sounds, canvas.total_samples, ours)
-    read = [np.fromfile(p, dtype="<f4").reshape(-1, 2) for p in (ours, reference.mix)]
-    return read[0], read[1]
+    ours = mix_in_numpy(sounds, canvas.total_samples, tmp_path / "numpy.f32")
+    assert ours is not None and not (tmp_path / "numpy.f32").exists(), "a short mix: in memory"
+    return ours, np.fromfile(reference.mix, dtype="<f4").reshape(-1, 2)
 
 
 def test_the_numpy_mix_is_the_ffmpeg_mix(tmp_path, sources):
@@ -81,3 +80,19 @@ def test_a_looped_sound_keeps_the_ffmpeg_pass(sources):
     song = sources["song"]
     clip = AudioClip(path=song, info=probe(song), start_ms=0, duration_ms=9000, loop=True)
     assert not numpy_mixable([clip]) and not numpy_mixable([])
+
+
+def test_a_long_mix_is_summed_into_a_file_not_memory(tmp_path, sources, monkeypatch):
+    from nemo_widgets.engine.render import numpy_mix
+
+    (tmp_path / "a").mkdir()
+    in_memory, _ = _mixes(tmp_path / "a", sources, [])
+    monkeypatch.setattr(numpy_mix, "IN_MEMORY_BYTES", 1024)
+    clip = sources["clip"]
+    from nemo_widgets.engine.render.clips import AudioClip
+
+    sound = AudioClip(path=clip, info=probe(clip), start_ms=0, duration_ms=4000, volume=0.8,
+                      fade_in_ms=300, video_index=0)
+    out = tmp_path / "long.f32"
+    assert mix_in_numpy([sound], 4 * 48_000, out) is None
+    assert np.array_equal(np.fromfile(out, dtype="<f4").reshape(-1, 2), in_memory)
