@@ -74,12 +74,17 @@ def test_the_video_sound_alone_with_an_in_point_and_a_silent_tail(tmp_path, sour
     assert np.abs(ours).max() > 0.05, "the sounds are there"
 
 
-def test_a_looped_sound_keeps_the_ffmpeg_pass(sources):
+def test_loops_and_in_points_in_compressed_sound_keep_the_ffmpeg_pass(sources):
     from nemo_widgets.engine.render.clips import AudioClip
 
-    song = sources["song"]
-    clip = AudioClip(path=song, info=probe(song), start_ms=0, duration_ms=9000, loop=True)
-    assert not numpy_mixable([clip]) and not numpy_mixable([])
+    song, clip = sources["song"], sources["clip"]
+    looped = AudioClip(path=song, info=probe(song), start_ms=0, duration_ms=9000, loop=True)
+    trimmed = AudioClip(path=clip, info=probe(clip), start_ms=0, duration_ms=2000,
+                        source_in_ms=500, video_index=0)
+    wav_in = AudioClip(path=song, info=probe(song), start_ms=0, duration_ms=2000,
+                       source_in_ms=500)
+    assert not numpy_mixable([looped]) and not numpy_mixable([])
+    assert not numpy_mixable([trimmed, wav_in]) and numpy_mixable([wav_in])
 
 
 def test_a_long_mix_is_summed_into_a_file_not_memory(tmp_path, sources, monkeypatch):
