@@ -4,15 +4,21 @@ Run as ``python benchmarks/quick_edit.py [--runs N] [--think S]``. It starts an 
 temporary home, warms it up with a short clip (imports, FFmpeg capability checks, fonts), then
 for each run makes a new 60 s 1920×1080 H.264 phone-style clip (a key frame every second, 29
 cuts, a sound track; not timed, and new each run so no analysis is cached) and times, through
-the real client (``NemoClient``, default poll back-off):
+the real client (``NemoClient`` with its default settings: held render polls):
 
 - upload, the music turn ("generate a background music track that matches the mood of my
   video"), the export (submit, render, poll wait, download);
-- from the engine's log: the background analysis started by the upload, and the render's own
-  stages (plan, sound pass, loudness, main run);
+- from the engine's log: the background analysis started by the upload; the music turn's
+  stages (the wait for that analysis, ``generate``, writing the music), with ``generate`` split
+  into plan, compose and synth by running them again in this process on the run's own plan
+  (rows marked ``*``); the render's own stages (plan, summing the mix, loudness, the main
+  FFmpeg run);
+- from the client's progress callback: state + submit + poll wait (the time between the
+  export's start and its download's start, less the engine's render) and the download;
 - bare FFmpeg doing the physical floor of the same job in the same run: copy the video and
   encode one AAC track from the music WAV (``-c:v copy``, ``-c:a aac``);
-- the engine's peak memory (``VmHWM`` of its process).
+- the engine's peak memory (``VmHWM`` of its process), and the load average before and after
+  each run (the machine may be shared: the ratio, measured in the same run, is what compares).
 
 ``--think S`` waits S seconds between upload and prompt, as a user typing would (default 0: the
 worst case, where the prompt arrives while the upload is still being analysed).
@@ -172,7 +178,8 @@ def one_run(client: object, clip: Path, out: Path, think: float, log: Path, home
         times["    plan"] = float(render.group(2))
         stages = dict((k, float(v)) for k, v in re.findall(r"(\w+) ([\d.]+) s",
                                                            render.group(3)))
-        times["    mix"] = sum(v for k, v in stages.items() if k != "main")
+        times["    mix (sum the sounds)"] = stages.get("sound", 0.0)
+        times["    mix (loudness)"] = stages.get("loudness", 0.0)
         times["    main (FFmpeg)"] = stages.get("main", 0.0)
         if "download" in marks:
             times["  state+submit+poll wait"] = marks["download"] - mark - engine_render

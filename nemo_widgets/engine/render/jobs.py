@@ -4,6 +4,8 @@ The HTTP layer only records a job and returns; a worker thread plans the FFmpeg 
 progress into the store (so polls see it move) and records the outcome. A job that a restart cut
 off is marked ``failed`` with the reason instead of staying ``processing`` forever. A job's work
 folder is claimed while it runs (the ``tmp/`` sweeper leaves it alone) and removed after.
+Every change of a job is also kept in memory, so a held poll (``?wait=``, ``wait_for_news``)
+answers within 20 ms of a render's end without asking the database in a loop.
 """
 
 from __future__ import annotations
