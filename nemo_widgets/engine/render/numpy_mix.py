@@ -162,7 +162,7 @@ def _add_clip(mix: npt.NDArray[np.float32], clip: AudioClip) -> None:
     """Add one sound into ``mix`` (total samples × 2), as the graph's chain for it would."""
     samples = clip.duration_ms * SAMPLE_RATE // 1000
     offset = clip.start_ms * SAMPLE_RATE // 1000
-    volume = np.float32(clip.volume)
+    volume = np.float32(float(f"{clip.volume:.6g}"))  # the graph writes volume=%.6g
     done = 0
     for block in _decoded(clip.path, clip.source_in_ms, samples):
         at = offset + done

@@ -57,7 +57,7 @@ def _mixes(tmp_path: Path, sources: dict[str, Path], segments: list[dict]
 def test_the_numpy_mix_is_the_ffmpeg_mix(tmp_path, sources):
     ours, theirs = _mixes(tmp_path, sources, [
         {"id": "m", "kind": "audio", "source": "song", "start_ms": 500, "duration_ms": 3000,
-         "source_in_ms": 700, "volume": 0.35, "fade_out_ms": 800},
+         "source_in_ms": 700, "volume": 0.3512345678, "fade_out_ms": 800},
         {"id": "n", "kind": "audio", "source": "mono", "start_ms": 1000,
          "duration_ms": 2500, "volume": 1.2, "fade_in_ms": 250, "fade_out_ms": 250}])
     assert ours.shape == theirs.shape == (4 * 48_000, 2)
