@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+from scipy import signal
 
 from nemo_widgets.engine.music.effects import CONTROL
 from nemo_widgets.engine.music.form import is_full
@@ -38,18 +39,28 @@ TAIL_DB = -60.0
 FADE_S = 0.6  # the tail envelope's longest reach, before the last sample
 
 
+# BS.1770's K-weighting at 48 kHz (a +4 dB shelf above ~1.5 kHz, then a high-pass at ~38 Hz):
+# sections are levelled as a loudness meter (and a listener) hears them, not by raw RMS, which
+# the bass and kick of a full part inflate against a sparse intro of keys and cymbals
+_K_SHELF = ([1.53512485958697, -2.69169618940638, 1.19839281085285],
+            [1.0, -1.69065929318241, 0.73248077421585])
+_K_HIGHPASS = ([1.0, -2.0, 1.0], [1.0, -1.99004745483398, 0.99007225036621])
+
+
 def _levels(x: npt.NDArray[Any], gain: Signal, block_s: float = 0.4) -> tuple[Signal, Signal]:
-    """Block levels (dB RMS, both channels) of ``x`` (2, n) after ``gain``, and their centre
-    times."""
+    """Block loudness (dB of K-weighted mean square, both channels) of ``x`` (2, n) after
+    ``gain``, and their centre times."""
     n = x.shape[1]
     size = int(block_s * SR)
     count = max(n // size, 1)
     centres = (np.arange(count) + 0.5) * size
     g = np.interp(centres, (np.arange(len(gain)) + 0.5) * CONTROL, gain) if len(gain) else (
         np.ones(count))
+    weighted = signal.lfilter(*_K_HIGHPASS, signal.lfilter(*_K_SHELF, x.astype(np.float64),
+                                                           axis=1), axis=1)
     power = np.empty(count)
     for i in range(count):
-        seg = x[:, i * size:(i + 1) * size].astype(np.float64)
+        seg = weighted[:, i * size:(i + 1) * size]
         power[i] = float(np.mean(seg * seg)) if seg.size else 0.0
     power *= g * g
     return 10.0 * np.log10(power + 1e-20), centres / SR
@@ -65,9 +76,13 @@ def arc_gain(plan: MusicPlan, x: npt.NDArray[Any], gain: Signal) -> Signal:
     end_s = min(plan.final_hit_s, plan.duration_s)
 
     def level_in(start: float, stop: float) -> float | None:
+        """The loudness of a stretch: the energy mean of its sounding blocks (as BS.1770
+        integrates, so the planned levels are the ones a loudness meter reads)."""
         inside = levels[(times >= start) & (times < min(stop, end_s))]
         inside = inside[inside > -80.0]
-        return float(np.percentile(inside, 75)) if len(inside) else None
+        if not len(inside):
+            return None
+        return float(10.0 * np.log10(np.mean(10.0 ** (inside / 10.0))))
 
     full = [level_in(float(s["start"]), float(s["end"])) for s in sections
             if is_full(str(s["name"]))]
