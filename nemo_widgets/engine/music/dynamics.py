@@ -156,3 +156,15 @@ def stop_gain(accents: list[float], count: int, depth_db: float = STOP_DB) -> Si
         rise = np.clip((at - t) / 0.004, 0.0, 1.0)
         np.maximum(depth, np.minimum(fall, rise), out=depth)
     return np.asarray(10.0 ** (depth * depth_db / 20.0), dtype=np.float64)
+
+
+START_S = 0.25  # the first sound swells in over this long
+
+
+def start_gain(count: int) -> Signal:
+    """The piece's first instant: the music swells in over ``START_S`` (from 30 dB under,
+    linear in dB) rather than jumping out of digital silence — the very first frame is then
+    no louder an event than the music's own accents."""
+    t = (np.arange(count) + 0.5) * CONTROL / SR
+    frac = np.clip(t / START_S, 0.0, 1.0)
+    return np.asarray(10.0 ** (-30.0 * (1.0 - frac) / 20.0), dtype=np.float64)

@@ -58,7 +58,8 @@ GROOVES: dict[str, tuple[Groove, ...]] = {
                      (0.85, "x--x--x---x--x--")),
             "snare": ((0.5, "--------x-------"),),
             "hat": ((0.35, "x-o-x-o-x-o-x-o-"),),
-        }, comping="pad", swing=0.67, swing_unit=8),
+            "tom": ((0.85, "o-o-o-o-o-o-o-o-"),),
+        }, comping="ostinato", swing=0.67, swing_unit=8),
         Groove("triplet march", drums={
             "kick": ((0.0, "x---x---x---x---"),),
             "snare": ((0.5, "----x-------x---"),),
@@ -120,7 +121,7 @@ GROOVES: dict[str, tuple[Groove, ...]] = {
     ),
     "piano": (
         Groove("hymn", comping="block"),
-        Groove("flowing", comping="broken", melody_density=0.9),
+        Groove("flowing", comping="triplets", bass_line="sustain", melody_density=0.9),
     ),
     "rock": (
         Groove("half-time", drums={
@@ -137,16 +138,21 @@ GROOVES: dict[str, tuple[Groove, ...]] = {
         }, bass_line="follow_kick", swing=0.67, swing_unit=8),
     ),
     "jazz": (
+        Groove("bossa nova", drums={
+            "ride": ((0.0, "x-x-x-x-x-x-x-x-"),),
+            "snare": ((0.0, "x--x--x---x--x--"),),
+            "kick": ((0.0, "x--xx--xx--xx--x"),),
+        }, comping="rhodes", bass_line="follow_kick", swing=0.5),
         Groove("two feel", drums={
             "ride": ((0.0, "x---o---x---o-.-"),),
             "hat": ((0.0, "----o-------o---"),),
             "kick": ((0.0, "o-------o-------"),),
         }),
-        Groove("spang-a-lang", drums={
-            "ride": ((0.0, "x---x-x-x---x-x-"),),
-            "hat": ((0.0, "----o-------o---"),),
-            "kick": ((0.0, "o-------o-------"),),
-        }, swing=0.67, swing_unit=8),
+        Groove("straight eighths", drums={
+            "ride": ((0.0, "x-o-x-o-x-o-x-o-"),),
+            "snare": ((0.0, "------o--o----o-"),),
+            "kick": ((0.0, "x-----x-x-------"),),
+        }, comping="broken", bass_line="follow_kick", swing=0.5, melody_density=0.6),
     ),
 }
 

@@ -77,6 +77,7 @@ class Style:
     melody_everywhere: bool = False  # the tune is the point: it plays from the intro on
     bass_floor: int = 33  # lowest MIDI pitch of a sustained bass
     final_bass_floor: int = 33  # lowest MIDI pitch of the final bass note
+    accent: str | None = None  # parts.accents.ACCENTS: how a cut is marked (None: "kit")
 
 
 def _drum_part(level: float, pan: float = 0.0, send: float = 0.05) -> Part:
@@ -316,6 +317,7 @@ _STYLES: tuple[Style, ...] = (
         },
         reverb_s=1.3,
         drum_clip_db=4.0,
+        accent="push",
     ),
     Style(
         name="jazz", label="jazz", tempo=(100.0, 138.0), mood=(0.45, 0.15), auto=False,

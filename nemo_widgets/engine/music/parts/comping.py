@@ -95,6 +95,37 @@ def broken(piece: Piece, bar: Bar, rng: np.random.Generator) -> None:
         piece.add("chords", t + jitter, end - t + 0.25, pitch, vel)
 
 
+def arpeggio(piece: Piece, bar: Bar, rng: np.random.Generator, per_beat: int,
+             role: str = "chords", vel: float = 0.5, hold: float = 1.8,
+             octave: int = 0) -> None:
+    """The chord broken into ``per_beat`` notes a beat (2 eighths, 3 triplets, 4 sixteenths),
+    up and down its tones (the top one an octave over the lowest), each note held ``hold``
+    steps and let ring a little: a flowing figure whose every note is heard starting."""
+    step = 1.0 / per_beat
+    count = int(round(bar.beats * per_beat))
+    for k in range(count):
+        pos = k * step
+        t = piece.grid.time(bar.beat + pos)
+        ev = piece.chord_at(t + 1e-4)
+        v = sorted(ev.voicing)[:3]
+        tones = [p + 12 * octave for p in (*v, v[0] + 12)]
+        cycle = tones + tones[-2:0:-1]
+        pitch = cycle[k % len(cycle)]
+        end = piece.grid.time(bar.beat + min(pos + hold * step, bar.beats))
+        on_beat = abs(pos - round(pos)) < 1e-9
+        jitter = float(np.clip(rng.normal(0, 0.003), -0.008, 0.008))
+        accent = 0.12 if on_beat else 0.0
+        piece.add(role, t + jitter, max(end - t, 0.06), pitch,
+                  (vel + accent) * (0.8 + 0.25 * bar.energy))
+
+
+def triplets(piece: Piece, bar: Bar, rng: np.random.Generator) -> None:
+    """Broken chords in triplets (three a beat) in a full bar, eighths in a quieter one,
+    one a beat in the quietest: a flowing piano figure."""
+    per_beat = 3 if bar.energy >= 0.6 else 2 if bar.energy >= 0.35 else 1
+    arpeggio(piece, bar, rng, per_beat, hold=0.6, octave=1)
+
+
 def power(piece: Piece, bar: Bar, rng: np.random.Generator) -> None:
     for role, delay in (("chords", 0.0), ("chords2", 0.011)):
         if bar.energy >= 0.55:
@@ -113,6 +144,9 @@ def jazz(piece: Piece, bar: Bar, rng: np.random.Generator) -> None:
     options = (((0, 5), (6, 4)), ((6, 2), (14, 5)), ((4, 3), (10, 4)), ((0, 10),),
                ((2, 3), (8, 6)))
     choice = options[int(rng.integers(len(options)))]
+    if bar.energy >= 0.85:  # driving: the pianist comps on every off-beat push
+        choice = ((0, 2), (6, 2), (14, 2)) if rng.uniform() < 0.5 else ((2, 2), (6, 2), (10, 2),
+                                                                        (14, 2))
     for s, length in choice:
         if s < bar.beats * 4:
             piece.chord_hit("chords", bar, s, length, 0.5, rng, 0.004)
@@ -161,6 +195,7 @@ COMPING: dict[str, Callable[[Piece], None]] = {
     "jazz": bar_by_bar(jazz),
     "ostinato": bar_by_bar(ostinato),
     "block": bar_by_bar(block),
+    "triplets": bar_by_bar(triplets),
 }
 
 
