@@ -102,7 +102,7 @@ def arpeggio(piece: Piece, bar: Bar, rng: np.random.Generator, per_beat: int,
     up and down its tones (the top one an octave over the lowest), each note held ``hold``
     steps and let ring a little: a flowing figure whose every note is heard starting."""
     step = 1.0 / per_beat
-    count = int(round(bar.beats * per_beat))
+    count = bar.beats * per_beat
     for k in range(count):
         pos = k * step
         t = piece.grid.time(bar.beat + pos)
@@ -143,7 +143,7 @@ def power(piece: Piece, bar: Bar, rng: np.random.Generator) -> None:
 def jazz(piece: Piece, bar: Bar, rng: np.random.Generator) -> None:
     options = (((0, 5), (6, 4)), ((6, 2), (14, 5)), ((4, 3), (10, 4)), ((0, 10),),
                ((2, 3), (8, 6)))
-    choice = options[int(rng.integers(len(options)))]
+    choice: tuple[tuple[int, int], ...] = options[int(rng.integers(len(options)))]
     if bar.energy >= 0.85:  # driving: the pianist comps on every off-beat push
         choice = ((0, 2), (6, 2), (14, 2)) if rng.uniform() < 0.5 else ((2, 2), (6, 2), (10, 2),
                                                                         (14, 2))
