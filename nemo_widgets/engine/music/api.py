@@ -74,7 +74,7 @@ def render_plan(plan: MusicPlan, *, speech: list[tuple[float, float]] | None = N
     gain *= arc_gain(plan, bus, gain)
     gain *= ending_gain(plan, len(gain))
     gain *= start_gain(len(gain))
-    gain *= stop_gain(score.accents, len(gain))
+    gain *= stop_gain(score.accents, len(gain), score.stop_db)
     gain *= stop_gain([score.final_time], len(gain), FINAL_STOP_DB)
     if speech:
         gain *= duck_gain(speech, len(gain))

@@ -11,7 +11,7 @@ ceiling holds.
   is turned down, as an engineer's fader would; a ramp's first and last quarters are measured
   apart, so a build starts and ends where it is meant to whatever the arrangement adds.
   Changes ride the bar lines: a rise arrives in 30 ms on the downbeat (the drums enter there
-  anyway), a fall takes a beat.
+  anyway; without drums it swells over the beat before it), a fall takes a beat.
 * ``stop_gain``: the breath before an accent on a cut (see ``parts.accents``) — the mix
   falls 15 dB over 50 ms (never more than 6 dB in 20 ms), stays there for 70 ms, reverb
   tails included, and is back on the hit, so the hit lands out of a real stop.
@@ -117,8 +117,11 @@ def arc_gain(plan: MusicPlan, x: npt.NDArray[Any], gain: Signal) -> Signal:
             edges.append((start, previous_db, lo_db))
         previous_db = hi_db
     for at, before, after in edges:
-        # a rise arrives in 30 ms on the downbeat; a fall takes the new section's first beat
-        lo, hi = (at - 0.03, at) if after >= before else (at, at + period)
+        # a rise arrives in 30 ms on the downbeat where the drums enter there anyway; without
+        # drums it swells over the beat before it (a crescendo, not a jump that would
+        # out-shout the piece's accents); a fall takes the new section's first beat
+        rise = 0.03 if plan.drums else period
+        lo, hi = (at - rise, at) if after >= before else (at, at + period)
         span = (t >= lo) & (t < hi)
         w = (t[span] - lo) / (hi - lo)
         offsets[span] = before + (after - before) * w

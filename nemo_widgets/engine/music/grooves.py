@@ -49,17 +49,17 @@ GROOVES: dict[str, tuple[Groove, ...]] = {
         }, comping="broken", swing=0.67, swing_unit=8),
     ),
     "ambient": (
-        Groove("slow bells", melody_density=0.3),
+        Groove("slow bells", comping="pad_triplets", melody_density=0.3),
         Groove("drift", comping="pad", melody_density=0.15),
     ),
     "cinematic": (
         Groove("half-time trailer", drums={
             "kick": ((0.0, "x-----x---x-----"), (0.6, "x--x--x---x-----"),
                      (0.85, "x--x--x---x--x--")),
-            "snare": ((0.5, "--------x-------"),),
+            "snare": ((0.5, "--------x-------"), (0.85, "o-o-o-o-x-o-o-o-")),
             "hat": ((0.35, "x-o-x-o-x-o-x-o-"),),
-            "tom": ((0.85, "o-o-o-o-o-o-o-o-"),),
-        }, comping="ostinato", swing=0.67, swing_unit=8),
+            "tom": ((0.85, "--o---o---o---o-"),),
+        }, comping="pad", swing=0.67, swing_unit=8),
         Groove("triplet march", drums={
             "kick": ((0.0, "x---x---x---x---"),),
             "snare": ((0.5, "----x-------x---"),),

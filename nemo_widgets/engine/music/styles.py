@@ -116,11 +116,12 @@ _STYLES: tuple[Style, ...] = (
         major=("Isus2 IVmaj7 vi7 IVadd9", "Iadd9 vi7 IVmaj7 V"),
         minor=("i9 bVImaj7 bIIIadd9 bVIImaj7", "i9 iv9 bVImaj7 i9"),
         cadence=("IVadd9", "bVImaj7"), final=("Iadd9", "i9"),
-        drums={}, kit={}, comping="pad", bass_line="sustain", melody_density=0.2,
+        drums={}, kit={}, comping="pad_arp", bass_line="sustain", melody_density=0.2,
         melody_range=(67, 88), chord_range=(50, 74), bars_per_chord=2,
         parts={
             "bass": Part("sub", "bass", -20, 0.0, 0.2),
             "chords": Part("warm_pad", "harmony", -15, 0.0, 0.6),
+            "chords2": Part("pluck", "harmony", -24, -0.25, 0.6),
             "bed": Part("strings", "harmony", -22, -0.3, 0.7),
             "melody": Part("bell", "melody", -20, 0.25, 0.7),
         },

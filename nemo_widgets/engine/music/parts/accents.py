@@ -126,7 +126,7 @@ def _kit_hit(piece: Piece, t: float, vel: float) -> None:
 def keys_accent(piece: Piece, t: float, strength: float) -> None:
     """A breath, then a sforzando chord on the instruments that strike (piano, bells,
     plucks)."""
-    vel = 0.85 + 0.15 * strength
+    vel = 0.95 + 0.05 * strength
     _stop(piece, t)
     roles = []
     for role in STRUCK_ROLES:
@@ -144,10 +144,21 @@ ACCENTS: dict[str, Callable[[Piece, float, float], None]] = {
 }
 
 
+# how far the whole mix dips in the breath before an accent (``dynamics.stop_gain``): a
+# band's hit comes out of a real stop; a sparse, drumless piece only takes a small breath, or
+# its accents would tower over everything else it plays and drown its own pulse
+STOP_DEPTH_DB: dict[str, float] = {"kit": -15.0, "push": -15.0, "keys": -4.0}
+
+
+def accent_manner(piece: Piece) -> str:
+    """The piece's way of marking a cut (a key of ``ACCENTS``)."""
+    drums = piece.plan.drums and bool(piece.drum_patterns)
+    return (piece.style.accent or "kit") if drums else "keys"
+
+
 def write_accents(piece: Piece) -> list[float]:
     """An accent on each of the strongest cuts (see the module docstring); their times."""
-    drums = piece.plan.drums and bool(piece.drum_patterns)
-    writer = ACCENTS[(piece.style.accent or "kit") if drums else "keys"]
+    writer = ACCENTS[accent_manner(piece)]
     times = accent_times(piece)
     for t, strength in times:
         writer(piece, t, strength)

@@ -100,7 +100,9 @@ def arpeggio(piece: Piece, bar: Bar, rng: np.random.Generator, per_beat: int,
              octave: int = 0) -> None:
     """The chord broken into ``per_beat`` notes a beat (2 eighths, 3 triplets, 4 sixteenths),
     up and down its tones (the top one an octave over the lowest), each note held ``hold``
-    steps and let ring a little: a flowing figure whose every note is heard starting."""
+    steps: a flowing figure whose every note is heard starting. It leans on its off-beat
+    notes (the one on the beat a little lighter): the bass and the tune carry the beat, and
+    another groove's figure, struck on the beat, is then not the same rhythm in disguise."""
     step = 1.0 / per_beat
     count = bar.beats * per_beat
     for k in range(count):
@@ -114,16 +116,33 @@ def arpeggio(piece: Piece, bar: Bar, rng: np.random.Generator, per_beat: int,
         end = piece.grid.time(bar.beat + min(pos + hold * step, bar.beats))
         on_beat = abs(pos - round(pos)) < 1e-9
         jitter = float(np.clip(rng.normal(0, 0.003), -0.008, 0.008))
-        accent = 0.12 if on_beat else 0.0
+        accent = -0.1 if on_beat else 0.0
         piece.add(role, t + jitter, max(end - t, 0.06), pitch,
                   (vel + accent) * (0.8 + 0.25 * bar.energy))
 
 
 def triplets(piece: Piece, bar: Bar, rng: np.random.Generator) -> None:
-    """Broken chords in triplets (three a beat) in a full bar, eighths in a quieter one,
-    one a beat in the quietest: a flowing piano figure."""
-    per_beat = 3 if bar.energy >= 0.6 else 2 if bar.energy >= 0.35 else 1
+    """Broken chords in triplets (three a beat) in a full bar, sixteenths when it drives (the
+    picture cuts fast), eighths in a quieter one, one a beat in the quietest: a flowing piano
+    figure, an octave up, each note short enough to be heard starting."""
+    e = bar.energy
+    per_beat = 4 if e >= 0.85 else 3 if e >= 0.6 else 2 if e >= 0.35 else 1
     arpeggio(piece, bar, rng, per_beat, hold=0.6, octave=1)
+
+
+def pad_arpeggio(per_beat_full: int) -> Callable[[Piece], None]:
+    """Held chords with a bright arpeggio over them on ``chords2`` (ambient's pulse): one note
+    a beat in a quiet bar, two in a fuller one, ``per_beat_full`` when the bar drives."""
+    def write(piece: Piece) -> None:
+        pad(piece)
+        rng = piece.rng("arpeggio")
+        for bar in piece.bars:
+            per_beat = (per_beat_full if bar.energy >= 0.8 else 2 if bar.energy >= 0.5
+                        else 1)
+            arpeggio(piece, bar, rng, per_beat, role="chords2", vel=0.45, hold=1.5,
+                     octave=1)
+    write.__doc__ = pad_arpeggio.__doc__
+    return write
 
 
 def power(piece: Piece, bar: Bar, rng: np.random.Generator) -> None:
@@ -196,6 +215,8 @@ COMPING: dict[str, Callable[[Piece], None]] = {
     "ostinato": bar_by_bar(ostinato),
     "block": bar_by_bar(block),
     "triplets": bar_by_bar(triplets),
+    "pad_arp": pad_arpeggio(4),
+    "pad_triplets": pad_arpeggio(3),
 }
 
 
