@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from nemo_widgets.engine.music import generate, plan_music
+from nemo_widgets.engine.music import STYLES, generate, plan_music
 from nemo_widgets.engine.music.compose import compose
 from nemo_widgets.engine.music.grooves import grooves_of
 from nemo_widgets.engine.music.harmony import scale
@@ -36,6 +36,23 @@ def test_level_arc_spreads_at_least_9_db(clip: Any, style: str) -> None:
     # the arc: the opening is well under the loudest part, which comes after it
     assert st[0] <= st.max() - 8.0
     assert int(np.argmax(st)) > len(st) // 4
+
+
+@pytest.fixture(scope="module")
+def long_clip() -> Any:
+    """The figure's clip (docs/figures/arrangement_figures.py): 30 s cut every 2 s."""
+    cuts, strengths = m.regular_cuts(30.0, pace=2.0, seed=1)
+    return m.clip(30.0, cuts=cuts, strengths=strengths)
+
+
+@pytest.mark.parametrize("style", STYLES)
+def test_30_s_pieces_breathe_and_seeds_differ_in_rhythm(long_clip: Any, style: str) -> None:
+    """Issue 11's figures on the 30 s piece of every style: a level spread of at least 9 dB
+    and an onset-envelope correlation of at most 0.7 between seeds 1 and 2."""
+    first = generate(long_clip, style, seed=1)
+    second = generate(long_clip, style, seed=2)
+    assert m.level_spread(first.mix) >= 9.0
+    assert m.onset_correlation(first.mix, second.mix) <= 0.7
 
 
 @pytest.mark.parametrize("style", ["lofi", "corporate", "hiphop", "rock", "electronic"])
