@@ -58,7 +58,7 @@ GROOVES: dict[str, tuple[Groove, ...]] = {
                      (0.85, "x--x--x---x--x--")),
             "snare": ((0.5, "--------x-------"), (0.85, "o-o-o-o-x-o-o-o-")),
             "hat": ((0.35, "x-o-x-o-x-o-x-o-"),),
-            "tom": ((0.85, "--o---o---o---o-"),),
+            "tom": ((0.85, "---o---o---o---o"),),
         }, comping="pad", swing=0.67, swing_unit=8),
         Groove("triplet march", drums={
             "kick": ((0.0, "x---x---x---x---"),),

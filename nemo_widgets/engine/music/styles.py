@@ -158,6 +158,7 @@ _STYLES: tuple[Style, ...] = (
         reverb_s=3.2, risers=True,
         drum_clip_db=2.0,
         fill="toms", legato=1.0, bass_floor=36, final_bass_floor=36,
+        accent="push",
     ),
     Style(
         name="corporate", label="upbeat pop / corporate", tempo=(100.0, 124.0), mood=(0.7, 0.45),
@@ -279,7 +280,7 @@ _STYLES: tuple[Style, ...] = (
         major=("I V vi iii IV I IV V", "I vi IV V", "vi IV I V", "I iii vi IV"),
         minor=("i bVI bIII bVII", "i iv bVII bIII bVI iv V i", "i bVI iv V"),
         cadence=("V", "V"), final=("I", "i"),
-        drums={}, kit={}, comping="broken", bass_line="piano", melody_density=0.7,
+        drums={}, kit={}, comping="eighths", bass_line="piano", melody_density=0.7,
         melody_range=(65, 86), chord_range=(48, 67),
         parts={
             "bass": Part("piano", "bass", -18, -0.1, 0.3),

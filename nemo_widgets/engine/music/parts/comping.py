@@ -130,6 +130,14 @@ def triplets(piece: Piece, bar: Bar, rng: np.random.Generator) -> None:
     arpeggio(piece, bar, rng, per_beat, hold=0.6, octave=1)
 
 
+def eighths(piece: Piece, bar: Bar, rng: np.random.Generator) -> None:
+    """Broken chords in eighths in the chords' own register, held a little longer (sixteenths
+    when the bar drives, one a beat in the quietest): solo piano's plainer figure."""
+    e = bar.energy
+    per_beat = 4 if e >= 0.85 else 2 if e >= 0.35 else 1
+    arpeggio(piece, bar, rng, per_beat, hold=1.5)
+
+
 def pad_arpeggio(per_beat_full: int) -> Callable[[Piece], None]:
     """Held chords with a bright arpeggio over them on ``chords2`` (ambient's pulse): one note
     a beat in a quiet bar, two in a fuller one, ``per_beat_full`` when the bar drives."""
@@ -215,6 +223,7 @@ COMPING: dict[str, Callable[[Piece], None]] = {
     "ostinato": bar_by_bar(ostinato),
     "block": bar_by_bar(block),
     "triplets": bar_by_bar(triplets),
+    "eighths": bar_by_bar(eighths),
     "pad_arp": pad_arpeggio(4),
     "pad_triplets": pad_arpeggio(3),
 }
