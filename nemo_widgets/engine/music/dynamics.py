@@ -161,13 +161,14 @@ def stop_gain(accents: list[float], count: int, depth_db: float = STOP_DB) -> Si
     return np.asarray(10.0 ** (depth * depth_db / 20.0), dtype=np.float64)
 
 
-START_S = 0.25  # the first sound swells in over this long
+START_S = 0.2  # the first sound swells in over this long…
+START_DB = -18.0  # …from this far under (it is still heard from the first instant)
 
 
 def start_gain(count: int) -> Signal:
-    """The piece's first instant: the music swells in over ``START_S`` (from 30 dB under,
+    """The piece's first instant: the music swells in over ``START_S`` (from ``START_DB``,
     linear in dB) rather than jumping out of digital silence — the very first frame is then
     no louder an event than the music's own accents."""
     t = (np.arange(count) + 0.5) * CONTROL / SR
     frac = np.clip(t / START_S, 0.0, 1.0)
-    return np.asarray(10.0 ** (-30.0 * (1.0 - frac) / 20.0), dtype=np.float64)
+    return np.asarray(10.0 ** (START_DB * (1.0 - frac) / 20.0), dtype=np.float64)

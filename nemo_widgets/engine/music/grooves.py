@@ -152,7 +152,7 @@ GROOVES: dict[str, tuple[Groove, ...]] = {
             "ride": ((0.0, "x-o-x-o-x-o-x-o-"),),
             "snare": ((0.0, "------o--o----o-"),),
             "kick": ((0.0, "x-----x-x-------"),),
-        }, comping="broken", bass_line="follow_kick", swing=0.5, melody_density=0.6),
+        }, swing=0.5, melody_density=0.6),
     ),
 }
 
