@@ -16,7 +16,7 @@
  * @typedef {{key: string, name: string, type: string, duration: number, width: number,
  *   height: number, thumb: boolean}} MediaItem
  * @typedef {{id: string, role: "user" | "agent" | "notice", text: string, queued?: boolean,
- *   streaming?: boolean}} Message
+ *   streaming?: boolean, why?: string[]}} Message
  * @typedef {{id: string, kind: "connect" | "turn" | "export" | "upload", label: string,
  *   stage: string, fraction: number | null, note: string, queued: boolean}} Job
  * @typedef {{start_ms: number, duration_ms: number, label: string, volume: number,
@@ -503,7 +503,8 @@ export function drawTimeline(container, timeline, music = {}, widthPx = 0, pictu
       const node = h(
         "div",
         {
-          class: "nemo-segment",
+          class: `nemo-segment nemo-kind-${seg.kind}`,
+          "data-kind": seg.kind,
           role: "listitem",
           title: `${label} (${start.toFixed(1)}–${end.toFixed(1)} s${volume})`,
           "aria-label": `${track.name}: ${label}, ${start.toFixed(1)} to ${end.toFixed(1)} seconds${volume ? `, volume ${percent}%` : ""}`,
@@ -931,10 +932,13 @@ function render({ model, el }) {
   // the log: rows keyed by message id, appended and updated in place, never rebuilt
   /** @type {Map<string, HTMLElement>} */
   const rows = new Map();
+  /** The "Why?" folds under agent replies, keyed like their rows. @type {Map<string, HTMLElement>} */
+  const folds = new Map();
   const drawLog = () => {
     const messages = model.get("messages") || [];
     const keep = new Set(messages.map((m) => m.id));
     for (const [id, row] of rows) if (!keep.has(id)) { row.remove(); rows.delete(id); }
+    for (const [id, fold] of folds) if (!keep.has(id)) { fold.remove(); folds.delete(id); }
     for (const m of messages) {
       let row = rows.get(m.id);
       if (!row) {
@@ -949,6 +953,14 @@ function render({ model, el }) {
         if (!row.textContent) row.textContent = "…";
       } else if (row.textContent !== (text || (m.role === "agent" ? "…" : ""))) {
         row.textContent = text || (m.role === "agent" ? "…" : "");
+      }
+      if (m.why && m.why.length && !m.streaming && !folds.has(m.id)) {
+        // The agent's reasons, folded: the reply stays short, the curious can open it.
+        const fold = h("details", { class: "nemo-why", "data-id": m.id },
+          h("summary", { text: "Why?" }),
+          h("ul", {}, ...m.why.map((reason) => h("li", { text: reason }))));
+        row.after(fold);
+        folds.set(m.id, fold);
       }
     }
     log.scrollTop = log.scrollHeight;

@@ -172,6 +172,20 @@ describe("prompt", () => {
     expect($(".nemo-msg-agent")).toBe(row); // the same element, updated in place
     expect($$(".nemo-msg").map((p) => p.textContent)).toEqual(["hi", "Hello there."]);
   });
+  it("folds the agent's reasons under its reply as Why?, closed until opened", () => {
+    model.set("messages", [{ id: "t1", role: "agent", text: "", streaming: true, why: ["ignored while streaming"] }]);
+    expect($$(".nemo-why")).toHaveLength(0);
+    const why = ["The clip is dark and slow, so the music is calm and minor.", "92 BPM puts 80% of the cuts on a beat."];
+    model.set("messages", [{ id: "t1", role: "agent", text: "Here is a calm track.", streaming: false, why }]);
+    const fold = $(".nemo-why");
+    expect(fold.open).toBe(false);
+    expect(fold.querySelector("summary").textContent).toBe("Why?");
+    expect([...fold.querySelectorAll("li")].map((li) => li.textContent)).toEqual(why);
+    expect($(".nemo-msg-agent").textContent).toBe("Here is a calm track."); // the reply stays short
+    expect($(".nemo-msg-agent").nextElementSibling).toBe(fold);
+    model.set("messages", [{ id: "t2", role: "agent", text: "Done.", streaming: false }]);
+    expect($$(".nemo-why")).toHaveLength(0); // gone with its reply
+  });
   it("shows a prompt sent during an export as queued, and the export's progress", () => {
     model.set("jobs", [
       { id: "e1", kind: "export", label: "Export", stage: "render", fraction: 0.5, note: "", queued: false },
@@ -393,7 +407,7 @@ describe("timeline", () => {
     summary: "Timeline (3 tracks): …",
     tracks: [
       { kind: "video", name: "Video", segments: [{ start_ms: 0, duration_ms: 10000, label: "beach.mp4", volume: 1, kind: "video" }] },
-      { kind: "audio", name: "BGM", segments: [{ start_ms: 2500, duration_ms: 5000, label: "Lo-fi", volume: 0.35, kind: "audio" }] },
+      { kind: "audio", name: "BGM", role: "bgm", segments: [{ start_ms: 2500, duration_ms: 5000, label: "Lo-fi", volume: 0.35, kind: "music" }] },
       { kind: "text", name: "Title", segments: [{ start_ms: 0, duration_ms: 3000, label: "Hi", volume: 1, kind: "text" }] },
     ],
   };
@@ -407,6 +421,9 @@ describe("timeline", () => {
     expect(music.textContent).toBe("Lo-fi · 35%");
     expect(music.getAttribute("aria-label")).toBe("BGM: Lo-fi, 2.5 to 7.5 seconds, volume 35%");
     expect($(".nemo-lane[data-kind=text] .nemo-segment").textContent).toBe("Hi");
+    // each segment says its kind, which the style sheet colours as the plots do
+    expect($$(".nemo-segment").map((s) => s.dataset.kind)).toEqual(["video", "music", "text"]);
+    expect(music.classList.contains("nemo-kind-music")).toBe(true);
     expect($$(".nemo-tick").map((t) => t.textContent)).toEqual(["0:00", "0:01", "0:02", "0:03", "0:04", "0:05", "0:06", "0:07", "0:08", "0:09", "0:10"]);
   });
 

@@ -169,7 +169,7 @@ class ApiClient:
         """The session's latest state: the draft as a ``Timeline`` and the raw JSON."""
         transport = await self.connect()
         data = as_dict(await transport.call(
-            "GET", protocol.PATH_STATE.format(session_id=session_id)), "the state call")
+            "GET", protocol.path(protocol.TEMPLATE_STATE, session_id=session_id)), "the state call")
         state = SessionState.from_json(data, session_id)
         transport.identity.remember_user(state.user_id)  # the 2001 link's bind id
         return state
@@ -181,7 +181,7 @@ class ApiClient:
         transport = await self.connect()
         urls = check_urls([str(i) for i in items if is_url(i)])
         files = check_files([i for i in items if not is_url(i)], self.settings.max_upload_bytes)
-        path = protocol.PATH_UPLOAD.format(session_id=session_id)
+        path = protocol.path(protocol.TEMPLATE_UPLOAD, session_id=session_id)
         uploaded: list[UploadedFile] = []
         if files:
             body = MultipartBody(files, chunk_bytes=self.settings.chunk_bytes,

@@ -181,7 +181,7 @@ class Jobs:
         the music in use with its waveform, the canvas, and the audition's picture."""
         if state is None:
             state = await self.conversation.aio.state()
-        versions = media.music_versions(state.generated_media)
+        versions = media.music_versions(state.music_versions)
         current = media.in_use(state.timeline, versions)
         for version in versions:
             self.offer(version.blob, self._music_maker(version))
@@ -354,7 +354,7 @@ class Jobs:
         result = turn.result
         if results is not None:
             results.append(result)
-        self.dispatch(TurnFinished(job, result.text))
+        self.dispatch(TurnFinished(job, result.text, tuple(result.reasons)))
         if isinstance(result.after, SessionState):
             await self.read_session(result.after)  # the state the turn ended with: no re-read
         elif result.route != "credits":

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from nemo_widgets.client.media import MusicVersion
 from nemo_widgets.timeline import KIND_BY_TRACK, Timeline
 
 log = logging.getLogger("nemo_widgets.widget")
@@ -95,7 +96,8 @@ def timeline_view(timeline: Timeline | None, thumbs: dict[str, str] | None = Non
             "role": track.role or "",
             "segments": [{"start_ms": s.start_ms, "duration_ms": s.duration_ms,
                           "label": s.label or (s.text or "") or _short(s.source),
-                          "volume": round(s.volume, 2), "kind": s.kind,
+                          "volume": round(s.volume, 2),
+                          "kind": "music" if track.role == "bgm" else s.kind,
                           **_thumb(s.source, thumbs or {})}
                          for s in track.segments],
         })
@@ -146,23 +148,24 @@ class Version:
         return f"music-{self.hash[:16]}"
 
 
-def music_versions(generated: list[Json]) -> list[Version]:
-    """Every music version of the session, oldest first, numbered from 1 (as "use music
-    version N" counts them). Read tolerantly: a backend may send fewer keys."""
+def music_versions(found: list[MusicVersion]) -> list[Version]:
+    """The session's music versions as the widget shows them, from the client's one tolerant
+    adapter (``SessionState.music_versions``), so the widget numbers and names them exactly as
+    "use music version N" and ``Conversation.music_versions()`` do. A version without a URL
+    cannot be played and is left out; its number is kept for the others."""
     out: list[Version] = []
-    for item in generated:
-        if item.get("kind") != "music" or not item.get("url"):
+    for item in found:
+        if not item.url:
             continue
-        found = item.get("plan")
-        plan: Json = found if isinstance(found, dict) else {}
-        facts = {"style": str(item.get("style") or plan.get("style") or ""),
-                 "tempo_bpm": round(float(item.get("tempo_bpm") or plan.get("tempo_bpm")
-                                          or 0)),
-                 "key": str(item.get("key") or ""),
-                 "duration_s": round(float(item.get("duration_s") or 0), 2)}
-        out.append(Version(len(out) + 1, str(item.get("hash") or len(out)),
-                           str(item.get("label") or f"Music {len(out) + 1}"),
-                           str(item["url"]), facts, plan or {}))
+        raw_plan = item.raw.get("plan")
+        plan: Json = raw_plan if isinstance(raw_plan, dict) else {}
+        tempo = item.tempo_bpm or plan.get("tempo_bpm") or 0
+        facts = {"style": item.style or str(plan.get("style") or ""),
+                 "tempo_bpm": round(float(tempo)) if isinstance(tempo, (int, float)) else 0,
+                 "key": item.key or "",
+                 "duration_s": round(item.duration_s or 0.0, 2)}
+        out.append(Version(item.version, item.hash or str(item.version), item.name, item.url,
+                           facts, plan))
     return out
 
 

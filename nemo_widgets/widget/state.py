@@ -33,6 +33,7 @@ from nemo_widgets.client.events import (
 
 MAX_MESSAGES = 40
 MAX_TEXT = 4000
+MAX_REASONS = 8
 STILL_WORKING = "Still working…"
 
 FIRST_CHIPS = ("generate a background music track that matches the mood of my video",
@@ -108,10 +109,12 @@ class TurnEvent:
 
 @dataclass(frozen=True)
 class TurnFinished:
-    """The turn's final text (it replaces what was streamed)."""
+    """The turn's final text (it replaces what was streamed) and the agent's reasons for it
+    (``TurnResult.reasons``), which the browser folds under the reply as "Why?"."""
 
     job: str
     text: str
+    reasons: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -261,7 +264,9 @@ def _reduce(view: View, action: Action) -> Step:
         return _turn_event(view, action)
     if isinstance(action, TurnFinished):
         text = action.text[:MAX_TEXT] or "(no reply)"
-        return Step(_message(view, action.job, text=text, streaming=False))
+        why = [r[:MAX_TEXT] for r in action.reasons[:MAX_REASONS] if r.strip()]
+        return Step(_message(view, action.job, text=text, streaming=False,
+                             **({"why": why} if why else {})))
     if isinstance(action, SessionRead):
         return Step(_session_read(view, action))
     if isinstance(action, CreditsRead):

@@ -19,6 +19,7 @@ from typing import Any
 import anywidget
 import traitlets
 
+from nemo_widgets import palette
 from nemo_widgets.client.config import ClientSettings, backend_choice
 from nemo_widgets.client.errors import NemoError
 from nemo_widgets.client.models import ExportResult, TurnResult, UploadedFile
@@ -82,7 +83,9 @@ class NemoWidget(anywidget.AnyWidget):
     """
 
     _esm = _front_end("widget.js")
-    _css = _front_end("widget.css")
+    # The segment colours are the plots' (``palette``), so a user who learnt one reads the other.
+    _css = (f".nemo-widget {{ {palette.css_variables()} }}\n"
+            + _front_end("widget.css").read_text(encoding="utf-8"))
 
     status = traitlets.Unicode("connecting").tag(sync=True)
     """Derived, never set by hand: ``connecting``, ``ready``, ``busy`` (a job runs) or

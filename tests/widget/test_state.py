@@ -168,3 +168,15 @@ def test_the_log_keeps_the_last_messages_only():
     assert len(view.messages) == MAX_MESSAGES
     assert view.messages[-1]["text"] == str(MAX_MESSAGES + 4)
     assert len({m["id"] for m in view.messages}) == MAX_MESSAGES
+
+
+def test_the_agents_reasons_ride_on_its_reply_and_nothing_else():
+    why = ("The clip is dark and slow.", "  ", "92 BPM puts 80% of the cuts on a beat.")
+    view = run(JobStarted("turn-2", "turn", "a"), TurnStarted("turn-2", "a"),
+               TurnFinished("turn-2", "Calm music.", why), JobStarted("turn-3", "turn", "b"),
+               TurnStarted("turn-3", "b"), TurnFinished("turn-3", "Done."), view=online()).view
+    replies = [m for m in view.messages if m["role"] == "agent"]
+    assert replies[0]["why"] == ["The clip is dark and slow.",
+                                 "92 BPM puts 80% of the cuts on a beat."]
+    assert "why" not in replies[1] and all("why" not in m for m in view.messages
+                                           if m["role"] == "user")

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from nemo_widgets import palette
 from nemo_widgets.client import ClientSettings, NemoClient
 from nemo_widgets.client.errors import NemoError
 from nemo_widgets.widget import NemoWidget
@@ -134,11 +135,16 @@ def test_upload_prompt_music_and_export_through_messages(widget, clip):
     kinds = [t["kind"] for t in widget.timeline["tracks"]]
     assert kinds == ["video", "audio"], widget.timeline
     music = widget.timeline["tracks"][1]["segments"][0]
+    assert music["kind"] == "music", "the BGM lane's segment is coloured as music"
+    assert f"--nemo-kind-music: {palette.kind_colour('music')};" in widget._css, \
+        "the widget's colours are the plots'"
     assert music["duration_ms"] == 3000 and 0 < music["volume"] <= 1
     assert widget.timeline["tracks"][0]["segments"][0]["thumb"] == item["key"], "filmstrip"
     prompt, reply = widget.messages[-2:]
     assert (prompt["role"], prompt["text"], reply["role"]) == ("user", MUSIC, "agent")
     assert "BPM in" in reply["text"] and not reply["streaming"]
+    assert reply["why"] and all(isinstance(r, str) and r for r in reply["why"]), \
+        "the planner's reasons, folded under the reply as Why?"
     streamed = "".join(m["text"] for m in view.sent
                        if m["kind"] == "reply-delta" and m["id"] == reply["id"])
     assert not streamed or reply["text"].startswith(streamed[:20]), "deltas, then the whole"
