@@ -54,16 +54,22 @@ GROOVES: dict[str, tuple[Groove, ...]] = {
     ),
     "cinematic": (
         Groove("half-time trailer", drums={
-            "kick": ((0.0, "x-----x---x-----"), (0.6, "x--x--x---x-----"),
-                     (0.85, "x--x--x---x--x--")),
+            "kick": ((0.0, "x-------x-------"), (0.6, "x---o---x---o---"),
+                     (0.85, "x---o---x---o-o-")),
             "snare": ((0.5, "--------x-------"), (0.85, "o-o-o-o-x-o-o-o-")),
             "hat": ((0.35, "x-o-x-o-x-o-x-o-"),),
             "tom": ((0.85, "---o---o---o---o"),),
         }, comping="pad", swing=0.67, swing_unit=8),
+        Groove("straight trailer", drums={
+            "kick": ((0.0, "x-------x-------"), (0.6, "x---o---x---o---"),
+                     (0.85, "x---o---x---o-o-")),
+            "snare": ((0.5, "----o-------o---"), (0.85, "o-o-o-o-x-o-o-o-")),
+            "tom": ((0.85, "---o---o---o---o"),),
+        }, comping="triplets"),
         Groove("triplet march", drums={
             "kick": ((0.0, "x---x---x---x---"),),
             "snare": ((0.5, "----x-------x---"),),
-            "tom": ((0.6, "--o---o---o---o-"),),
+            "tom": ((0.6, "o---o---o---o---"),),
         }, bass_line="eighths", swing=0.67, swing_unit=8),
     ),
     "corporate": (

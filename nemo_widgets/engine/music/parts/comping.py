@@ -97,12 +97,13 @@ def broken(piece: Piece, bar: Bar, rng: np.random.Generator) -> None:
 
 def arpeggio(piece: Piece, bar: Bar, rng: np.random.Generator, per_beat: int,
              role: str = "chords", vel: float = 0.5, hold: float = 1.8,
-             octave: int = 0) -> None:
+             octave: int = 0, lean: float = 0.1) -> None:
     """The chord broken into ``per_beat`` notes a beat (2 eighths, 3 triplets, 4 sixteenths),
     up and down its tones (the top one an octave over the lowest), each note held ``hold``
     steps: a flowing figure whose every note is heard starting. It leans on its off-beat
-    notes (the one on the beat a little lighter): the bass and the tune carry the beat, and
-    another groove's figure, struck on the beat, is then not the same rhythm in disguise."""
+    notes by ``lean`` (the one on the beat a little lighter; negative: marks the beat): the
+    bass and the tune carry the beat, and another groove's figure, struck on the beat, is then
+    not the same rhythm in disguise."""
     step = 1.0 / per_beat
     count = bar.beats * per_beat
     for k in range(count):
@@ -116,7 +117,7 @@ def arpeggio(piece: Piece, bar: Bar, rng: np.random.Generator, per_beat: int,
         end = piece.grid.time(bar.beat + min(pos + hold * step, bar.beats))
         on_beat = abs(pos - round(pos)) < 1e-9
         jitter = float(np.clip(rng.normal(0, 0.003), -0.008, 0.008))
-        accent = -0.1 if on_beat else 0.0
+        accent = -lean if on_beat else 0.0
         piece.add(role, t + jitter, max(end - t, 0.06), pitch,
                   (vel + accent) * (0.8 + 0.25 * bar.energy))
 
@@ -135,7 +136,7 @@ def eighths(piece: Piece, bar: Bar, rng: np.random.Generator) -> None:
     when the bar drives, one a beat in the quietest): solo piano's plainer figure."""
     e = bar.energy
     per_beat = 4 if e >= 0.85 else 2 if e >= 0.35 else 1
-    arpeggio(piece, bar, rng, per_beat, hold=1.5)
+    arpeggio(piece, bar, rng, per_beat, hold=1.5, lean=-0.1)
 
 
 def pad_arpeggio(per_beat_full: int) -> Callable[[Piece], None]:
