@@ -22,9 +22,9 @@ from pathlib import Path
 
 from nemo_widgets import protocol
 from nemo_widgets.engine.errors import EngineError
+from nemo_widgets.engine.library import MediaLibrary
 from nemo_widgets.engine.media import sweeper
 from nemo_widgets.engine.media.disk import is_storage_error, storage_error
-from nemo_widgets.engine.media.probe import MediaInfo
 from nemo_widgets.engine.render.clips import RenderLimits
 from nemo_widgets.engine.render.plan import plan_render
 from nemo_widgets.engine.render.run import run_render
@@ -55,9 +55,10 @@ def render_limits(settings: EngineSettings) -> RenderLimits:
 class RenderJobs:
     """Runs renders in the background, at most ``settings.render_workers`` at a time."""
 
-    def __init__(self, settings: EngineSettings, store: Store) -> None:
+    def __init__(self, settings: EngineSettings, store: Store, library: MediaLibrary) -> None:
         self._settings = settings
         self._store = store
+        self._library = library
         self.limits = render_limits(settings)
         self._pool = ThreadPoolExecutor(max_workers=max(1, settings.render_workers),
                                         thread_name_prefix="render")
@@ -118,13 +119,6 @@ class RenderJobs:
         self._stopping.set()
         self._pool.shutdown(wait=True, cancel_futures=True)
 
-    def resolve(self, digest: str) -> tuple[Path, MediaInfo]:
-        """The render's view of the media store: content hash → file and probe facts."""
-        record = self._store.media(digest)
-        if record is None or not record.path.exists():
-            raise KeyError(digest)
-        return record.path, MediaInfo.from_json(record.info)
-
     def _fail(self, render_id: str, message: str) -> None:
         self._update(render_id, status=protocol.RENDER_FAILED, error=message,
                      completed_at=time.time())
@@ -162,7 +156,7 @@ class RenderJobs:
         began = time.perf_counter()
         partial: Path | None = None  # FFmpeg's output until it is complete, in renders/
         try:
-            plan = plan_render(job.draft, self.resolve, output, workdir, self.limits)
+            plan = plan_render(job.draft, self._library.resolve, output, workdir, self.limits)
             partial = plan.partial
             sweeper.claim(partial)
             planned = time.perf_counter() - began
