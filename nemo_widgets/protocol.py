@@ -46,6 +46,9 @@ HEADER_CLIENT_ID: Final = "X-Client-Id"
 HEADER_SKILL_SOURCE: Final = "X-Skill-Source"
 HEADER_SKILL_VERSION: Final = "X-Skill-Version"
 HEADER_SKILL_PLATFORM: Final = "X-Skill-Platform"
+# An engine extension (docs/protocol.md): a render poll with ``?wait=S`` is held until there is
+# news; the answer says so with this header. The cloud ignores ``wait`` and never sends it.
+HEADER_RENDER_WAITED: Final = "X-Render-Waited"
 SKILL_SOURCE: Final = "free-music-ai-generator"
 
 # --- business error codes (the ``code`` of the envelope) ----------------------------------------

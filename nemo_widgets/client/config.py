@@ -54,6 +54,10 @@ class ClientSettings:
     grows by half each time..."""
     render_poll_max_s: float = 30.0
     """...up to this (the product polls every 30 s)."""
+    render_hold_s: float = 10.0
+    """Ask the backend to hold each render poll up to this long until there is news (the
+    embedded engine's ``?wait=``, which answers the moment a render is done); a backend that
+    ignores it is polled with the back-off above. 0 turns it off."""
     render_timeout_s: float = 1800.0
     """Give up on a render after this long."""
     transient_retries: int = 4

@@ -3,14 +3,16 @@
 The client picks the render id (``render_<ms>``, unique within the process), so a submit or a
 poll that fails with a 5xx or a broken connection can be repeated safely with the same id; a
 repeated submit answered "duplicate id" (4009) means the first one had arrived. 4xx answers are
-never retried. Polls start short (0.5 s: the engine renders a quick edit in seconds) and back
-off by half up to the product's 30 s; a 404 on a poll (a job not visible yet) is asked again
-once. Every answer shape is accepted (``output.url`` at the top, ``data.outputUrl`` in a
-``success`` envelope, a bare ``url``, ``output`` as a string). The render id is written to
-the render records (``renders.py``) before the submit goes out and struck once the file is
-on disk (or the job failed), so ``resume`` can pick up a job an earlier process left. The file comes
-from the render's URL, falling back to ``/api/render/proxy/<id>/download``; it is written to a
-``.part`` file and renamed, so a broken download never leaves a truncated MP4 under the name.
+never retried. The embedded engine holds a poll until there is news (``?wait=``), so there a
+finished render is noticed at once; polls against a backend that does not hold them (the
+cloud) start short (0.5 s) and back off by half up to the product's 30 s. A 404 on a poll (a
+job not visible yet) is asked again once. Every answer shape is accepted (``output.url`` at the
+top, ``data.outputUrl`` in a ``success`` envelope, a bare ``url``, ``output`` as a string). The
+render id is written to the render records (``renders.py``) before the submit goes out and
+struck once the file is on disk (or the job failed), so ``resume`` can pick up a job an earlier
+process left. The file comes from the render's URL, falling back to
+``/api/render/proxy/<id>/download``; it is written to a ``.part`` file and renamed, so a broken
+download never leaves a truncated MP4 under the name.
 """
 
 from __future__ import annotations
@@ -111,15 +113,29 @@ async def submit(transport: Transport, render_id: str, session_id: str | None,
 
 async def follow(transport: Transport, render_id: str, *,
                  on_progress: RenderProgress | None = None) -> RenderJob:
-    """Poll with back-off until the job completes; ``RenderFailed`` if it fails or stalls."""
+    """Poll until the job completes; ``RenderFailed`` if it fails or stalls.
+
+    Each poll asks the backend to hold it until there is news (``?wait=``, an engine
+    extension); when the answer says it was held (``X-Render-Waited``) the next poll goes out
+    at once, so a finished render is noticed within milliseconds. A backend that ignores
+    ``wait`` (the cloud) is polled with the back-off: 0.5 s, growing by half up to 30 s.
+    """
     settings = transport.settings
     wait = settings.render_poll_s
     deadline = time.monotonic() + settings.render_timeout_s
     path = protocol.PATH_RENDER_POLL.format(render_id=render_id)
+    if settings.render_hold_s > 0:
+        path += f"?wait={settings.render_hold_s:g}"
+    held: list[bool] = []
+
+    def saw(headers: httpx.Headers) -> None:
+        held.append(protocol.HEADER_RENDER_WAITED in headers)
+
     missing = 0
     while True:
+        held.clear()
         try:
-            answer = await transport.call("GET", path)
+            answer = await transport.call("GET", path, on_headers=saw)
         except BadRequest as exc:
             if exc.status != 404 and exc.code != protocol.CODE_NOT_FOUND:
                 raise
@@ -149,6 +165,8 @@ async def follow(transport: Transport, render_id: str, *,
                                f"{settings.render_timeout_s:g} s (last status {job.status}).",
                                fix=f"It may still finish: follow it later with "
                                    f"follow_render({render_id!r}).", still_running=True)
+        if held and held[-1]:
+            continue  # the backend held this poll: the next one may wait for news at once
         await asyncio.sleep(wait)
         wait = min(wait * 1.5, settings.render_poll_max_s)
 

@@ -95,8 +95,10 @@ class Transport:
     # --- one call -------------------------------------------------------------------------------
     async def call(self, method: str, path: str, *, json: Any = None,
                    body: BodyFactory | None = None, headers: dict[str, str] | None = None,
-                   timeout: float | None = None, retry_transient: bool | None = None) -> Any:
-        """Send one request and return the unwrapped payload.
+                   timeout: float | None = None, retry_transient: bool | None = None,
+                   on_headers: Callable[[httpx.Headers], None] | None = None) -> Any:
+        """Send one request and return the unwrapped payload (``on_headers`` sees the
+        answer's headers first).
 
         ``retry_transient`` (default: only for GET) allows retries after a 5xx or a connection
         that broke after the request went out; POSTs may opt in when repeating them is
@@ -110,6 +112,8 @@ class Transport:
                 async with self._exchange(method, path, json=json, body=body, headers=headers,
                                           timeout=timeout) as response:
                     await response.aread()
+                    if on_headers is not None:
+                        on_headers(response.headers)
                     return unwrap(response)
             except (ServerError, ConnectionFailed) as exc:
                 # A refused connection means the backend is down: say so now, not in 15 s.

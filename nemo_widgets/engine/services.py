@@ -36,7 +36,7 @@ class Engine:
         settings.ensure_dirs()
         store = Store(settings.db_path)
         library = MediaLibrary(store)
-        return cls(settings, store, RenderJobs(settings, store),
+        return cls(settings, store, RenderJobs(settings, store, library),
                    TurnRunner(settings, store, library, hooks), library)
 
 

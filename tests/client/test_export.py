@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
+import time
 
 import httpx
 import pytest
@@ -94,3 +96,54 @@ def test_an_unreadable_poll_answer_is_typed_and_the_render_stays_resumable(tmp_p
         asyncio.run(client.export("s1", tmp_path / "x.mp4", draft=DRAFT))
     [record] = RenderBook(tmp_path).pending()
     assert record.session_id == "s1" and record.output == str(tmp_path / "x.mp4")
+
+
+def _timed_polls(tmp_path, headers: dict[str, str], polls_before_done: int
+                 ) -> tuple[AsyncNemoClient, list[httpx.Request], list[float]]:
+    """A backend whose render completes at the ``polls_before_done``-th poll; it answers with
+    ``headers`` (an engine that holds polls says so with ``X-Render-Waited``)."""
+
+
+    polls: list[httpx.Request] = []
+    times: list[float] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        path = request.url.path
+        if path == protocol.PATH_ANONYMOUS_TOKEN:
+            return token_answer()
+        if path == protocol.PATH_RENDER_SUBMIT:
+            return httpx.Response(200, json={"status": "pending"})
+        if path.startswith("/api/render/proxy/lambda/"):
+            polls.append(request)
+            times.append(time.monotonic())
+            done = len(polls) >= polls_before_done
+            return httpx.Response(200, headers=headers, json={
+                "status": "completed" if done else "processing",
+                "progress": 100 if done else 10 * len(polls),
+                "output": {"url": "http://fake.test/out.mp4"} if done else None})
+        if path == "/out.mp4":
+            return httpx.Response(200, content=b"MP4", headers={"content-length": "3"})
+        raise AssertionError(path)
+
+    client = AsyncNemoClient("http://fake.test", settings=ClientSettings(
+        config_dir=tmp_path, render_poll_s=0.2, render_poll_max_s=0.3),
+        http_transport=httpx.MockTransport(handler))
+    return client, polls, times
+
+
+def test_a_backend_that_ignores_wait_is_followed_with_the_back_off(tmp_path):
+    client, polls, times = _timed_polls(tmp_path, {}, polls_before_done=3)
+    result = asyncio.run(client.export("s1", tmp_path / "out.mp4", draft=DRAFT))
+    assert result.path.read_bytes() == b"MP4"
+    assert [r.url.params.get("wait") for r in polls] == ["10"] * 3, "asked, ignored"
+    gaps = [b - a for a, b in itertools.pairwise(times)]
+    assert len(gaps) == 2 and min(gaps) >= 0.19, "the back-off waits between polls"
+
+
+def test_a_poll_the_backend_held_is_followed_by_the_next_at_once(tmp_path):
+    client, polls, times = _timed_polls(tmp_path, {protocol.HEADER_RENDER_WAITED: "0.4"},
+                                        polls_before_done=4)
+    result = asyncio.run(client.export("s1", tmp_path / "out.mp4", draft=DRAFT))
+    assert result.path.read_bytes() == b"MP4" and len(polls) == 4
+    gaps = [b - a for a, b in itertools.pairwise(times)]
+    assert max(gaps) < 0.19, f"no back-off sleep after a held poll: {gaps}"

@@ -48,7 +48,8 @@ def _python(code: str, config_dir: Path) -> subprocess.Popen[str]:
 SUBMIT = """
 from nemo_widgets.client import ClientSettings, NemoClient
 client = NemoClient({url!r},
-                    settings=ClientSettings.from_env(render_poll_s=3.0))
+                    settings=ClientSettings.from_env(render_poll_s=3.0,
+                                                     render_hold_s=0))
 conv = client.conversation({session!r})
 def progress(stage, fraction):
     print("RENDERING", stage, flush=True)

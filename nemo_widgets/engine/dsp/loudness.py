@@ -90,7 +90,8 @@ def measure(audio: NDArray[np.floating[Any]], sample_rate: int = SAMPLE_RATE,
     states = [np.zeros((x.shape[0], len(a) - 1), dtype=np.float32) for _, a in stages]
     step = max(control, step - step % control)
     for start in range(0, n, step):
-        data = np.asarray(x[:, start:start + step], dtype=np.float32)
+        # contiguous rows: the transpose of interleaved frames filters at half the speed
+        data = np.ascontiguousarray(x[:, start:start + step], dtype=np.float32)
         for i, (b, a) in enumerate(stages):
             data, states[i] = signal.lfilter(b, a, data, axis=1, zi=states[i])
         energy = np.square(data).sum(axis=0, dtype=np.float64)

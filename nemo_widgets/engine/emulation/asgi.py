@@ -90,6 +90,9 @@ class CloudAnswers:
                 "Export is not available on the free plan: upgrade the plan (this is not "
                 "about credits)."), "data": None})
             return
+        if _is_poll(scope) and scope.get("query_string"):
+            # the cloud does not hold render polls: it ignores ``?wait=`` (docs/protocol.md)
+            scope = {**scope, "query_string": b""}
         buffered = _Buffered()
         rewrite_render = (self.options.render_answer_shape == "success"
                           and (_is_submit(scope) or _is_poll(scope)))

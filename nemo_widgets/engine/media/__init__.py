@@ -14,7 +14,7 @@ The names most callers need are re-exported here.
 """
 
 from nemo_widgets.engine.media.ffmpeg import ffmpeg_exe
-from nemo_widgets.engine.media.library import file_sha256
+from nemo_widgets.engine.media.files import file_sha256
 from nemo_widgets.engine.media.probe import FileType, MediaInfo, probe
 
 __all__ = ["FileType", "MediaInfo", "ffmpeg_exe", "file_sha256", "probe"]

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from nemo_widgets.engine.errors import NotFound
-from nemo_widgets.engine.media.library import file_sha256
+from nemo_widgets.engine.media.files import file_sha256
 
 STEM_NAMES = ("drums", "bass", "harmony", "melody")
 """The music engine's stems (``music.STEM_NAMES``), not imported from there: that would load

@@ -19,7 +19,7 @@ import anyio
 from python_multipart.multipart import MultipartParser, parse_options_header
 
 from nemo_widgets.engine.errors import EngineError
-from nemo_widgets.engine.media.library import ReceivedFile, TempWriter, safe_filename
+from nemo_widgets.engine.media.files import ReceivedFile, TempWriter, safe_filename
 
 __all__ = ["RatePolicy", "TooSlow", "paced", "receive_multipart"]
 

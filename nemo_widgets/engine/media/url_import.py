@@ -28,7 +28,7 @@ import anyio
 import httpx
 
 from nemo_widgets.engine.errors import UnsupportedMedia
-from nemo_widgets.engine.media.library import ReceivedFile, TempWriter, safe_filename, too_large
+from nemo_widgets.engine.media.files import ReceivedFile, TempWriter, safe_filename, too_large
 from nemo_widgets.engine.media.uploads import RatePolicy, TooSlow, paced
 
 __all__ = ["UNREACHABLE", "ImportPolicy", "download_url"]

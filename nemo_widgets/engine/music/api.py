@@ -18,7 +18,13 @@ import numpy as np
 import numpy.typing as npt
 
 from nemo_widgets.engine.music.compose import Score, compose
-from nemo_widgets.engine.music.dynamics import FINAL_STOP_DB, arc_gain, ending_gain, stop_gain
+from nemo_widgets.engine.music.dynamics import (
+    FINAL_STOP_DB,
+    arc_gain,
+    ending_gain,
+    start_gain,
+    stop_gain,
+)
 from nemo_widgets.engine.music.effects import apply_gain, duck_gain, master_gain
 from nemo_widgets.engine.music.harmony import NOTE_NAMES
 from nemo_widgets.engine.music.model import SAMPLE_RATE, STEM_NAMES, MusicPlan, MusicResult
@@ -67,7 +73,8 @@ def render_plan(plan: MusicPlan, *, speech: list[tuple[float, float]] | None = N
     gain = master_gain(bus, (plan.arousal + 1.0) / 2.0)
     gain *= arc_gain(plan, bus, gain)
     gain *= ending_gain(plan, len(gain))
-    gain *= stop_gain(score.accents, len(gain))
+    gain *= start_gain(len(gain))
+    gain *= stop_gain(score.accents, len(gain), score.stop_db)
     gain *= stop_gain([score.final_time], len(gain), FINAL_STOP_DB)
     if speech:
         gain *= duck_gain(speech, len(gain))

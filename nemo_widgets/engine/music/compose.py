@@ -10,7 +10,7 @@ the tables in ``parts`` map those names to functions.
 from __future__ import annotations
 
 from nemo_widgets.engine.music.model import MusicPlan
-from nemo_widgets.engine.music.parts.accents import write_accents
+from nemo_widgets.engine.music.parts.accents import STOP_DEPTH_DB, accent_manner, write_accents
 from nemo_widgets.engine.music.parts.base import Bar, ChordEvent, Note, Piece, Score, grid_of
 from nemo_widgets.engine.music.parts.bass import write_bass
 from nemo_widgets.engine.music.parts.chart import assign_chords, build_bars
@@ -38,4 +38,5 @@ def compose(plan: MusicPlan) -> Score:
     piece.notes.sort(key=lambda n: (n.start, n.role, n.pitch))
     return Score(piece.notes, piece.events, final, piece.tonic, sorted(piece.kicks),
                  piece.style, piece.grid, piece.final_time,
-                 piece.plan.drums and bool(piece.drum_patterns), accents)
+                 piece.plan.drums and bool(piece.drum_patterns), accents,
+                 STOP_DEPTH_DB[accent_manner(piece)])

@@ -11,7 +11,7 @@ ceiling holds.
   is turned down, as an engineer's fader would; a ramp's first and last quarters are measured
   apart, so a build starts and ends where it is meant to whatever the arrangement adds.
   Changes ride the bar lines: a rise arrives in 30 ms on the downbeat (the drums enter there
-  anyway), a fall takes a beat.
+  anyway; without drums it swells over the beat before it), a fall takes a beat.
 * ``stop_gain``: the breath before an accent on a cut (see ``parts.accents``) — the mix
   falls 15 dB over 50 ms (never more than 6 dB in 20 ms), stays there for 70 ms, reverb
   tails included, and is back on the hit, so the hit lands out of a real stop.
@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+from scipy import signal
 
 from nemo_widgets.engine.music.effects import CONTROL
 from nemo_widgets.engine.music.form import is_full
@@ -38,18 +39,28 @@ TAIL_DB = -60.0
 FADE_S = 0.6  # the tail envelope's longest reach, before the last sample
 
 
+# BS.1770's K-weighting at 48 kHz (a +4 dB shelf above ~1.5 kHz, then a high-pass at ~38 Hz):
+# sections are levelled as a loudness meter (and a listener) hears them, not by raw RMS, which
+# the bass and kick of a full part inflate against a sparse intro of keys and cymbals
+_K_SHELF = ([1.53512485958697, -2.69169618940638, 1.19839281085285],
+            [1.0, -1.69065929318241, 0.73248077421585])
+_K_HIGHPASS = ([1.0, -2.0, 1.0], [1.0, -1.99004745483398, 0.99007225036621])
+
+
 def _levels(x: npt.NDArray[Any], gain: Signal, block_s: float = 0.4) -> tuple[Signal, Signal]:
-    """Block levels (dB RMS, both channels) of ``x`` (2, n) after ``gain``, and their centre
-    times."""
+    """Block loudness (dB of K-weighted mean square, both channels) of ``x`` (2, n) after
+    ``gain``, and their centre times."""
     n = x.shape[1]
     size = int(block_s * SR)
     count = max(n // size, 1)
     centres = (np.arange(count) + 0.5) * size
     g = np.interp(centres, (np.arange(len(gain)) + 0.5) * CONTROL, gain) if len(gain) else (
         np.ones(count))
+    weighted = signal.lfilter(*_K_HIGHPASS, signal.lfilter(*_K_SHELF, x.astype(np.float64),
+                                                           axis=1), axis=1)
     power = np.empty(count)
     for i in range(count):
-        seg = x[:, i * size:(i + 1) * size].astype(np.float64)
+        seg = weighted[:, i * size:(i + 1) * size]
         power[i] = float(np.mean(seg * seg)) if seg.size else 0.0
     power *= g * g
     return 10.0 * np.log10(power + 1e-20), centres / SR
@@ -65,9 +76,13 @@ def arc_gain(plan: MusicPlan, x: npt.NDArray[Any], gain: Signal) -> Signal:
     end_s = min(plan.final_hit_s, plan.duration_s)
 
     def level_in(start: float, stop: float) -> float | None:
+        """The loudness of a stretch: the energy mean of its sounding blocks (as BS.1770
+        integrates, so the planned levels are the ones a loudness meter reads)."""
         inside = levels[(times >= start) & (times < min(stop, end_s))]
         inside = inside[inside > -80.0]
-        return float(np.percentile(inside, 75)) if len(inside) else None
+        if not len(inside):
+            return None
+        return float(10.0 * np.log10(np.mean(10.0 ** (inside / 10.0))))
 
     full = [level_in(float(s["start"]), float(s["end"])) for s in sections
             if is_full(str(s["name"]))]
@@ -102,8 +117,11 @@ def arc_gain(plan: MusicPlan, x: npt.NDArray[Any], gain: Signal) -> Signal:
             edges.append((start, previous_db, lo_db))
         previous_db = hi_db
     for at, before, after in edges:
-        # a rise arrives in 30 ms on the downbeat; a fall takes the new section's first beat
-        lo, hi = (at - 0.03, at) if after >= before else (at, at + period)
+        # a rise arrives in 30 ms on the downbeat where the drums enter there anyway; without
+        # drums it swells over the beat before it (a crescendo, not a jump that would
+        # out-shout the piece's accents); a fall takes the new section's first beat
+        rise = 0.03 if plan.drums else period
+        lo, hi = (at - rise, at) if after >= before else (at, at + period)
         span = (t >= lo) & (t < hi)
         w = (t[span] - lo) / (hi - lo)
         offsets[span] = before + (after - before) * w
@@ -141,3 +159,16 @@ def stop_gain(accents: list[float], count: int, depth_db: float = STOP_DB) -> Si
         rise = np.clip((at - t) / 0.004, 0.0, 1.0)
         np.maximum(depth, np.minimum(fall, rise), out=depth)
     return np.asarray(10.0 ** (depth * depth_db / 20.0), dtype=np.float64)
+
+
+START_S = 0.2  # the first sound swells in over this long…
+START_DB = -18.0  # …from this far under (it is still heard from the first instant)
+
+
+def start_gain(count: int) -> Signal:
+    """The piece's first instant: the music swells in over ``START_S`` (from ``START_DB``,
+    linear in dB) rather than jumping out of digital silence — the very first frame is then
+    no louder an event than the music's own accents."""
+    t = (np.arange(count) + 0.5) * CONTROL / SR
+    frac = np.clip(t / START_S, 0.0, 1.0)
+    return np.asarray(10.0 ** (START_DB * (1.0 - frac) / 20.0), dtype=np.float64)

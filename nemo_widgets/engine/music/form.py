@@ -62,7 +62,9 @@ def layout(n_bars: int, bar_s: float, strong: dict[int, float], seed: int) -> La
     if n_bars >= 32 and bar_s * 4 <= 0.12 * total_s:
         intro = 4
     if n_bars >= 8 and rng.uniform() < 0.5:
-        intro = max(1, intro // 2) if intro > 1 else 2
+        # the seed's other intro: longer when the usual one is short (an intro under ~4 s is
+        # barely heard as one), else half as long
+        intro = intro + 1 if intro * bar_s < 4.5 else max(1, intro // 2)
     outro = 1 if n_bars < 12 or bar_s * 2 > 0.15 * total_s else 2
     mid = n_bars - intro - outro
     if mid <= 4:

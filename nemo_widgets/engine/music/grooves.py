@@ -49,20 +49,27 @@ GROOVES: dict[str, tuple[Groove, ...]] = {
         }, comping="broken", swing=0.67, swing_unit=8),
     ),
     "ambient": (
-        Groove("slow bells", melody_density=0.3),
+        Groove("slow bells", comping="pad_triplets", melody_density=0.3),
         Groove("drift", comping="pad", melody_density=0.15),
     ),
     "cinematic": (
         Groove("half-time trailer", drums={
-            "kick": ((0.0, "x-----x---x-----"), (0.6, "x--x--x---x-----"),
-                     (0.85, "x--x--x---x--x--")),
-            "snare": ((0.5, "--------x-------"),),
+            "kick": ((0.0, "x-------x-------"), (0.6, "x---o---x---o---"),
+                     (0.85, "x---o---x---o-o-")),
+            "snare": ((0.5, "--------x-------"), (0.85, "o-o-o-o-x-o-o-o-")),
             "hat": ((0.35, "x-o-x-o-x-o-x-o-"),),
+            "tom": ((0.85, "---o---o---o---o"),),
         }, comping="pad", swing=0.67, swing_unit=8),
+        Groove("straight trailer", drums={
+            "kick": ((0.0, "x-------x-------"), (0.6, "x---o---x---o---"),
+                     (0.85, "x---o---x---o-o-")),
+            "snare": ((0.5, "----o-------o---"), (0.85, "o-o-o-o-x-o-o-o-")),
+            "tom": ((0.85, "---o---o---o---o"),),
+        }, comping="triplets"),
         Groove("triplet march", drums={
             "kick": ((0.0, "x---x---x---x---"),),
             "snare": ((0.5, "----x-------x---"),),
-            "tom": ((0.6, "--o---o---o---o-"),),
+            "tom": ((0.6, "o---o---o---o---"),),
         }, bass_line="eighths", swing=0.67, swing_unit=8),
     ),
     "corporate": (
@@ -120,7 +127,7 @@ GROOVES: dict[str, tuple[Groove, ...]] = {
     ),
     "piano": (
         Groove("hymn", comping="block"),
-        Groove("flowing", comping="broken", melody_density=0.9),
+        Groove("flowing", comping="triplets", bass_line="sustain", melody_density=0.9),
     ),
     "rock": (
         Groove("half-time", drums={
@@ -137,16 +144,21 @@ GROOVES: dict[str, tuple[Groove, ...]] = {
         }, bass_line="follow_kick", swing=0.67, swing_unit=8),
     ),
     "jazz": (
+        Groove("bossa nova", drums={
+            "ride": ((0.0, "x-x-x-x-x-x-x-x-"),),
+            "snare": ((0.0, "x--x--x---x--x--"),),
+            "kick": ((0.0, "x--xx--xx--xx--x"),),
+        }, comping="rhodes", bass_line="follow_kick", swing=0.5),
         Groove("two feel", drums={
             "ride": ((0.0, "x---o---x---o-.-"),),
             "hat": ((0.0, "----o-------o---"),),
             "kick": ((0.0, "o-------o-------"),),
         }),
-        Groove("spang-a-lang", drums={
-            "ride": ((0.0, "x---x-x-x---x-x-"),),
-            "hat": ((0.0, "----o-------o---"),),
-            "kick": ((0.0, "o-------o-------"),),
-        }, swing=0.67, swing_unit=8),
+        Groove("straight eighths", drums={
+            "ride": ((0.0, "x-o-x-o-x-o-x-o-"),),
+            "snare": ((0.0, "------o--o----o-"),),
+            "kick": ((0.0, "x-----x-x-------"),),
+        }, swing=0.5, melody_density=0.6),
     ),
 }
 

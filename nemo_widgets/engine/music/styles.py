@@ -77,6 +77,7 @@ class Style:
     melody_everywhere: bool = False  # the tune is the point: it plays from the intro on
     bass_floor: int = 33  # lowest MIDI pitch of a sustained bass
     final_bass_floor: int = 33  # lowest MIDI pitch of the final bass note
+    accent: str | None = None  # parts.accents.ACCENTS: how a cut is marked (None: "kit")
 
 
 def _drum_part(level: float, pan: float = 0.0, send: float = 0.05) -> Part:
@@ -115,11 +116,12 @@ _STYLES: tuple[Style, ...] = (
         major=("Isus2 IVmaj7 vi7 IVadd9", "Iadd9 vi7 IVmaj7 V"),
         minor=("i9 bVImaj7 bIIIadd9 bVIImaj7", "i9 iv9 bVImaj7 i9"),
         cadence=("IVadd9", "bVImaj7"), final=("Iadd9", "i9"),
-        drums={}, kit={}, comping="pad", bass_line="sustain", melody_density=0.2,
+        drums={}, kit={}, comping="pad_arp", bass_line="sustain", melody_density=0.2,
         melody_range=(67, 88), chord_range=(50, 74), bars_per_chord=2,
         parts={
             "bass": Part("sub", "bass", -20, 0.0, 0.2),
             "chords": Part("warm_pad", "harmony", -15, 0.0, 0.6),
+            "chords2": Part("pluck", "harmony", -24, -0.25, 0.6),
             "bed": Part("strings", "harmony", -22, -0.3, 0.7),
             "melody": Part("bell", "melody", -20, 0.25, 0.7),
         },
@@ -156,6 +158,7 @@ _STYLES: tuple[Style, ...] = (
         reverb_s=3.2, risers=True,
         drum_clip_db=2.0,
         fill="toms", legato=1.0, bass_floor=36, final_bass_floor=36,
+        accent="push",
     ),
     Style(
         name="corporate", label="upbeat pop / corporate", tempo=(100.0, 124.0), mood=(0.7, 0.45),
@@ -277,7 +280,7 @@ _STYLES: tuple[Style, ...] = (
         major=("I V vi iii IV I IV V", "I vi IV V", "vi IV I V", "I iii vi IV"),
         minor=("i bVI bIII bVII", "i iv bVII bIII bVI iv V i", "i bVI iv V"),
         cadence=("V", "V"), final=("I", "i"),
-        drums={}, kit={}, comping="broken", bass_line="piano", melody_density=0.7,
+        drums={}, kit={}, comping="eighths", bass_line="piano", melody_density=0.7,
         melody_range=(65, 86), chord_range=(48, 67),
         parts={
             "bass": Part("piano", "bass", -18, -0.1, 0.3),
@@ -316,6 +319,7 @@ _STYLES: tuple[Style, ...] = (
         },
         reverb_s=1.3,
         drum_clip_db=4.0,
+        accent="push",
     ),
     Style(
         name="jazz", label="jazz", tempo=(100.0, 138.0), mood=(0.45, 0.15), auto=False,

@@ -1,8 +1,10 @@
 """The loudness pass: the mix alone, measured and normalised in numpy, before the main run.
 
 FFmpeg's one-pass ``loudnorm`` rides the gain and misses the target on short clips, so when a
-draft asks for a loudness (``m.loudness``, −14 LUFS by default) the render first runs FFmpeg for
-the sound only (no picture is decoded), writing raw 48 kHz stereo float samples; ``normalize_mix``
+draft asks for a loudness (``m.loudness``, −14 LUFS by default) the render first makes the
+sound alone as raw 48 kHz stereo float samples — summed in numpy from the decoded sources
+(``numpy_mix``), or, for what that does not do (loops), by an FFmpeg run for the sound only
+(no picture is decoded); ``normalize_mix``
 brings them to the target under the true-peak ceiling (``engine.dsp.loudness``), and the main
 run encodes those samples as the output's AAC track.
 """
@@ -27,6 +29,7 @@ from nemo_widgets.engine.render.graph import (
     build_audio_graph,
     graph_args,
 )
+from nemo_widgets.engine.render.numpy_mix import numpy_mixable
 
 __all__ = ["AudioPass", "normalize_mix", "plan_audio_pass"]
 
@@ -46,13 +49,24 @@ class AudioPass:
     normalized: Path
     target_lufs: float
     report: LoudnessReport | None = None
+    sounds: list[AudioClip] | None = None
+    """Set when the mix is summed in numpy (``numpy_mix``) instead of running ``argv``."""
+    total_samples: int = 0
+    samples: npt.NDArray[np.float32] | None = None
+    """The mix as (n, 2), when it was summed in memory (then ``mix`` is never written)."""
 
 
 def plan_audio_pass(canvas: Canvas, sounds: Sequence[AudioClip], caps: FFmpegCaps,
-                    workdir: Path, token: str, target: float) -> AudioPass:
-    """The FFmpeg command that writes the mix alone into ``workdir``."""
-    graph = build_audio_graph(canvas, sounds, caps)
+                    workdir: Path, token: str, target: float,
+                    use_numpy: bool = True) -> AudioPass:
+    """How the mix alone is made into ``workdir``: summed in numpy when that reproduces the
+    FFmpeg graph (``numpy_mixable``, unless ``use_numpy`` is False), else the FFmpeg command."""
     mix = workdir / f"mix-{token}.f32"
+    normalized = workdir / f"mix-{token}-normalized.f32"
+    if use_numpy and numpy_mixable(sounds):
+        return AudioPass(argv=[], mix=mix, normalized=normalized, target_lufs=target,
+                         sounds=list(sounds), total_samples=canvas.total_samples)
+    graph = build_audio_graph(canvas, sounds, caps)
     argv = [
         ffmpeg_exe(), "-hide_banner", "-nostdin", "-y", "-loglevel", "error",
         "-nostats", "-progress", "pipe:1",
@@ -60,24 +74,30 @@ def plan_audio_pass(canvas: Canvas, sounds: Sequence[AudioClip], caps: FFmpegCap
         *graph_args(graph, caps, workdir, token + "-audio"),
         "-map", graph.audio_out, *RAW_AUDIO_ARGS, str(mix),
     ]
-    return AudioPass(argv=argv, mix=mix, normalized=workdir / f"mix-{token}-normalized.f32",
-                     target_lufs=target)
+    return AudioPass(argv=argv, mix=mix, normalized=normalized, target_lufs=target)
 
 
 def normalize_mix(audio_pass: AudioPass) -> None:
     """Measure the raw mix, normalise it, and write the samples the main run will encode.
 
-    The mix is memory-mapped and read in chunks, twice (measure, then apply the gain), so a
-    long render's sound never has to fit in memory. FFmpeg writes interleaved frames; their
-    transpose is the DSP layout (channels, samples) without a copy.
+    The mix is ``audio_pass.samples`` when it was summed in memory, else the file ``mix``,
+    memory-mapped and read in chunks, twice (measure, then apply the gain), so a long render's
+    sound never has to fit in memory. Frames are interleaved (n, 2); their transpose is the
+    DSP layout (channels, samples) without a copy.
     """
     temp = audio_pass.normalized.with_suffix(".tmp")
-    if audio_pass.mix.stat().st_size == 0:
+    frames: npt.NDArray[np.float32]
+    if audio_pass.samples is not None:
+        frames = audio_pass.samples
+    elif audio_pass.mix.stat().st_size == 0:
+        frames = np.zeros((0, 2), dtype=np.float32)
+    else:
+        frames = np.memmap(audio_pass.mix, dtype="<f4", mode="r").reshape(-1, 2)
+    if len(frames) == 0:
         temp.write_bytes(b"")
         os.replace(temp, audio_pass.normalized)
         audio_pass.report = LoudnessReport(float("-inf"), float("-inf"), 0.0, float("-inf"))
         return
-    frames = np.memmap(audio_pass.mix, dtype="<f4", mode="r").reshape(-1, 2)
     samples = frames.T
     try:
         gain, report = plan_gain(measure(samples), audio_pass.target_lufs)
@@ -90,6 +110,7 @@ def normalize_mix(audio_pass: AudioPass) -> None:
         os.replace(temp, audio_pass.normalized)
     finally:
         del frames, samples
+        audio_pass.samples = None
         temp.unlink(missing_ok=True)
     audio_pass.report = report
     log.info("loudness %.1f -> %.1f LUFS (gain %+.1f dB, true peak %.1f dBTP)",

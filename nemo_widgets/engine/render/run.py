@@ -1,4 +1,5 @@
-"""Run a planned render: the loudness pass (when there is one), then the main FFmpeg run.
+"""Run a planned render: the loudness pass (when there is one: the mix, summed in numpy or by an
+FFmpeg run, then normalised), then the main FFmpeg run.
 
 The output appears atomically: FFmpeg writes ``plan.partial`` beside it and the finished file is
 renamed over ``plan.output``, so no one ever sees half a file; every failing path removes what
@@ -16,6 +17,7 @@ from collections.abc import Callable
 
 from nemo_widgets.engine.render.ffmpeg import run_ffmpeg
 from nemo_widgets.engine.render.loudness_pass import normalize_mix
+from nemo_widgets.engine.render.numpy_mix import mix_in_numpy
 from nemo_widgets.engine.render.plan import RenderPlan
 
 __all__ = ["AUDIO_PASS_SHARE", "run_render"]
@@ -58,8 +60,12 @@ def run_render(plan: RenderPlan, on_progress: Callable[[float], None] | None = N
     try:
         if audio is not None:
             share = AUDIO_PASS_SHARE
-            run_ffmpeg(audio.argv, audio.mix, plan.duration_ms,
-                       _scaled(on_progress, 0, share * 0.8), cancel, max_temp_bytes)
+            if audio.sounds is not None:
+                audio.samples = mix_in_numpy(audio.sounds, audio.total_samples, audio.mix,
+                                             cancel, max_temp_bytes)
+            else:
+                run_ffmpeg(audio.argv, audio.mix, plan.duration_ms,
+                           _scaled(on_progress, 0, share * 0.8), cancel, max_temp_bytes)
             lap("sound")
             try:
                 normalize_mix(audio)

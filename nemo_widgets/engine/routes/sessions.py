@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 
 from nemo_widgets import protocol
 from nemo_widgets.engine.drafts import canvas_config, empty_draft
-from nemo_widgets.engine.media.library import upload_answer
+from nemo_widgets.engine.media.files import upload_answer
 from nemo_widgets.engine.routes.answers import (
     CreditsData,
     Envelope,

@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field, ValidationError
 from nemo_widgets import protocol
 from nemo_widgets.engine.analysis.background import prefetch
 from nemo_widgets.engine.errors import BadRequest, FileTooLarge
-from nemo_widgets.engine.media.library import (
+from nemo_widgets.engine.media.files import (
     ReceivedFile,
     commit,
     discard,

@@ -12,7 +12,9 @@ puts the mix on the background-music track at a volume that suits the source's o
 from __future__ import annotations
 
 import json
+import logging
 import os
+import time
 import zlib
 from collections.abc import Mapping
 from typing import Any
@@ -30,6 +32,8 @@ from nemo_widgets.engine.settings import EngineSettings
 from nemo_widgets.engine.store import Store
 from nemo_widgets.engine.tools.base import ToolContext, ToolFailed, ToolOutcome
 from nemo_widgets.timeline import Segment, Timeline
+
+log = logging.getLogger(__name__)
 
 MAX_VERSIONS = 5
 """Most versions one request makes ("three options" → 3)."""
@@ -165,7 +169,18 @@ class MusicTool:
         settings, generated = context.settings, context.session.generated_media
         cache = settings.home / "analysis"
         cache.mkdir(parents=True, exist_ok=True, mode=0o700)
+        began = clock = time.perf_counter()
+        laps: dict[str, float] = {}
+
+        def lap(stage: str) -> None:
+            nonlocal clock
+            now = time.perf_counter()
+            laps[stage] = laps.get(stage, 0.0) + now - clock
+            clock = now
+
+        # Usually a wait: the upload started this analysis in the background (cache lock).
         features = analyse_timeline(timeline.to_draft(), context.library.resolve, cache)
+        lap("analysis")
         previous_json = _previous_plan(generated)
         previous = MusicPlan.from_dict(previous_json) if previous_json else None
         versions = sum(1 for item in generated if item.get("kind") == "music")
@@ -179,9 +194,12 @@ class MusicTool:
             result = compose_music(features, request.prompt, seed=seed + n, bpm=request.bpm,
                                    variation=request.variation, previous=previous,
                                    duck_under_speech=True, **options)
+            lap("generate")
             plan = result.plan
             digest = store_mix(settings, context.store, result.mix)
+            lap("write")
             stems, cue_path = _store_extras(settings, digest, plan.to_dict(), speech, result.cue)
+            lap("extras")
             label = f"{plan.style.title()} · {plan.tempo_bpm:.0f} BPM · {plan.key} {plan.mode}"
             items.append({"kind": "music", "hash": digest, "path": f"/media/{digest}.wav",
                           "label": label, "style": plan.style, "tempo_bpm": plan.tempo_bpm,
@@ -192,6 +210,9 @@ class MusicTool:
                 first = (plan, digest, label)
         assert first is not None
         plan, digest, label = first
+        # One line the quick-edit benchmark parses (benchmarks/quick_edit.py).
+        log.info("music turn: %.1f s of music in %.2f s (%s)", plan.duration_s,
+                 time.perf_counter() - began, ", ".join(f"{k} {v:.2f} s" for k, v in laps.items()))
         volume = music_volume(features.has_audio, bool(features.speech))
         length_ms = round(plan.duration_s * 1000) if request.duration_s else None
         placed_timeline = place_music(timeline, digest, label, volume, length_ms)

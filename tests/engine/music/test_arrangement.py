@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from nemo_widgets.engine.music import generate, plan_music
+from nemo_widgets.engine.music import STYLES, generate, plan_music
 from nemo_widgets.engine.music.compose import compose
 from nemo_widgets.engine.music.grooves import grooves_of
 from nemo_widgets.engine.music.harmony import scale
@@ -38,6 +38,23 @@ def test_level_arc_spreads_at_least_9_db(clip: Any, style: str) -> None:
     assert int(np.argmax(st)) > len(st) // 4
 
 
+@pytest.fixture(scope="module")
+def long_clip() -> Any:
+    """The figure's clip (docs/figures/arrangement_figures.py): 30 s cut every 2 s."""
+    cuts, strengths = m.regular_cuts(30.0, pace=2.0, seed=1)
+    return m.clip(30.0, cuts=cuts, strengths=strengths)
+
+
+@pytest.mark.parametrize("style", STYLES)
+def test_30_s_pieces_breathe_and_seeds_differ_in_rhythm(long_clip: Any, style: str) -> None:
+    """Issue 11's figures on the 30 s piece of every style: a level spread of at least 9 dB
+    and an onset-envelope correlation of at most 0.7 between seeds 1 and 2."""
+    first = generate(long_clip, style, seed=1)
+    second = generate(long_clip, style, seed=2)
+    assert m.level_spread(first.mix) >= 9.0
+    assert m.onset_correlation(first.mix, second.mix) <= 0.7
+
+
 @pytest.mark.parametrize("style", ["lofi", "corporate", "hiphop", "rock", "electronic"])
 def test_another_version_changes_groove_key_and_rhythm(clip: Any, style: str) -> None:
     first = generate(clip, style, seed=1)
@@ -59,12 +76,16 @@ def test_consecutive_seeds_play_different_grooves() -> None:
         assert all(a != b for a, b in itertools.pairwise(names)), name
 
 
+# seeds 1–4 play every groove of these styles (four grooves each, rotated by seed); lo-fi's
+# straight half-time and ambient's drift are tracked at another level (docs/music.md)
+@pytest.mark.parametrize("style", ["hiphop", "cinematic", "jazz", "rock", "corporate",
+                                   "electronic", "acoustic", "piano"])
 @pytest.mark.parametrize("seed", [1, 2, 3, 4])
-def test_every_groove_keeps_the_planned_beat(seed: int) -> None:
+def test_every_groove_keeps_the_planned_beat(style: str, seed: int) -> None:
     librosa = pytest.importorskip("librosa")
     mir_eval = pytest.importorskip("mir_eval")
     cuts, strengths = m.regular_cuts(20.0, pace=2.3, seed=1)
-    result = generate(m.clip(20.0, cuts=cuts, strengths=strengths), "hiphop", seed=seed)
+    result = generate(m.clip(20.0, cuts=cuts, strengths=strengths), style, seed=seed)
     _tempo, tracked = librosa.beat.beat_track(y=m.mono(result.mix), sr=m.SR, units="time")
     score = mir_eval.beat.f_measure(mir_eval.beat.trim_beats(np.array(result.plan.beats)),
                                     mir_eval.beat.trim_beats(tracked))

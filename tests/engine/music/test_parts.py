@@ -15,6 +15,7 @@ from nemo_widgets.engine.music.parts import (
     FILLS,
     MELODIES,
 )
+from nemo_widgets.engine.music.parts.accents import ACCENTS
 from nemo_widgets.engine.music.styles import get_style
 
 MUSIC = Path(__file__).resolve().parents[3] / "nemo_widgets" / "engine" / "music"
@@ -28,6 +29,17 @@ def test_every_style_names_registered_writers() -> None:
         assert style.melody in MELODIES, name
         assert style.fill is None or style.fill in FILLS, name
         assert style.drum_extra is None or style.drum_extra in DRUM_EXTRAS, name
+        assert style.accent is None or style.accent in ACCENTS, name
+
+
+def test_every_groove_names_registered_writers() -> None:
+    from nemo_widgets.engine.music.grooves import grooves_of
+
+    for name in STYLES:
+        for groove in grooves_of(get_style(name)):
+            assert groove.comping is None or groove.comping in COMPING, (name, groove.name)
+            assert groove.bass_line is None or groove.bass_line in BASS_LINES, (name,
+                                                                               groove.name)
 
 
 def test_no_getattr_dispatch_and_small_modules() -> None:

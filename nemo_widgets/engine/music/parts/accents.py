@@ -23,6 +23,7 @@ DRUM_GROUPS = {"kick", "backbeat", "cymbals", "toms"}
 STOP_BEFORE_S = 0.12  # the band leaves this much room before an accent…
 STOP_AFTER_S = 0.07  # …and the drums this much after it (no flams with the groove)
 STOP_RELEASE_S = 0.08  # how fast held notes let go for the stop (a damper, not a cut)
+FLAM_S = 0.04  # drum hits closer than this to a pushed accent would flam with it
 STRUCK_ROLES = ("chords", "melody", "bass", "arp")
 
 
@@ -96,6 +97,20 @@ def kit_accent(piece: Piece, t: float, strength: float) -> None:
     bass."""
     vel = 0.8 + 0.2 * strength
     _stop(piece, t)
+    _kit_hit(piece, t, vel)
+
+
+def push_accent(piece: Piece, t: float, strength: float) -> None:
+    """A hit over the groove, the band playing on (rock's push): kick, the biggest cymbals,
+    backbeat, a chord stab and the bass, out of the mix's short breath (``dynamics``) only;
+    the groove's own drum hits within a flam of it give way."""
+    piece.notes = [n for n in piece.notes if not (
+        group_of(n.role) in DRUM_GROUPS and abs(n.start - t) < FLAM_S)]
+    _kit_hit(piece, t, 0.8 + 0.2 * strength)
+
+
+def _kit_hit(piece: Piece, t: float, vel: float) -> None:
+    """Kick, the two biggest cymbals the kit has, backbeat, a chord stab and the bass."""
     parts = piece.style.parts
     piece.add("kick", t, 0.1, 0, 1.0, force=True)
     if "kick" in parts:
@@ -111,7 +126,7 @@ def kit_accent(piece: Piece, t: float, strength: float) -> None:
 def keys_accent(piece: Piece, t: float, strength: float) -> None:
     """A breath, then a sforzando chord on the instruments that strike (piano, bells,
     plucks)."""
-    vel = 0.85 + 0.15 * strength
+    vel = 0.95 + 0.05 * strength
     _stop(piece, t)
     roles = []
     for role in STRUCK_ROLES:
@@ -124,14 +139,26 @@ def keys_accent(piece: Piece, t: float, strength: float) -> None:
 
 ACCENTS: dict[str, Callable[[Piece, float, float], None]] = {
     "kit": kit_accent,
+    "push": push_accent,
     "keys": keys_accent,
 }
 
 
+# how far the whole mix dips in the breath before an accent (``dynamics.stop_gain``): a
+# band's hit comes out of a real stop; a sparse, drumless piece only takes a small breath, or
+# its accents would tower over everything else it plays and drown its own pulse
+STOP_DEPTH_DB: dict[str, float] = {"kit": -15.0, "push": -15.0, "keys": -4.0}
+
+
+def accent_manner(piece: Piece) -> str:
+    """The piece's way of marking a cut (a key of ``ACCENTS``)."""
+    drums = piece.plan.drums and bool(piece.drum_patterns)
+    return (piece.style.accent or "kit") if drums else "keys"
+
+
 def write_accents(piece: Piece) -> list[float]:
     """An accent on each of the strongest cuts (see the module docstring); their times."""
-    drums = piece.plan.drums and bool(piece.drum_patterns)
-    writer = ACCENTS["kit" if drums else "keys"]
+    writer = ACCENTS[accent_manner(piece)]
     times = accent_times(piece)
     for t, strength in times:
         writer(piece, t, strength)

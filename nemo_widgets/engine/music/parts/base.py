@@ -83,6 +83,7 @@ class Score:
     final_time: float
     drums: bool = True
     accents: list[float] = field(default_factory=list)  # times of the accents on cuts
+    stop_db: float = -15.0  # how far the mix dips in the breath before each accent
 
     def roles(self) -> set[str]:
         """The parts that play at least one note."""

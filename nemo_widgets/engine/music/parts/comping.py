@@ -95,6 +95,65 @@ def broken(piece: Piece, bar: Bar, rng: np.random.Generator) -> None:
         piece.add("chords", t + jitter, end - t + 0.25, pitch, vel)
 
 
+def arpeggio(piece: Piece, bar: Bar, rng: np.random.Generator, per_beat: int,
+             role: str = "chords", vel: float = 0.5, hold: float = 1.8,
+             octave: int = 0, lean: float = 0.1) -> None:
+    """The chord broken into ``per_beat`` notes a beat (2 eighths, 3 triplets, 4 sixteenths),
+    up and down its tones (the top one an octave over the lowest), each note held ``hold``
+    steps: a flowing figure whose every note is heard starting. It leans on its off-beat
+    notes by ``lean`` (the one on the beat a little lighter; negative: marks the beat): the
+    bass and the tune carry the beat, and another groove's figure, struck on the beat, is then
+    not the same rhythm in disguise."""
+    step = 1.0 / per_beat
+    count = bar.beats * per_beat
+    for k in range(count):
+        pos = k * step
+        t = piece.grid.time(bar.beat + pos)
+        ev = piece.chord_at(t + 1e-4)
+        v = sorted(ev.voicing)[:3]
+        tones = [p + 12 * octave for p in (*v, v[0] + 12)]
+        cycle = tones + tones[-2:0:-1]
+        pitch = cycle[k % len(cycle)]
+        end = piece.grid.time(bar.beat + min(pos + hold * step, bar.beats))
+        on_beat = abs(pos - round(pos)) < 1e-9
+        jitter = float(np.clip(rng.normal(0, 0.003), -0.008, 0.008))
+        accent = -lean if on_beat else 0.0
+        piece.add(role, t + jitter, max(end - t, 0.06), pitch,
+                  (vel + accent) * (0.8 + 0.25 * bar.energy))
+
+
+def triplets(piece: Piece, bar: Bar, rng: np.random.Generator) -> None:
+    """Broken chords in triplets (three a beat) in a full bar, sixteenths when it drives (the
+    picture cuts fast), eighths in a quieter one, one a beat in the quietest: a flowing piano
+    figure, an octave up, each note short enough to be heard starting."""
+    e = bar.energy
+    per_beat = 4 if e >= 0.85 else 3 if e >= 0.6 else 2 if e >= 0.35 else 1
+    arpeggio(piece, bar, rng, per_beat, hold=0.6, octave=1)
+
+
+def eighths(piece: Piece, bar: Bar, rng: np.random.Generator) -> None:
+    """Broken chords in eighths in the chords' own register, held a little longer (sixteenths
+    when the bar drives, one a beat in the quietest): solo piano's plainer figure."""
+    e = bar.energy
+    per_beat = 4 if e >= 0.85 else 2 if e >= 0.35 else 1
+    arpeggio(piece, bar, rng, per_beat, hold=1.5, lean=-0.1)
+
+
+def pad_arpeggio(per_beat_full: int) -> Callable[[Piece], None]:
+    """Held chords with a bright arpeggio over them on ``chords2`` (ambient's pulse): one note
+    a beat in a quiet bar, two in a fuller one, ``per_beat_full`` when the bar drives."""
+    def write(piece: Piece) -> None:
+        pad(piece)
+        rng = piece.rng("arpeggio")
+        for bar in piece.bars:
+            per_beat = (per_beat_full if bar.energy >= 0.8 else 2 if bar.energy >= 0.5
+                        else 1)
+            arpeggio(piece, bar, rng, per_beat, role="chords2", vel=0.45, hold=1.5,
+                     octave=1)
+    write.__doc__ = pad_arpeggio.__doc__
+    return write
+
+
 def power(piece: Piece, bar: Bar, rng: np.random.Generator) -> None:
     for role, delay in (("chords", 0.0), ("chords2", 0.011)):
         if bar.energy >= 0.55:
@@ -112,7 +171,10 @@ def power(piece: Piece, bar: Bar, rng: np.random.Generator) -> None:
 def jazz(piece: Piece, bar: Bar, rng: np.random.Generator) -> None:
     options = (((0, 5), (6, 4)), ((6, 2), (14, 5)), ((4, 3), (10, 4)), ((0, 10),),
                ((2, 3), (8, 6)))
-    choice = options[int(rng.integers(len(options)))]
+    choice: tuple[tuple[int, int], ...] = options[int(rng.integers(len(options)))]
+    if bar.energy >= 0.85:  # driving: the pianist comps on every off-beat push
+        choice = ((0, 2), (6, 2), (14, 2)) if rng.uniform() < 0.5 else ((2, 2), (6, 2), (10, 2),
+                                                                        (14, 2))
     for s, length in choice:
         if s < bar.beats * 4:
             piece.chord_hit("chords", bar, s, length, 0.5, rng, 0.004)
@@ -161,6 +223,10 @@ COMPING: dict[str, Callable[[Piece], None]] = {
     "jazz": bar_by_bar(jazz),
     "ostinato": bar_by_bar(ostinato),
     "block": bar_by_bar(block),
+    "triplets": bar_by_bar(triplets),
+    "eighths": bar_by_bar(eighths),
+    "pad_arp": pad_arpeggio(4),
+    "pad_triplets": pad_arpeggio(3),
 }
 
 

@@ -14,6 +14,7 @@ import numpy as np
 from nemo_widgets.engine.music.parts.base import VEL, Bar, Piece
 
 TIGHT = {"kick", "snare", "clap"}
+DRIVE = 0.85  # a bar this full drives: fast cutting or a drop (see ``form.describe``)
 
 BarWriter = Callable[[Piece, Bar, np.random.Generator], None]
 
@@ -50,8 +51,9 @@ def tom_fill(piece: Piece, bar: Bar, rng: np.random.Generator) -> None:
 
 def jazz_comping(piece: Piece, bar: Bar, rng: np.random.Generator) -> None:
     """Soft snare comping on the off-beats, at random (a jazz drummer's left hand)."""
+    chance = 0.6 if bar.energy >= DRIVE else 0.3
     for step in (6, 14, 10):
-        if step < bar.beats * 4 and rng.uniform() < 0.3:
+        if step < bar.beats * 4 and rng.uniform() < chance:
             hit(piece, "snare", bar, step, 0.3 + 0.2 * rng.uniform(), rng)
 
 
@@ -89,6 +91,8 @@ def write_drums(piece: Piece) -> None:
                     continue
                 if fill and step >= 12 and role in ("snare", "clap", "hat", "ohat"):
                     continue
+                if ch == "." and bar.energy >= DRIVE and role not in TIGHT:
+                    ch = "o"  # driving: the cymbals' ghost notes are played out
                 hit(piece, role, bar, step, VEL[ch] * (0.82 + 0.18 * bar.energy), rng)
         if fill and style.fill is not None:
             FILLS[style.fill](piece, bar, rng)

@@ -1,4 +1,5 @@
-"""The content-addressed media library: temp files in, files named by their SHA-256 out.
+"""Content-addressed media files: temp files in, files named by their SHA-256 out (ownership
+and lookups by hash are ``engine/library.py``'s).
 
 Bytes go straight from the socket to a temporary file in ``tmp/`` while being hashed
 (``TempWriter``), so memory stays flat whatever the size; reading stops at the size limit and
