@@ -154,8 +154,12 @@ GROOVES: dict[str, tuple[Groove, ...]] = {
             "hat": ((0.0, "----o-------o---"),),
             "kick": ((0.0, "o-------o-------"),),
         }),
+        # the hi-hat's foot on two and four under the ride's eighths, the ride 6 dB down in
+        # the mix (orchestration): a loud, even eighth-note ride alone was heard by musicnn as
+        # "techno"/"electronic" (docs/music.md)
         Groove("straight eighths", drums={
             "ride": ((0.0, "x-o-x-o-x-o-x-o-"),),
+            "hat": ((0.0, "----o-------o---"),),
             "snare": ((0.0, "------o--o----o-"),),
             "kick": ((0.0, "x-----x-x-------"),),
         }, swing=0.5, melody_density=0.6),
