@@ -264,12 +264,7 @@ def glue_gain(x: npt.NDArray[np.floating[Any]], glue: Glue) -> Signal | None:
     want = -np.maximum(lv - (loud - glue.depth_db), 0.0) * (1.0 - 1.0 / glue.ratio)
     att = math.exp(-block / (glue.attack_s * SR))
     rel = math.exp(-block / (glue.release_s * SR))
-    smooth = np.empty_like(want)
-    g = 0.0
-    for i, w in enumerate(want.tolist()):
-        coeff = att if w < g else rel
-        g = coeff * g + (1.0 - coeff) * w
-        smooth[i] = g
+    smooth = _attack_release(want, att, rel)
     count = -(-n // CONTROL)
     centres = np.arange(count) + 0.5
     reduction = np.interp(centres, (np.arange(len(smooth)) + 0.5) * 5, smooth)
@@ -336,12 +331,7 @@ def master_gain(x: npt.NDArray[np.floating[Any]], intensity: float = 0.5) -> Sig
     want = -np.maximum(lv - (-20.0), 0.0) * (1.0 - 1.0 / ratio)
     att = math.exp(-block / (0.015 * SR))
     rel = math.exp(-block / (0.25 * SR))
-    smooth = np.empty_like(want)
-    g = 0.0
-    for i, w in enumerate(want.tolist()):
-        coeff = att if w < g else rel
-        g = coeff * g + (1.0 - coeff) * w
-        smooth[i] = g
+    smooth = _attack_release(want, att, rel)
     centres = np.arange(count) + 0.5  # in control blocks
     comp_db = np.interp(centres, (np.arange(len(smooth)) + 0.5) * 5, smooth)
     gain = pre * 10.0 ** (comp_db / 20.0)
@@ -436,3 +426,16 @@ def apply_gain(x: npt.NDArray[np.float32], gain: Signal, step: int = 1 << 20) ->
         stop = min(start + step, n)
         g = np.interp(np.arange(start, stop, dtype=np.float64), centres, gain)
         x[:, start:stop] *= g.astype(np.float32)
+
+
+def _attack_release(want: np.ndarray, att: float, rel: float) -> np.ndarray:
+    """A gain-reduction curve (dB, ≤ 0) smoothed one-pole: ``att`` while the reduction deepens,
+    ``rel`` while it lets go — a compressor's ballistics, shared by the bus glue and the
+    master compressor."""
+    smooth = np.empty_like(want)
+    g = 0.0
+    for i, w in enumerate(want.tolist()):
+        coeff = att if w < g else rel
+        g = coeff * g + (1.0 - coeff) * w
+        smooth[i] = g
+    return smooth
