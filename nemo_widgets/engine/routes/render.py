@@ -26,9 +26,6 @@ router = APIRouter(tags=["render"])
 
 RENDER_ID_PATTERN = r"^[A-Za-z0-9_.:-]{1,128}$"
 RenderId = Path(pattern=RENDER_ID_PATTERN, description="The id the client chose at submit.")
-# Set on a poll that asked to ``wait``: the seconds the engine held it. A client that sees it
-# knows the backend holds polls and can ask again at once instead of backing off.
-WAITED_HEADER = protocol.HEADER_RENDER_WAITED
 
 
 class RenderOutput(BaseModel):
@@ -95,7 +92,7 @@ async def poll_render(request: Request, response: Response, engine: EngineDep, u
                           description="An engine extension: hold the answer until the job "
                                       "completes or fails, its progress moves 5 points, or "
                                       f"this many seconds pass (at most {WAIT_CAP_S:g}). The "
-                                      f"answer then carries `{WAITED_HEADER}`.")
+                                      f"answer then carries `{protocol.HEADER_RENDER_WAITED}`.")
                       ) -> dict[str, Any]:
     """``pending`` → ``processing`` (progress moves) → ``completed`` | ``failed``.
 
@@ -108,7 +105,8 @@ async def poll_render(request: Request, response: Response, engine: EngineDep, u
         if not engine.jobs.finished(job.status):
             waited = await engine.jobs.wait_for_news(job.key, job.status, job.progress, wait)
             job = await run_in_threadpool(engine.store.render, render_id, user.user_id)
-        response.headers[WAITED_HEADER] = f"{waited:.3f}"
+        # the seconds it was held: a client that sees it may ask again at once
+        response.headers[protocol.HEADER_RENDER_WAITED] = f"{waited:.3f}"
     return render_answer(job, base_url(request))
 
 
