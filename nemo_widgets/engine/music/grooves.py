@@ -127,7 +127,7 @@ GROOVES: dict[str, tuple[Groove, ...]] = {
     ),
     "piano": (
         Groove("hymn", comping="block"),
-        Groove("flowing", comping="triplets", bass_line="sustain", melody_density=0.9),
+        Groove("flowing", comping="pianist", bass_line="sustain", melody_density=0.6),
     ),
     "rock": (
         Groove("half-time", drums={

@@ -12,6 +12,7 @@ import numpy as np
 
 from nemo_widgets.engine.music.harmony import bass_pitch, nearest_pitch
 from nemo_widgets.engine.music.parts.base import Bar, Piece
+from nemo_widgets.engine.music.parts.piano import flowing
 
 BarComp = Callable[[Piece, Bar, np.random.Generator], None]
 
@@ -225,6 +226,7 @@ COMPING: dict[str, Callable[[Piece], None]] = {
     "block": bar_by_bar(block),
     "triplets": bar_by_bar(triplets),
     "eighths": bar_by_bar(eighths),
+    "pianist": flowing,
     "pad_arp": pad_arpeggio(4),
     "pad_triplets": pad_arpeggio(3),
 }
