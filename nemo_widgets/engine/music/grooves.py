@@ -33,6 +33,9 @@ class Groove:
     swing: float | None = None
     swing_unit: int | None = None
     melody_density: float | None = None
+    # the 16th step where the tune's phrases land (None: the style's): another version of a
+    # drumless style, whose tune carries its rhythm, lands elsewhere
+    melody_land: int | None = None
 
 
 GROOVES: dict[str, tuple[Groove, ...]] = {
@@ -126,8 +129,9 @@ GROOVES: dict[str, tuple[Groove, ...]] = {
         }, comping="broken", swing=0.67, swing_unit=8),
     ),
     "piano": (
-        Groove("hymn", comping="block"),
-        Groove("flowing", comping="pianist", bass_line="sustain", melody_density=0.6),
+        Groove("hymn", comping="block", melody_land=8),
+        Groove("flowing", comping="pianist", bass_line="sustain", melody_density=0.6,
+               melody_land=12),
     ),
     "rock": (
         Groove("half-time", drums={

@@ -57,6 +57,7 @@ class Style:
     comping: str = "pad"
     bass_line: str = "sustain"
     melody_density: float = 0.5  # notes a beat in a full-energy bar
+    melody_land: int = 8  # the 16th step where the tune's phrases land (8: beat three)
     melody_range: tuple[int, int] = (64, 84)
     chord_range: tuple[int, int] = (52, 72)
     bars_per_chord: int = 1
@@ -280,7 +281,8 @@ _STYLES: tuple[Style, ...] = (
         major=("I V vi iii IV I IV V", "I vi IV V", "vi IV I V", "I iii vi IV"),
         minor=("i bVI bIII bVII", "i iv bVII bIII bVI iv V i", "i bVI iv V"),
         cadence=("V", "V"), final=("I", "i"),
-        drums={}, kit={}, comping="eighths", bass_line="piano", melody_density=0.7,
+        drums={}, kit={}, comping="ballad", bass_line="piano", melody_density=0.7,
+        melody_land=4,
         melody_range=(65, 86), chord_range=(48, 67),
         parts={
             "bass": Part("piano", "bass", -18, -0.1, 0.3),

@@ -12,7 +12,7 @@ import numpy as np
 
 from nemo_widgets.engine.music.harmony import bass_pitch, nearest_pitch
 from nemo_widgets.engine.music.parts.base import Bar, Piece
-from nemo_widgets.engine.music.parts.piano import flowing
+from nemo_widgets.engine.music.parts.piano import ballad, flowing
 
 BarComp = Callable[[Piece, Bar, np.random.Generator], None]
 
@@ -227,6 +227,7 @@ COMPING: dict[str, Callable[[Piece], None]] = {
     "triplets": bar_by_bar(triplets),
     "eighths": bar_by_bar(eighths),
     "pianist": flowing,
+    "ballad": ballad,
     "pad_arp": pad_arpeggio(4),
     "pad_triplets": pad_arpeggio(3),
 }

@@ -126,7 +126,8 @@ def phrase_melody(piece: Piece) -> None:
             first = opening[::2] if quiet else opening
             cells = [c for c in first if c[0] < (8 if closing else span)]
         if closing:
-            land = min(8, max(span - 4, 0))
+            landing = piece.groove.melody_land or piece.style.melody_land
+            land = min(landing, max(span - 4, 0))
             cells = [c for c in cells if c[0] < land - 2]
             lead = [land - 2] if cells else [s for s in (land - 4, land - 2) if s >= 0]
             events = [c[0] for c in cells] + lead + [land]

@@ -132,25 +132,42 @@ def flowing(piece: Piece) -> None:
 
 
 def inner_voice(piece: Piece, bar: Bar, rng: np.random.Generator) -> None:
-    """The chord's middle tones (third and seventh, else third and fifth) softly under the
-    tune: held from the chord's first beat (or the beat after) in a quieter bar; in a full
-    one repeated on every beat, the right hand's thumb keeping the pulse (the downbeat
-    leaning, two and four lightest)."""
-    if bar.energy < 0.3 or (bar.energy < 0.6 and rng.uniform() < 0.25):
+    """The chord's middle tones (third and seventh, else third and fifth) held softly under
+    the tune, from the chord's first beat or the beat after, in most bars."""
+    if bar.energy < 0.3 or rng.uniform() < 0.25:
         return
-    if bar.energy >= 0.6:
-        beats = [float(b) for b in range(bar.beats)]
-    else:
-        beats = [off + (1.0 if rng.uniform() < 0.35 else 0.0) for off, _ in bar.chords]
-    for k, beat in enumerate(beats):
-        t = piece.grid.time(bar.beat + beat)
+    for off, _chord in bar.chords:
+        push = 1.0 if rng.uniform() < 0.35 else 0.0  # or entering on the next beat
+        t = piece.grid.time(bar.beat + off + push)
         t += float(np.clip(rng.normal(0.0, 0.006), -0.012, 0.012))
         ev = piece.chord_at(t + 0.02)
         middle = [p + 12 if p < 55 else p for p in sorted(ev.voicing)[1:3]]
-        nxt = beats[k + 1] if k + 1 < len(beats) else float(bar.beats)
-        end = min(ev.end, piece.grid.time(bar.beat + nxt)) + PEDAL_OVERLAP_S
-        lean = 1.15 if beat == 0 else 1.0 if beat == 2 else 0.85
-        vel = lean * (0.26 + 0.12 * bar.energy) * float(np.clip(1.0 + rng.normal(0.0, 0.08),
-                                                                0.8, 1.2))
+        end = min(ev.end, piece.bar_end(bar)) + PEDAL_OVERLAP_S
+        vel = (0.26 + 0.12 * bar.energy) * float(np.clip(1.0 + rng.normal(0.0, 0.08), 0.8, 1.2))
         for j, p in enumerate(middle):
             piece.add("chords", t + 0.008 * j, max(end - t, 0.2), p, vel, release=0.3)
+
+
+BALLAD = ((0.0, 0.62), (1.5, 0.5), (3.0, 0.42))  # (beat, level): three-three-two eighths
+BALLAD_QUIET = ((0.0, 0.6), (1.5, 0.45))
+
+
+def ballad(piece: Piece) -> None:
+    """A ballad's chords in three-three-two: struck on one, on the and of two and on four
+    (the first two only in a quiet bar), slightly rolled, pedalled to the next stroke, the
+    downbeat leaning; the left hand holds the root."""
+    rng = piece.rng("ballad")
+    for bar in piece.bars:
+        strokes = [s for s in (BALLAD if bar.energy >= 0.45 else BALLAD_QUIET)
+                   if s[0] < bar.beats]
+        for k, (beat, level) in enumerate(strokes):
+            t = piece.grid.time(bar.beat + beat)
+            t += float(np.clip(rng.normal(0.0, 0.005), -0.012, 0.012))
+            nxt = strokes[k + 1][0] if k + 1 < len(strokes) else float(bar.beats)
+            ev = piece.chord_at(t + 0.02)
+            end = min(piece.grid.time(bar.beat + nxt), ev.end) + PEDAL_OVERLAP_S
+            vel = (level + 0.15 * bar.energy) * float(np.clip(1.0 + rng.normal(0.0, 0.07),
+                                                              0.85, 1.15))
+            for j, p in enumerate(sorted(ev.voicing)):
+                piece.add("chords", t + 0.01 * j, max(end - t, 0.1), p,
+                          vel * (1.08 if j == len(ev.voicing) - 1 else 1.0), release=0.3)
