@@ -169,6 +169,20 @@ def power(piece: Piece, bar: Bar, rng: np.random.Generator) -> None:
                 piece.add(role, t, piece.bar_end(bar) - t, bass_pitch(chord.root, 40, 52), 0.8)
 
 
+def power_ring(piece: Piece, bar: Bar, rng: np.random.Generator) -> None:
+    """Power chords let ring in three-three-two (on one, the and of two, four), both guitars;
+    a whole-bar chord in a quiet bar: rock's half-time feel, wide open where the standard
+    groove chugs eighths."""
+    steps = (0, 6, 12) if bar.energy >= 0.55 else (0,)
+    for role, delay in (("chords", 0.0), ("chords2", 0.011)):
+        for k, s in enumerate(x for x in steps if x < bar.beats * 4):
+            nxt = steps[k + 1] if k + 1 < len(steps) else bar.beats * 4
+            t = piece.step_time(bar, s) + delay
+            end = piece.step_time(bar, min(nxt, bar.beats * 4))
+            low = bass_pitch(piece.chord_at(t + 1e-4).chord.root, 40, 52)
+            piece.add(role, t, max(end - t - 0.04, 0.1), low, 0.85 if s == 0 else 0.75)
+
+
 def jazz(piece: Piece, bar: Bar, rng: np.random.Generator) -> None:
     options = (((0, 5), (6, 4)), ((6, 2), (14, 5)), ((4, 3), (10, 4)), ((0, 10),),
                ((2, 3), (8, 6)))
@@ -221,6 +235,7 @@ COMPING: dict[str, Callable[[Piece], None]] = {
     "strum": bar_by_bar(strum),
     "broken": bar_by_bar(broken),
     "power": bar_by_bar(power),
+    "power_ring": bar_by_bar(power_ring),
     "jazz": bar_by_bar(jazz),
     "ostinato": bar_by_bar(ostinato),
     "block": bar_by_bar(block),
