@@ -126,7 +126,8 @@ ORCHESTRATION: dict[str, Orchestra] = {
     ),
     "hiphop": Orchestra(  # the piano's loop and lead over an 808 kick and hats
         voices={"melody": "piano"},
-        kit={"kick": "808/kick", "snare": "standard/snare", "hat": "808/hat"},
+        kit={"kick": "808/kick", "snare": "standard/snare", "hat": "808/hat",
+             "ohat": "808/open_hat"},
         levels={"kick": 2.0, "snare": 3.0, "bed": -6.0},
         eq=MixEQ(mid_db=-3.0, presence_db=6.0, high_db=-3.0),
         room=Room(5.0, 4.0, 2.8, high_loss=0.6),  # a small, dead room: a dry, close sound

@@ -249,6 +249,7 @@ _STYLES: tuple[Style, ...] = (
         },
         reverb_s=1.4,
         drum_clip_db=2.0,
+        accent="push",
     ),
     Style(
         name="hiphop", label="hip hop", tempo=(74.0, 98.0), mood=(-0.25, 0.2), auto=True,
@@ -261,12 +262,12 @@ _STYLES: tuple[Style, ...] = (
             "snare": ((0.0, "----x-------x---"),),
             "hat": ((0.0, "x-.-x-.-x-.-x-.-"), (0.7, "x-.-x-.-x-..x-.-")),
         },
-        kit={"kick": "kick", "snare": "snare", "hat": "hat"},
+        kit={"kick": "kick", "snare": "snare", "hat": "hat", "ohat": "open_hat"},
         swing=0.54, swing_unit=16, comping="hiphop_keys", bass_line="follow_kick",
         melody_density=0.5, melody_range=(67, 86), chord_range=(50, 70),
         parts={
             "kick": _drum_part(-13), "snare": _drum_part(-16, 0.0, 0.12),
-            "hat": _drum_part(-27, 0.3),
+            "hat": _drum_part(-27, 0.3), "ohat": _drum_part(-34, -0.3, 0.1),
             "bass": Part("808", "bass", -15, 0.0, 0.0),
             "chords": Part("piano", "harmony", -18, -0.15, 0.25),
             "bed": Part("warm_pad", "harmony", -26, 0.1, 0.4),
