@@ -18,16 +18,28 @@ from tests.engine.music import measures as m
 
 @pytest.mark.parametrize(("style", "clip_seed"), [
     ("corporate", 3), ("corporate", 5), ("electronic", 3), ("electronic", 5),
-    ("rock", 3), ("rock", 5), ("jazz", 3), ("jazz", 5),
-    # the drumless styles on the figure's clip (docs/music.md): their pulse is an arpeggio
-    # (ambient) or a broken-chord figure (solo piano) under accents out of a shallow breath
-    ("ambient", 3), ("piano", 3),
+    # the drumless ambient on the figure's clip (docs/music.md): its pulse is an arpeggio
+    # under accents out of a shallow breath
+    ("ambient", 3),
 ])
 def test_strongest_cuts_are_answered_by_accents(style: str, clip_seed: int) -> None:
+    _assert_accents_answer_cuts(style, clip_seed)
+
+
+# every irregular clip of the figures (docs/music.md), one test a style: the band styles'
+# hits (a stop then kit, or pushed over the band playing on) and solo piano's sforzando out
+# of a figure played detached where the picture cuts fast
+@pytest.mark.parametrize("style", ["piano", "rock", "jazz", "acoustic", "hiphop"])
+def test_strongest_cuts_are_answered_by_accents_on_every_clip(style: str) -> None:
+    for clip_seed in range(1, 7):
+        _assert_accents_answer_cuts(style, clip_seed)
+
+
+def _assert_accents_answer_cuts(style: str, clip_seed: int) -> None:
     cuts, strengths = m.irregular_cuts(20.0, seed=clip_seed)
     result = generate(m.clip(20.0, cuts=cuts, strengths=strengths), style, seed=1)
     assert result.plan.style == style
-    assert m.cut_accents(result.mix, cuts, strengths) >= 0.9
+    assert m.cut_accents(result.mix, cuts, strengths) >= 0.9, (style, clip_seed)
     # the grid stays steady: the accents sit on the cuts, not the beat grid on them
     beats = np.diff(result.plan.beats)
     assert np.allclose(beats, 60.0 / result.plan.tempo_bpm, atol=2e-6)
@@ -35,15 +47,14 @@ def test_strongest_cuts_are_answered_by_accents(style: str, clip_seed: int) -> N
 
 
 def test_the_planners_own_choice_answers_most_cuts() -> None:
-    """The style the planner picks for an ordinary picture (hip hop) over six clips: most
-    reach 90 %; where an accent follows a section's first downbeat by a few ms it can fall
-    short of the top fifth (measured 0.83 on two clips, see docs/music.md)."""
+    """The style the planner picks for an ordinary picture (hip hop) over six clips: every
+    one reaches 90 % (its accents open the 808 hi-hat, see docs/music.md)."""
     shares = []
     for clip_seed in range(1, 7):
         cuts, strengths = m.irregular_cuts(20.0, seed=clip_seed)
         result = generate(m.clip(20.0, cuts=cuts, strengths=strengths), "", seed=1)
         shares.append(m.cut_accents(result.mix, cuts, strengths))
-    assert min(shares) >= 0.8 and float(np.mean(shares)) >= 0.88, shares
+    assert min(shares) >= 0.9, shares
 
 
 def test_regular_cutting_is_caught_by_the_grid_without_extra_accents() -> None:

@@ -45,11 +45,7 @@ EXPECTED: dict[str, set[str]] = {
 }
 NOT_YET: dict[str, str] = {}  # measured, not hidden: see docs/music.md
 ACOUSTIC = ("acoustic", "jazz", "piano", "rock")
-ELECTRONIC_YET = {  # measured, not hidden: see docs/music.md
-    "piano": "seed 1 (the 'flowing' groove's triplet arpeggio): 'electronic' 3rd in MSD; "
-             "the figures tried that musicnn did not hear so broke the seed correlation, "
-             "the beat or the cut accents",
-}
+ELECTRONIC_YET: dict[str, str] = {}  # measured, not hidden: see docs/music.md
 
 
 @pytest.fixture(scope="module")
