@@ -143,11 +143,13 @@ GROOVES: dict[str, tuple[Groove, ...]] = {
             "hat": ((0.0, "x---x---x---x---"),),
             "crash": ((2.0, "x---------------"),),
         }, comping="power_ring", bass_line="root_fifth", swing=0.67, swing_unit=8),
-        # the floor tom instead of the hats, the crash on the beats when it drives
+        # the floor tom on the beats, the hats on the off-beats, the crash on the beats when
+        # it drives
         Groove("floor tom", drums={
             "kick": ((0.0, "x-------x-x-----"), (0.7, "x-x-----x-x-----")),
             "snare": ((0.0, "----x-------x---"),),
             "tom": ((0.0, "o-.-o-.-o-.-o-.-"),),
+            "hat": ((0.0, "--x---x---x---x-"),),
             "crash": ((0.85, "x---x---x---x---"),),
         }, bass_line="root_fifth"),
         Groove("shuffle", drums={

@@ -307,7 +307,8 @@ _STYLES: tuple[Style, ...] = (
             "crash": ((2.0, "x---------------"),),
         },
         kit={"kick": "kick", "snare": "snare", "hat": "hat", "crash": "crash", "tom": "tom"},
-        comping="power", bass_line="eighths", melody_density=0.6, melody_range=(59, 79),
+        comping="power", bass_line="picked_eighths", melody_density=0.6,
+        melody_range=(59, 79),
         chord_range=(40, 52),
         parts={
             "kick": _drum_part(-14, 0.0, 0.05), "snare": _drum_part(-16, 0.0, 0.15),

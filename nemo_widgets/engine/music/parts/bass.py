@@ -82,6 +82,16 @@ def eighths(piece: Piece, bar: Bar, nxt: Bar | None, rng: np.random.Generator) -
                   0.85 if step % 4 == 0 else 0.7)
 
 
+def picked_eighths(piece: Piece, bar: Bar, nxt: Bar | None, rng: np.random.Generator
+                   ) -> None:
+    """Rock's picked eighths; in a quiet bar, roots on one and three left to ring (a held
+    quarter note cut short by the final hit's breath stopped 13 dB within 20 ms)."""
+    every = 2 if bar.energy >= 0.5 else 8
+    for step in range(0, bar.beats * 4, every):
+        bass_note(piece, bar, step, every * 0.85 if every == 2 else every,
+                  root(piece, bar, step), 0.85 if step % 4 == 0 else 0.7)
+
+
 def walking(piece: Piece, bar: Bar, nxt: Bar | None, rng: np.random.Generator) -> None:
     chord = piece.chord_at(piece.step_time(bar, 0) + 1e-4).chord
     first = bass_pitch(chord.root, 36, 48)
@@ -146,6 +156,7 @@ BASS_LINES: dict[str, Callable[[Piece], None]] = {
     "follow_kick": bar_by_bar(follow_kick),
     "offbeat": bar_by_bar(offbeat),
     "eighths": bar_by_bar(eighths),
+    "picked_eighths": bar_by_bar(picked_eighths),
     "walking": bar_by_bar(walking),
     "two_feel": bar_by_bar(two_feel),
     "piano": bar_by_bar(left_hand),
