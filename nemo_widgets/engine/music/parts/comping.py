@@ -1,7 +1,7 @@
 """How the harmony is played, one writer per manner, registered in ``COMPING`` (the styles'
 ``comping``): sustained pads, Rhodes, hip-hop keys, pop piano with an arpeggio, house stabs,
-guitar strums, broken chords, power chords, jazz comping and a string ostinato; plus the quiet
-sustained bed under it all.
+guitar strums, broken chords, power chords (chugged or let ring), jazz comping, a string
+ostinato and a pianist's figures (``parts.piano``); plus the quiet sustained bed under it all.
 """
 
 from __future__ import annotations

@@ -20,6 +20,9 @@ tagger (musicnn, MSD model) heard solo piano's old triplet figure as "electronic
 
 Figures are written per subdivision as indices into the hand's chord tones
 (``_hand_tones``: 0 the root, then fifth, octave, tenth, the fifth above, the top octave).
+
+``ballad`` is solo piano's own groove: pedalled chords in three-three-two, so that another
+version (the hymn's block chords on one and three, the flowing figure) differs in rhythm.
 """
 
 from __future__ import annotations
@@ -51,9 +54,9 @@ CRISP_TOUCH = 0.7  # detached: a note sounds this share of the time to the next 
 
 
 def _hand_tones(lo: int, root: int, intervals: tuple[int, ...]) -> list[int]:
-    """The left hand's chord tones over the root (C2–C3): root, fifth (or the chord's own
-    altered fifth), octave, tenth (the third an octave up), the fifth above and the top
-    octave."""
+    """The left hand's chord tones over the root (in the octave from ``lo``): root, fifth (or
+    the chord's own altered fifth), octave, tenth (the third an octave up), the fifth above
+    and the top octave."""
     low = bass_pitch(root, lo, lo + 11)
     third = next((i for i in intervals if i in (3, 4)), 7 if 7 in intervals else 5)
     fifth = next((i for i in intervals if i in (6, 7, 8)), 7)
