@@ -48,6 +48,9 @@ SHAPES: dict[int, tuple[tuple[int, ...], ...]] = {
 ROLL_BEAT = 2.0  # a quiet phrase's last bar: the figure, then a chord rolled on beat three…
 ROLL = ((2.0, 1), (2.1, 2), (2.2, 3), (2.3, 4))  # …(beat, index), held to the chord's end
 PEDAL_OVERLAP_S = 0.04  # the old harmony still rings for a moment after the new chord
+# a held note is let go after this long even under the pedal: by then it has decayed most of
+# the way, and every second of a note's tail is a second more to synthesise
+PEDAL_MAX_S = 1.5
 LILT = 0.1  # eighths: the off-beat this much of a beat late (a ballad's lilt, not a shuffle)
 LOW, HIGH = 36, 48  # the hand's lowest root: pedalled (C2–B2), detached (C3–B3)
 CRISP_TOUCH = 0.7  # detached: a note sounds this share of the time to the next one
@@ -127,8 +130,8 @@ def flowing(piece: Piece) -> None:
             rolled = pos >= ROLL_BEAT and notes[-1][0] < ROLL_BEAT + 0.5
             if crisp and not rolled:
                 until = piece.grid.time(bar.beat + pos + CRISP_TOUCH * (nxt - pos))
-            else:  # the pedal holds it until the harmony changes
-                until = ev.end + PEDAL_OVERLAP_S
+            else:  # the pedal holds it until the harmony changes (or it has all but died)
+                until = min(ev.end + PEDAL_OVERLAP_S, t + PEDAL_MAX_S)
             piece.add("chords", t, max(until - t, 0.06), tones[index],
                       _level(bar, pos, index, rng), release=0.25)
         inner_voice(piece, bar, rng)
@@ -145,7 +148,7 @@ def inner_voice(piece: Piece, bar: Bar, rng: np.random.Generator) -> None:
         t += float(np.clip(rng.normal(0.0, 0.006), -0.012, 0.012))
         ev = piece.chord_at(t + 0.02)
         middle = [p + 12 if p < 55 else p for p in sorted(ev.voicing)[1:3]]
-        end = min(ev.end, piece.bar_end(bar)) + PEDAL_OVERLAP_S
+        end = min(min(ev.end, piece.bar_end(bar)) + PEDAL_OVERLAP_S, t + PEDAL_MAX_S)
         vel = (0.26 + 0.12 * bar.energy) * float(np.clip(1.0 + rng.normal(0.0, 0.08), 0.8, 1.2))
         for j, p in enumerate(middle):
             piece.add("chords", t + 0.008 * j, max(end - t, 0.2), p, vel, release=0.3)
