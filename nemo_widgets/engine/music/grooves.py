@@ -49,8 +49,8 @@ GROOVES: dict[str, tuple[Groove, ...]] = {
         }, comping="broken", swing=0.67, swing_unit=8),
     ),
     "ambient": (
-        Groove("slow bells", comping="pad_triplets", melody_density=0.3),
-        Groove("drift", comping="pad", melody_density=0.15),
+        Groove("slow bells", comping="pad_lilt", melody_density=0.3),
+        Groove("drift", comping="pad_pulse", melody_density=0.15),
     ),
     "cinematic": (
         Groove("half-time trailer", drums={

@@ -121,12 +121,12 @@ _STYLES: tuple[Style, ...] = (
         parts={
             "bass": Part("sub", "bass", -20, 0.0, 0.2),
             "chords": Part("warm_pad", "harmony", -15, 0.0, 0.6),
-            "chords2": Part("pluck", "harmony", -24, -0.25, 0.6),
+            "chords2": Part("pluck", "harmony", -25, -0.25, 0.6),
             "bed": Part("strings", "harmony", -22, -0.3, 0.7),
-            "melody": Part("bell", "melody", -20, 0.25, 0.7),
+            "melody": Part("bell", "melody", -18, 0.25, 0.7),
         },
         reverb_s=4.5, bed=True,
-        legato=1.0, melody_everywhere=True,
+        melody="bells", legato=1.0, melody_everywhere=True,
     ),
     Style(
         name="cinematic", label="cinematic / epic", tempo=(80.0, 100.0), mood=(-0.35, 0.6),

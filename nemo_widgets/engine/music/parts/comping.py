@@ -139,19 +139,75 @@ def eighths(piece: Piece, bar: Bar, rng: np.random.Generator) -> None:
     arpeggio(piece, bar, rng, per_beat, hold=1.5, lean=-0.1)
 
 
-def pad_arpeggio(per_beat_full: int) -> Callable[[Piece], None]:
-    """Held chords with a bright arpeggio over them on ``chords2`` (ambient's pulse): one note
-    a beat in a quiet bar, two in a fuller one, ``per_beat_full`` when the bar drives."""
+def pad_arpeggio(full: int, drive: int, lean: float = -0.16) -> Callable[[Piece], None]:
+    """Held chords with a bright arpeggio over them on ``chords2`` (ambient's pulse): two
+    notes a bar in a quiet bar (on its first and third beats), ``full`` a beat in a fuller
+    one, ``drive`` when the bar drives. The note on the beat is the loudest, so the beat is
+    heard through the long reverb (leaning on the off-beats, a beat tracker heard twice the
+    tempo)."""
     def write(piece: Piece) -> None:
         pad(piece)
         rng = piece.rng("arpeggio")
         for bar in piece.bars:
-            per_beat = (per_beat_full if bar.energy >= 0.8 else 2 if bar.energy >= 0.5
-                        else 1)
-            arpeggio(piece, bar, rng, per_beat, role="chords2", vel=0.45, hold=1.5,
-                     octave=1)
+            if bar.energy < 0.5:
+                for step in range(0, bar.beats * 4, 8):
+                    ev = piece.chord_at(piece.step_time(bar, step) + 1e-4)
+                    pitch = sorted(ev.voicing)[(step // 8) % 2 * 2 % len(ev.voicing)] + 12
+                    piece.chord_hit("chords2", bar, step, 8, 0.5, rng, pitches=[pitch])
+                continue
+            per_beat = drive if bar.energy >= 0.8 else full
+            arpeggio(piece, bar, rng, per_beat, role="chords2", vel=0.42, hold=1.5,
+                     octave=1, lean=lean)
     write.__doc__ = pad_arpeggio.__doc__
     return write
+
+
+def pad_lilt(piece: Piece) -> None:
+    """Held chords with a lilting triplet figure over them on ``chords2``: a long note on the
+    beat and a short one on its last triplet (a rocking, shuffled bell figure); the full
+    triplets when the bar drives."""
+    pad(piece)
+    rng = piece.rng("arpeggio")
+    for bar in piece.bars:
+        drive = bar.energy >= 0.8
+        cells = (0.0, 1 / 3, 2 / 3) if drive else (0.0, 2 / 3)
+        k = 0
+        for beat in range(bar.beats):
+            for off in cells:
+                pos = beat + off
+                t = piece.grid.time(bar.beat + pos)
+                ev = piece.chord_at(t + 1e-4)
+                v = sorted(ev.voicing)[:3]
+                tones = [p + 12 for p in (*v, v[0] + 12)]
+                cycle = tones + tones[-2:0:-1]
+                pitch = cycle[k % len(cycle)]
+                k += 1
+                end = piece.grid.time(bar.beat + min(pos + 0.5, bar.beats))
+                vel = (0.56 if off == 0.0 else 0.36) * (0.8 + 0.25 * bar.energy)
+                jitter = float(np.clip(rng.normal(0, 0.003), -0.008, 0.008))
+                piece.add("chords2", t + jitter, max(end - t, 0.06), pitch, vel)
+
+
+def pad_pulse(piece: Piece) -> None:
+    """Held chords over a soft pulse on ``chords2``: the chord's root and fifth an octave up,
+    one a beat (two when the bar drives), the first and third beats the strongest — the
+    heartbeat under a drifting ambient piece, so that it still has a tempo."""
+    pad(piece)
+    rng = piece.rng("pulse")
+    for bar in piece.bars:
+        per_beat = 2 if bar.energy >= 0.8 else 1
+        for k in range(bar.beats * per_beat):
+            pos = k / per_beat
+            t = piece.grid.time(bar.beat + pos)
+            ev = piece.chord_at(t + 1e-4)
+            root = nearest_pitch(ev.chord.root, 62, 57, 68)
+            pitch = root if k % (2 * per_beat) < per_beat else root + 7
+            on_beat = k % per_beat == 0
+            vel = (0.55 if pos == 0 else 0.45 if pos == 2 else 0.36 if on_beat else 0.26)
+            end = piece.grid.time(bar.beat + min(pos + 0.9, bar.beats))
+            jitter = float(np.clip(rng.normal(0, 0.003), -0.008, 0.008))
+            piece.add("chords2", t + jitter, max(end - t, 0.06), pitch,
+                      vel * (0.8 + 0.25 * bar.energy))
 
 
 def power(piece: Piece, bar: Bar, rng: np.random.Generator) -> None:
@@ -225,8 +281,10 @@ COMPING: dict[str, Callable[[Piece], None]] = {
     "block": bar_by_bar(block),
     "triplets": bar_by_bar(triplets),
     "eighths": bar_by_bar(eighths),
-    "pad_arp": pad_arpeggio(4),
-    "pad_triplets": pad_arpeggio(3),
+    "pad_arp": pad_arpeggio(2, 4),
+    "pad_triplets": pad_arpeggio(3, 3),
+    "pad_lilt": pad_lilt,
+    "pad_pulse": pad_pulse,
 }
 
 
