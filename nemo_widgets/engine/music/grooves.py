@@ -50,7 +50,7 @@ GROOVES: dict[str, tuple[Groove, ...]] = {
     ),
     "ambient": (
         Groove("slow bells", comping="pad_lilt", melody_density=0.3),
-        Groove("drift", comping="pad_pulse", melody_density=0.15),
+        Groove("drift", comping="pad_pulse", melody_density=0.35),
     ),
     "cinematic": (
         Groove("half-time trailer", drums={

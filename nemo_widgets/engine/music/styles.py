@@ -121,7 +121,7 @@ _STYLES: tuple[Style, ...] = (
         parts={
             "bass": Part("sub", "bass", -20, 0.0, 0.2),
             "chords": Part("warm_pad", "harmony", -15, 0.0, 0.6),
-            "chords2": Part("pluck", "harmony", -25, -0.25, 0.6),
+            "chords2": Part("pluck", "harmony", -21, -0.25, 0.35),
             "bed": Part("strings", "harmony", -22, -0.3, 0.7),
             "melody": Part("bell", "melody", -18, 0.25, 0.7),
         },

@@ -165,12 +165,13 @@ def pad_arpeggio(full: int, drive: int, lean: float = -0.16) -> Callable[[Piece]
 def pad_lilt(piece: Piece) -> None:
     """Held chords with a lilting triplet figure over them on ``chords2``: a long note on the
     beat and a short one on its last triplet (a rocking, shuffled bell figure); the full
-    triplets when the bar drives."""
+    triplets when the bar drives or the beat is slow."""
     pad(piece)
     rng = piece.rng("arpeggio")
     for bar in piece.bars:
         drive = bar.energy >= 0.8
-        cells = (0.0, 1 / 3, 2 / 3) if drive else (0.0, 2 / 3)
+        slow = piece.grid.period > 0.9  # under 66 BPM the beat is subdivided fully
+        cells = (0.0, 1 / 3, 2 / 3) if drive or slow else (0.0, 2 / 3)
         k = 0
         for beat in range(bar.beats):
             for off in cells:
@@ -183,28 +184,35 @@ def pad_lilt(piece: Piece) -> None:
                 pitch = cycle[k % len(cycle)]
                 k += 1
                 end = piece.grid.time(bar.beat + min(pos + 0.5, bar.beats))
-                vel = (0.56 if off == 0.0 else 0.36) * (0.8 + 0.25 * bar.energy)
+                # driving (the picture cuts fast): even triplets, so the accents on the
+                # cuts stand over the figure
+                vel = (0.46 if drive else 0.56 if off == 0.0 else 0.4) * (
+                    0.9 + 0.1 * bar.energy)
                 jitter = float(np.clip(rng.normal(0, 0.003), -0.008, 0.008))
                 piece.add("chords2", t + jitter, max(end - t, 0.06), pitch, vel)
 
 
 def pad_pulse(piece: Piece) -> None:
-    """Held chords over a soft pulse on ``chords2``: the chord's root and fifth an octave up,
-    one a beat (two when the bar drives), the first and third beats the strongest — the
-    heartbeat under a drifting ambient piece, so that it still has a tempo."""
+    """Held chords over a soft pulse on ``chords2``: the chord's root and fifth an octave up on
+    the first three beats and a pick-up on the last off-beat into the next bar (eighths when
+    the bar drives) — the heartbeat under a drifting ambient piece, so that it still has a
+    tempo, in a rhythm of its own."""
     pad(piece)
     rng = piece.rng("pulse")
     for bar in piece.bars:
-        per_beat = 2 if bar.energy >= 0.8 else 1
-        for k in range(bar.beats * per_beat):
-            pos = k / per_beat
+        drive = bar.energy >= 0.8
+        cells = [k / 2 for k in range(bar.beats * 2)] if drive else [
+            float(b) for b in range(min(bar.beats, 3))] + ([bar.beats - 0.5] if bar.beats > 3
+                                                          else [])
+        for k, pos in enumerate(cells):
             t = piece.grid.time(bar.beat + pos)
             ev = piece.chord_at(t + 1e-4)
             root = nearest_pitch(ev.chord.root, 62, 57, 68)
-            pitch = root if k % (2 * per_beat) < per_beat else root + 7
-            on_beat = k % per_beat == 0
-            vel = (0.55 if pos == 0 else 0.45 if pos == 2 else 0.36 if on_beat else 0.26)
-            end = piece.grid.time(bar.beat + min(pos + 0.9, bar.beats))
+            pitch = root + 7 if pos % 2 >= 1 else root
+            on_beat = pos == int(pos)
+            vel = 0.45 if pos == 0 else 0.36 if on_beat else 0.28
+            nxt = cells[k + 1] if k + 1 < len(cells) else bar.beats
+            end = piece.grid.time(bar.beat + min(nxt, bar.beats)) - 0.05
             jitter = float(np.clip(rng.normal(0, 0.003), -0.008, 0.008))
             piece.add("chords2", t + jitter, max(end - t, 0.06), pitch,
                       vel * (0.8 + 0.25 * bar.energy))

@@ -272,6 +272,8 @@ def bell_melody(piece: Piece) -> None:
         for k, step in enumerate(steps):
             nxt = steps[k + 1] if k + 1 < len(steps) else bar.beats * 4
             t = piece.step_time(bar, step)
+            if t > piece.final_time - 2.0 * piece.grid.period:
+                break  # the final chord's bell is the piece's cadence (``ending``)
             if bar.last and k == len(steps) - 1:
                 pitch = _target(piece, t, True, current, low, high)
             else:
@@ -286,7 +288,10 @@ def bell_melody(piece: Piece) -> None:
             current = float(pitch)
             end = piece.step_time(bar, min(nxt, bar.beats * 4))
             jitter = float(np.clip(rng.normal(0, 0.004), -0.01, 0.01))
-            vel = (0.62 if step % 4 == 0 else 0.52) * (0.8 + 0.2 * bar.energy)
+            # when the bar drives (the picture cuts fast) the tune steps back for the hits
+            # on the cuts, which are struck on the bells
+            vel = (0.3 if bar.energy >= 0.8 else 0.62 if step % 4 == 0 else 0.52) * (
+                0.8 + 0.2 * bar.energy)
             piece.add("melody", t + jitter, max(end - t, 0.3), pitch, vel)
     piece.last_melody = current
 
