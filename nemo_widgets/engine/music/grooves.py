@@ -51,6 +51,7 @@ GROOVES: dict[str, tuple[Groove, ...]] = {
     "ambient": (
         Groove("slow bells", comping="pad_lilt", melody_density=0.3),
         Groove("drift", comping="pad_pulse", melody_density=0.35),
+        Groove("shimmer", comping="pad_triplets", melody_density=0.25),
     ),
     "cinematic": (
         Groove("half-time trailer", drums={

@@ -139,23 +139,24 @@ def eighths(piece: Piece, bar: Bar, rng: np.random.Generator) -> None:
     arpeggio(piece, bar, rng, per_beat, hold=1.5, lean=-0.1)
 
 
-def pad_arpeggio(full: int, drive: int, lean: float = -0.16) -> Callable[[Piece], None]:
-    """Held chords with a bright arpeggio over them on ``chords2`` (ambient's pulse): two
-    notes a bar in a quiet bar (on its first and third beats), ``full`` a beat in a fuller
-    one, ``drive`` when the bar drives. The note on the beat is the loudest, so the beat is
-    heard through the long reverb (leaning on the off-beats, a beat tracker heard twice the
-    tempo)."""
+def pad_arpeggio(quiet: int, full: int, drive: int, lean: float = -0.22
+                 ) -> Callable[[Piece], None]:
+    """Held chords with a bright arpeggio over them on ``chords2`` (ambient's pulse): ``quiet``
+    notes a beat in a quiet bar (0: two a bar, on its first and third beats), ``full`` in a
+    fuller one, ``drive`` when the bar drives. The note on the beat is the loudest, so the
+    beat is heard through the long reverb (leaning on the off-beats, a beat tracker heard
+    twice the tempo)."""
     def write(piece: Piece) -> None:
         pad(piece)
         rng = piece.rng("arpeggio")
         for bar in piece.bars:
-            if bar.energy < 0.5:
+            per_beat = drive if bar.energy >= 0.8 else full if bar.energy >= 0.5 else quiet
+            if per_beat == 0:
                 for step in range(0, bar.beats * 4, 8):
                     ev = piece.chord_at(piece.step_time(bar, step) + 1e-4)
                     pitch = sorted(ev.voicing)[(step // 8) % 2 * 2 % len(ev.voicing)] + 12
                     piece.chord_hit("chords2", bar, step, 8, 0.5, rng, pitches=[pitch])
                 continue
-            per_beat = drive if bar.energy >= 0.8 else full
             arpeggio(piece, bar, rng, per_beat, role="chords2", vel=0.42, hold=1.5,
                      octave=1, lean=lean)
     write.__doc__ = pad_arpeggio.__doc__
@@ -192,26 +193,27 @@ def pad_lilt(piece: Piece) -> None:
                 piece.add("chords2", t + jitter, max(end - t, 0.06), pitch, vel)
 
 
+HEARTBEAT = ((0.0, 0.46), (0.25, 0.3), (1.0, 0.34), (2.0, 0.42), (2.25, 0.28), (3.0, 0.34))
+
+
 def pad_pulse(piece: Piece) -> None:
-    """Held chords over a soft pulse on ``chords2``: the chord's root and fifth an octave up on
-    the first three beats and a pick-up on the last off-beat into the next bar (eighths when
-    the bar drives) — the heartbeat under a drifting ambient piece, so that it still has a
-    tempo, in a rhythm of its own."""
+    """Held chords over a soft pulse on ``chords2``, the chord's root and fifth an octave up:
+    a slow heartbeat — a pair of notes a sixteenth apart on one and three, a single one on two
+    and four (eighths when the bar drives) — so that a drifting ambient piece still has a
+    tempo, in a rhythm no other groove of it plays."""
     pad(piece)
     rng = piece.rng("pulse")
     for bar in piece.bars:
-        drive = bar.energy >= 0.8
-        cells = [k / 2 for k in range(bar.beats * 2)] if drive else [
-            float(b) for b in range(min(bar.beats, 3))] + ([bar.beats - 0.5] if bar.beats > 3
-                                                          else [])
-        for k, pos in enumerate(cells):
+        if bar.energy >= 0.8:
+            cells = [(k / 2, 0.42 if k % 2 == 0 else 0.3) for k in range(bar.beats * 2)]
+        else:
+            cells = [(pos, vel) for pos, vel in HEARTBEAT if pos < bar.beats]
+        for k, (pos, vel) in enumerate(cells):
             t = piece.grid.time(bar.beat + pos)
             ev = piece.chord_at(t + 1e-4)
             root = nearest_pitch(ev.chord.root, 62, 57, 68)
             pitch = root + 7 if pos % 2 >= 1 else root
-            on_beat = pos == int(pos)
-            vel = 0.45 if pos == 0 else 0.36 if on_beat else 0.28
-            nxt = cells[k + 1] if k + 1 < len(cells) else bar.beats
+            nxt = cells[k + 1][0] if k + 1 < len(cells) else bar.beats
             end = piece.grid.time(bar.beat + min(nxt, bar.beats)) - 0.05
             jitter = float(np.clip(rng.normal(0, 0.003), -0.008, 0.008))
             piece.add("chords2", t + jitter, max(end - t, 0.06), pitch,
@@ -289,8 +291,8 @@ COMPING: dict[str, Callable[[Piece], None]] = {
     "block": bar_by_bar(block),
     "triplets": bar_by_bar(triplets),
     "eighths": bar_by_bar(eighths),
-    "pad_arp": pad_arpeggio(2, 4),
-    "pad_triplets": pad_arpeggio(3, 3),
+    "pad_arp": pad_arpeggio(0, 2, 4),
+    "pad_triplets": pad_arpeggio(3, 3, 3),
     "pad_lilt": pad_lilt,
     "pad_pulse": pad_pulse,
 }
