@@ -37,10 +37,12 @@ class Groove:
 
 GROOVES: dict[str, tuple[Groove, ...]] = {
     "lofi": (
+        # the hat's off-beats ghosted: played straight (grooves_of), even eighths were
+        # tracked at twice the tempo
         Groove("half-time", drums={
             "kick": ((0.0, "x-----o---x-----"), (0.55, "x-----o---x---o-")),
             "snare": ((0.0, "--------x-------"),),
-            "hat": ((0.0, "x-o-x-o-x-o-x-o-"),),
+            "hat": ((0.0, "x-.-x-.-x-.-x-.-"),),
         }, comping="hiphop_keys", swing=0.67, swing_unit=8),
         Groove("shuffle", drums={
             "kick": ((0.0, "x-----x---x-----"), (0.55, "x-----x---x---o-")),
