@@ -139,6 +139,14 @@ def eighths(piece: Piece, bar: Bar, rng: np.random.Generator) -> None:
     arpeggio(piece, bar, rng, per_beat, hold=1.5, lean=-0.1)
 
 
+def settle(piece: Piece, role: str = "chords2", beats: float = 2.0) -> None:
+    """The figure on ``role`` stops ``beats`` before the final hit, and the pad alone carries
+    into the final chord: thinning there, the figure's last notes stood out over the fading
+    pad more than the hits on the cuts did."""
+    cut = piece.final_time - beats * piece.grid.period
+    piece.notes = [n for n in piece.notes if n.role != role or n.start < cut]
+
+
 def pad_arpeggio(quiet: int, full: int, drive: int, lean: float = -0.22
                  ) -> Callable[[Piece], None]:
     """Held chords with a bright arpeggio over them on ``chords2`` (ambient's pulse): ``quiet``
@@ -159,6 +167,7 @@ def pad_arpeggio(quiet: int, full: int, drive: int, lean: float = -0.22
                 continue
             arpeggio(piece, bar, rng, per_beat, role="chords2", vel=0.42, hold=1.5,
                      octave=1, lean=lean)
+        settle(piece)
     write.__doc__ = pad_arpeggio.__doc__
     return write
 
@@ -187,10 +196,11 @@ def pad_lilt(piece: Piece) -> None:
                 end = piece.grid.time(bar.beat + min(pos + 0.5, bar.beats))
                 # driving (the picture cuts fast): even triplets, so the accents on the
                 # cuts stand over the figure
-                vel = (0.46 if drive else 0.56 if off == 0.0 else 0.4) * (
+                vel = (0.46 if drive else 0.56 if off == 0.0 else 0.46 if slow else 0.4) * (
                     0.9 + 0.1 * bar.energy)
                 jitter = float(np.clip(rng.normal(0, 0.003), -0.008, 0.008))
                 piece.add("chords2", t + jitter, max(end - t, 0.06), pitch, vel)
+    settle(piece)
 
 
 HEARTBEAT = ((0.0, 0.46), (0.25, 0.3), (1.0, 0.34), (2.0, 0.42), (2.25, 0.28), (3.0, 0.34))
@@ -218,6 +228,7 @@ def pad_pulse(piece: Piece) -> None:
             jitter = float(np.clip(rng.normal(0, 0.003), -0.008, 0.008))
             piece.add("chords2", t + jitter, max(end - t, 0.06), pitch,
                       vel * (0.8 + 0.25 * bar.energy))
+    settle(piece)
 
 
 def power(piece: Piece, bar: Bar, rng: np.random.Generator) -> None:
