@@ -21,7 +21,14 @@ from tests.engine.music import measures as m
     ("rock", 3), ("rock", 5), ("jazz", 3), ("jazz", 5),
     # the drumless styles on the figure's clip (docs/music.md): their pulse is an arpeggio
     # (ambient) or a broken-chord figure (solo piano) under accents out of a shallow breath
-    ("ambient", 3), ("piano", 3),
+    ("piano", 3),
+    # ambient and lo-fi on every fast-cut clip of the figures (docs/music.md)
+    *[("ambient", clip_seed) for clip_seed in range(1, 5)],
+    pytest.param("ambient", 5, marks=pytest.mark.xfail(
+        reason="0.82 (9 of 11): at 62 BPM the hit on the cut 0.76 s after another, the same "
+               "chord struck again, stays under the top fifth (docs/music.md)", strict=False)),
+    ("ambient", 6),
+    *[("lofi", clip_seed) for clip_seed in range(1, 7)],
 ])
 def test_strongest_cuts_are_answered_by_accents(style: str, clip_seed: int) -> None:
     cuts, strengths = m.irregular_cuts(20.0, seed=clip_seed)
