@@ -269,6 +269,9 @@ def bell_melody(piece: Piece) -> None:
                  and 2 * (s - 8 * half) < bar.beats * 4]
         if bar.last:
             steps = [s for s in steps if s < 8] + [8] if bar.beats * 4 > 8 else [0]
+        if bar.energy >= 0.8:  # driving: between the figure's triplets, off the beat
+            steps = sorted({s + 2 if s % 4 == 0 and s + 2 < bar.beats * 4 else s
+                            for s in steps})
         for k, step in enumerate(steps):
             nxt = steps[k + 1] if k + 1 < len(steps) else bar.beats * 4
             t = piece.step_time(bar, step)
