@@ -165,8 +165,9 @@ def pad_arpeggio(quiet: int, full: int, drive: int, lean: float = -0.22
                     pitch = sorted(ev.voicing)[(step // 8) % 2 * 2 % len(ev.voicing)] + 12
                     piece.chord_hit("chords2", bar, step, 8, 0.5, rng, pitches=[pitch])
                 continue
+            # driving (the picture cuts fast): even, so the hits on the cuts stand over it
             arpeggio(piece, bar, rng, per_beat, role="chords2", vel=0.42, hold=1.5,
-                     octave=1, lean=lean)
+                     octave=1, lean=0.0 if bar.energy >= 0.8 else lean)
         settle(piece)
     write.__doc__ = pad_arpeggio.__doc__
     return write
@@ -209,13 +210,13 @@ HEARTBEAT = ((0.0, 0.46), (0.25, 0.3), (1.0, 0.34), (2.0, 0.42), (2.25, 0.28), (
 def pad_pulse(piece: Piece) -> None:
     """Held chords over a soft pulse on ``chords2``, the chord's root and fifth an octave up:
     a slow heartbeat — a pair of notes a sixteenth apart on one and three, a single one on two
-    and four (eighths when the bar drives) — so that a drifting ambient piece still has a
-    tempo, in a rhythm no other groove of it plays."""
+    and four (even triplets when the bar drives) — so that a drifting ambient piece still has
+    a tempo, in a rhythm no other groove of it plays."""
     pad(piece)
     rng = piece.rng("pulse")
     for bar in piece.bars:
-        if bar.energy >= 0.8:
-            cells = [(k / 2, 0.42 if k % 2 == 0 else 0.3) for k in range(bar.beats * 2)]
+        if bar.energy >= 0.8:  # driving: the heartbeat quickens to even triplets
+            cells = [(k / 3, 0.42) for k in range(bar.beats * 3)]
         else:
             cells = [(pos, vel) for pos, vel in HEARTBEAT if pos < bar.beats]
         for k, (pos, vel) in enumerate(cells):
