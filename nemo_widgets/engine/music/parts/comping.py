@@ -1,6 +1,7 @@
 """How the harmony is played, one writer per manner, registered in ``COMPING`` (the styles'
 ``comping``): sustained pads, Rhodes, hip-hop keys, pop piano with an arpeggio, house stabs,
-guitar strums, broken chords, power chords, jazz comping and a string ostinato; plus the quiet
+guitar strums, broken chords, power chords, jazz comping and a string ostinato; ambient's
+figures over its pad (an arpeggio, a lilting triplet figure, a heartbeat pulse); plus the quiet
 sustained bed under it all.
 """
 
@@ -205,20 +206,25 @@ def pad_lilt(piece: Piece) -> None:
 
 
 HEARTBEAT = ((0.0, 0.46), (0.25, 0.3), (1.0, 0.34), (2.0, 0.42), (2.25, 0.28), (3.0, 0.34))
+HEARTBEAT_SLOW = ((0.0, 0.46), (0.25, 0.3), (1.0, 0.36), (1.25, 0.26), (2.0, 0.42),
+                  (2.25, 0.28), (3.0, 0.36), (3.25, 0.26))
 
 
 def pad_pulse(piece: Piece) -> None:
     """Held chords over a soft pulse on ``chords2``, the chord's root and fifth an octave up:
     a slow heartbeat — a pair of notes a sixteenth apart on one and three, a single one on two
-    and four (even triplets when the bar drives) — so that a drifting ambient piece still has
-    a tempo, in a rhythm no other groove of it plays."""
+    and four (the pair on every beat under 66 BPM, even triplets when the bar drives) — so
+    that a drifting ambient piece still has a tempo, in a rhythm no other groove of it
+    plays."""
     pad(piece)
     rng = piece.rng("pulse")
     for bar in piece.bars:
         if bar.energy >= 0.8:  # driving: the heartbeat quickens to even triplets
             cells = [(k / 3, 0.42) for k in range(bar.beats * 3)]
         else:
-            cells = [(pos, vel) for pos, vel in HEARTBEAT if pos < bar.beats]
+            slow = piece.grid.period > 0.9  # under 66 BPM: the pair on every beat
+            beat_pairs = HEARTBEAT_SLOW if slow else HEARTBEAT
+            cells = [(pos, vel) for pos, vel in beat_pairs if pos < bar.beats]
         for k, (pos, vel) in enumerate(cells):
             t = piece.grid.time(bar.beat + pos)
             ev = piece.chord_at(t + 1e-4)
