@@ -28,3 +28,17 @@ def test_consecutive_seeds_differ_in_rhythm(clip: Any, style: str) -> None:
         assert first.plan.extras["groove_name"] != second.plan.extras["groove_name"]
         score = m.onset_correlation(first.mix, second.mix)
         assert score <= 0.7, (style, first.plan.seed, second.plan.seed, score)
+
+
+def test_another_version_of_ambient_changes_groove_key_and_rhythm() -> None:
+    """"Another version" (the engine's music tool passes a new seed and the previous plan)
+    moves ambient to its next groove and another key, with a rhythm of its own."""
+    pytest.importorskip("librosa")
+    cuts, strengths = m.regular_cuts(20.0, pace=2.0, seed=1)
+    clip = m.clip(20.0, cuts=cuts, strengths=strengths)
+    first = generate(clip, "ambient", seed=3)
+    other = generate(clip, "", seed=987_654_321, variation="another", previous=first.plan)
+    assert other.plan.style == "ambient"
+    assert other.plan.key != first.plan.key
+    assert other.plan.extras["groove_name"] != first.plan.extras["groove_name"]
+    assert m.onset_correlation(first.mix, other.mix) <= 0.7
