@@ -31,8 +31,8 @@ def test_consecutive_seeds_differ_in_rhythm(clip: Any, style: str) -> None:
 
 
 def test_another_version_of_ambient_changes_groove_key_and_rhythm() -> None:
-    """"Another version" (the engine's music tool passes a new seed and the previous plan)
-    moves ambient to its next groove and another key, with a rhythm of its own."""
+    """Asked for another version (the engine's music tool passes a new seed and the previous
+    plan), ambient moves to its next groove and another key, with a rhythm of its own."""
     pytest.importorskip("librosa")
     cuts, strengths = m.regular_cuts(20.0, pace=2.0, seed=1)
     clip = m.clip(20.0, cuts=cuts, strengths=strengths)
