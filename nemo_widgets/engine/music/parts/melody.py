@@ -9,6 +9,10 @@ take chord tones; quiet bars thin the rhythm; a later chorus lifts the tune a th
 ``motif`` (the earlier manner): a seeded one-bar motif and a contrasting one, laid out
 A A' A B over 4-bar phrases, re-fitted to each chord (chord tones on strong steps), thinned in
 quiet bars, lifted a third in later choruses.
+
+``bells`` (ambient's): a few ringing notes over two bars in rhythms the seed draws. At a few
+notes a phrase, ``phrases`` keeps little more than its cadence, the same in time for every
+seed; these rhythms make another seed's tune fall elsewhere.
 """
 
 from __future__ import annotations
