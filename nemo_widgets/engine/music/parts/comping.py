@@ -12,6 +12,7 @@ import numpy as np
 
 from nemo_widgets.engine.music.harmony import bass_pitch, nearest_pitch
 from nemo_widgets.engine.music.parts.base import Bar, Piece
+from nemo_widgets.engine.music.parts.pulse import PULSES
 
 BarComp = Callable[[Piece, Bar, np.random.Generator], None]
 
@@ -227,6 +228,7 @@ COMPING: dict[str, Callable[[Piece], None]] = {
     "eighths": bar_by_bar(eighths),
     "pad_arp": pad_arpeggio(4),
     "pad_triplets": pad_arpeggio(3),
+    **PULSES,  # cinematic's marcato ostinato and ticking figure (``parts.pulse``)
 }
 
 
