@@ -96,7 +96,7 @@ ORCHESTRATION: dict[str, Orchestra] = {
         room=Room(36.0, 26.0, 16.0, high_loss=0.45),  # a cathedral-sized hall
     ),
     "cinematic": Orchestra(
-        voices={"bass": "s:strings_ensemble", "chords": "marcato", "chords2": "s:pizzicato",
+        voices={"bass": "s:strings_ensemble", "chords": "s:cello", "chords2": "s:pizzicato",
                 "bed": "s:strings_slow",
                 "melody": "s:violin"},
         kit={"kick": "orchestra/kick", "snare": "orchestra/snare", "tom": "power/tom_low",

@@ -53,7 +53,7 @@ FIGURES: dict[str, Figure] = {
                      cell=(0, 0, 0, 0, 7, 7, 7, 7, 12, 12, 12, 12, 7, 7, 7, 7)),
     # triplet eighths, accented on the beat; the tick on the second triplet of each beat
     "triplet": Figure(3, "x-ox-ox-ox-o", "xooxooxooxoo",
-                      "ox-ox-ox-ox-", "oxxoxxoxxoxx",
+                      "-xo-xo-xo-xo", "-xo-xo-xo-xo",
                       cell=(0, 7, 12, 0, 7, 12, 0, 7, 12, 7, 12, 7)),
     # swung eighths (the groove's own swing places them), pushing the "and" of two
     "swung": Figure(2, "x-oxo-xo", "xoxoxoxo",
