@@ -96,9 +96,11 @@ ORCHESTRATION: dict[str, Orchestra] = {
         room=Room(36.0, 26.0, 16.0, high_loss=0.45),  # a cathedral-sized hall
     ),
     "cinematic": Orchestra(
+        # the pulse (``parts.pulse``): cellos, whose samples carry a bowed attack (the
+        # ensemble's swell for 0.3–1 s), and a pizzicato tick; the MTT tagger then hears
+        # violin and strings in every groove, "synth" no higher than 4th
         voices={"bass": "s:strings_ensemble", "chords": "s:cello", "chords2": "s:pizzicato",
-                "bed": "s:strings_slow",
-                "melody": "s:violin"},
+                "bed": "s:strings_slow", "melody": "s:violin"},
         kit={"kick": "orchestra/kick", "snare": "orchestra/snare", "tom": "power/tom_low",
              "crash": "orchestra/crash"},
         levels={"hat": -40.0, "riser": -6.0, "kick": -3.0, "snare": -6.0, "tom": -4.0},

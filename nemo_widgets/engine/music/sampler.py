@@ -59,11 +59,10 @@ def pick_zones(zones: list[Zone], pitch: int, vel: float) -> list[Zone]:
     return [z for z in by_key if vel_gap(z) == gap]
 
 
-def _read(wave: npt.NDArray[np.float32], zone: Zone, step: float, n: int,
-          offset: float = 0.0) -> npt.NDArray[np.float32]:
-    """``n`` output samples of ``wave`` read every ``step`` source samples from ``offset``
-    (linear interpolation), looping between the zone's loop points; zeros after a one-shot
-    ends."""
+def _read(wave: npt.NDArray[np.float32], zone: Zone, step: float, n: int
+          ) -> npt.NDArray[np.float32]:
+    """``n`` output samples of ``wave`` read every ``step`` source samples (linear
+    interpolation), looping between the zone's loop points; zeros after a one-shot ends."""
     out = np.zeros(n, dtype=np.float32)
     length = len(wave)
     if length < 2:
@@ -74,12 +73,12 @@ def _read(wave: npt.NDArray[np.float32], zone: Zone, step: float, n: int,
         if end - start < 8:
             loop = None
     if loop is None:
-        m = max(min(n, int((length - 1 - offset) / step)), 0)
-        pos = offset + np.arange(m, dtype=np.float64) * step
+        m = min(n, int((length - 1) / step))
+        pos = np.arange(m, dtype=np.float64) * step
         ext = wave
     else:
         m = n
-        pos = offset + np.arange(m, dtype=np.float64) * step
+        pos = np.arange(m, dtype=np.float64) * step
         span = float(end - start)
         past = pos >= end
         pos[past] = start + np.mod(pos[past] - start, span)
@@ -117,21 +116,15 @@ def _envelope(zone: Zone, pitch: int, n: int, attack_floor: float,
 
 
 def play(lib: Library, zones: list[Zone], pitch: int, vel: float, n: int, *,
-         attack_floor: float = MIN_ATTACK_S, attack: float | None = None,
-         start_s: float = 0.0) -> Signal:
+         attack_floor: float = MIN_ATTACK_S, attack: float | None = None) -> Signal:
     """One held note of ``n`` samples at MIDI ``pitch`` and velocity ``vel`` (0..1);
-    ``attack`` (seconds) replaces the zones' own attack (a bowed section played short);
-    ``start_s`` starts each sample that far in (at most at its loop start), past a slow
-    recorded swell: the bow already biting, as in a marcato stroke."""
+    ``attack`` (seconds) replaces the zones' own attack (a bowed section played short)."""
     out = np.zeros(n, dtype=np.float32)
     for zone in pick_zones(zones, pitch, vel):
         wave = lib.sample(zone.sample)
         shift = (pitch - zone.root) * zone.scale
         step = math.pow(2.0, shift / 12.0) * zone.rate / SR
-        offset = 0.0
-        if start_s > 0.0 and zone.loop is not None:  # a one-shot keeps its whole attack
-            offset = min(start_s * zone.rate, float(zone.loop[0]))
-        x = _read(wave, zone, step, n, offset)
+        x = _read(wave, zone, step, n)
         x *= _envelope(zone, pitch, n, attack_floor, attack)
         gain = 10.0 ** (zone.gain_db / 20.0)
         # SoundFont's default velocity → cutoff modulator: up to −2400 cents when soft
@@ -160,14 +153,11 @@ class Variant:
     chord: tuple[int, ...] = (0,)
     attack: float | None = None
     release: float | None = None
-    start_s: float = 0.0  # read the samples from here (``play``'s ``start_s``)
 
 
 # named variants; besides these, "s:<name>", "power:<name>" and "octave:<name>" are understood
 VARIANTS: dict[str, Variant] = {
     "spiccato": Variant("strings_ensemble", attack=0.05, release=0.18),
-    # low strings struck hard: the ensemble's recorded swell skipped, the bow biting at once
-    "marcato": Variant("strings_ensemble", attack=0.012, release=0.12, start_s=0.5),
 }
 _CHORDS = {"s": (0,), "power": (0, 7, 12), "octave": (0, 12)}
 
@@ -200,8 +190,7 @@ def voice(name: str) -> Instrument | None:
     def render(pitch: int, vel: float, n: int) -> Signal:
         out = np.zeros(n)
         for interval, weight in zip(var.chord, weights, strict=True):
-            out += weight * play(lib, zones, pitch + interval, vel, n, attack=var.attack,
-                                   start_s=var.start_s)
+            out += weight * play(lib, zones, pitch + interval, vel, n, attack=var.attack)
         return out
 
     render.__doc__ = f"Sampled {name} ({lib.source})."

@@ -1,17 +1,22 @@
-"""The film score's pulse: a marcato low-string ostinato with a ticking figure over it.
+"""The film score's pulse: a cello ostinato with a pizzicato ticking figure over it.
 
-An orchestral cue keeps time without a drum kit: the low strings saw an ostinato (root,
-fifth and octave, short and biting, leaning on the figure's accents), and high strings tick
-a repeated note above it (the clock of a thriller cue). Both are struck, not swelled, so the
-pulse is heard as a row of attacks — and so an accent placed on a cut (``parts.accents``)
-stands out as the one big hit among many small ones.
+An orchestral cue keeps time without a drum kit: the cellos saw a short ostinato on the
+chord's root, fifth and octave, leaning on the figure's accents, and pizzicato violins tick
+above it (the clock of a thriller cue), on the off-beats or between the triplets. Both are
+struck, not swelled (the cello samples carry a recorded bow attack; a plucked string has
+nothing else), so the pulse is heard as a row of small attacks, and an accent placed on a
+cut (``parts.accents``) stands out as the one big hit among them. The bank's bowed ensemble
+was tried for the ostinato first: its samples swell for 0.3–1 s, and even played short it
+was heard by an onset detector only where the drums struck.
 
-Each groove of cinematic (``grooves``) plays its own figure: a 3+3+2 drive, a gallop
+Each groove of cinematic (``grooves``) plays its own figure: eighths leaning 3+3+2, a gallop
 (an eighth and two sixteenths), a triplet ostinato and a swung one, so another version of a
-cue changes its rhythm and not only its notes. The figure thins with the bar's energy (every
-other note in a quiet bar, the tick silent in the quietest) and drives harder in a full one.
+cue changes its rhythm and not only its notes. Every figure marks the beat itself (the cellos'
+accents, or the tick on it): a figure leaning only on off-beats was tracked at double tempo.
+The figure thins with the bar's energy (under ``QUIET`` only the cellos' accents, no tick)
+and takes its busier form when the bar drives.
 
-The low figure plays ``chords``, the tick ``chords2``: both are the keys of the arrangement
+The cellos play ``chords``, the tick ``chords2``: both are the keys of the arrangement
 (``parts.arrangement``), heard from the intro on and thinned in the outro like the rest.
 """
 
@@ -31,34 +36,36 @@ QUIET = 0.35  # under this the figure plays only its accents, and the tick rests
 
 @dataclass(frozen=True)
 class Figure:
-    """One ostinato: the low strings' and the tick's rhythms for a beat's worth of
-    subdivisions, one character a note (``x`` accent, ``o`` normal, ``-`` rest), repeated
-    through the bar; ``per_beat`` notes a beat (2 eighths, 3 triplets, 4 sixteenths)."""
+    """One ostinato: the cellos' and the tick's rhythms over a bar of four beats, one
+    character a subdivision (``x`` accent, ``o`` normal, ``-`` rest; a shorter bar plays the
+    start), ``per_beat`` subdivisions a beat (2 eighths, 3 triplets, 4 sixteenths); ``cell``
+    the cellos' intervals over the chord's root, one a subdivision, in turn."""
 
     per_beat: int
-    low: str  # one bar of the low figure (per_beat × 4 characters)
-    low_drive: str  # the same in a driving bar
+    low: str
+    low_drive: str  # the cellos in a driving bar
     tick: str
     tick_drive: str
-    cell: tuple[int, ...] = (0, 0, 7, 0, 12, 0, 7, 0)  # intervals over the root, in turn
+    cell: tuple[int, ...] = (0, 0, 7, 0, 12, 0, 7, 0)
 
 
 FIGURES: dict[str, Figure] = {
-    # eighths accented 3+3+2, the tick on the off-beats (sixteenths when it drives)
-    "drive": Figure(2, "xoooxooo", "xooxooxo", "xoxoxoxo", "xoxoxoxo",
+    # eighths on the beat, accented 3+3+2 when the bar drives; the tick on the off-beats
+    "drive": Figure(2, "xoooxooo", "xooxooxo", "-o-o-o-o", "-o-o-o-o",
                     cell=(0, 0, 0, 7, 0, 0, 12, 7)),
-    # the gallop: an eighth and two sixteenths, the tick on the off-beats
+    # the gallop: an eighth and two sixteenths; the tick on every eighth, leaning on the beat
     "gallop": Figure(4, "x-oox-oox-oox-oo", "xoooxooox-ooxooo",
-                     "o-x-o-x-o-x-o-x-", "o-x-o-x-o-x-o-xo",
+                     "x-o-x-o-x-o-x-o-", "x-o-x-o-x-o-x-oo",
                      cell=(0, 0, 0, 0, 7, 7, 7, 7, 12, 12, 12, 12, 7, 7, 7, 7)),
-    # triplet eighths, accented on the beat; the tick on the second triplet of each beat
+    # triplet eighths, accented on the beat; the tick on the two triplets after it
     "triplet": Figure(3, "x-ox-ox-ox-o", "xooxooxooxoo",
                       "-xo-xo-xo-xo", "-xo-xo-xo-xo",
                       cell=(0, 7, 12, 0, 7, 12, 0, 7, 12, 7, 12, 7)),
-    # swung eighths (the groove's own swing places them), pushing the "and" of two
+    # swung eighths (the groove's own swing places them), the cellos pushing the "and" of
+    # two, the tick leaning on the swung off-beats
     "swung": Figure(2, "x-oxo-xo", "xoxoxoxo",
                     "oxoxoxox", "oxoxoxox",
-                    cell=(0, 12, 7, 12, 0, 12, 7, 3)),
+                    cell=(0, 12, 7, 12, 0, 12, 7, 0)),
 }
 
 VEL = {"x": 0.85, "o": 0.6}
@@ -71,6 +78,8 @@ def _steps(figure: Figure, bar: Bar) -> list[tuple[float, int]]:
 
 
 def _write_bar(piece: Piece, bar: Bar, figure: Figure, rng: np.random.Generator) -> None:
+    """One bar of ``figure``: the cellos around the chord's root (E2–E3), the tick on the
+    chord's fifth, octave and tenth around G5, each within a few ms of the grid."""
     e = bar.energy
     low_pattern = figure.low_drive if e >= DRIVE else figure.low
     tick_pattern = figure.tick_drive if e >= DRIVE else figure.tick
