@@ -22,6 +22,9 @@ from tests.engine.music import measures as m
     # the drumless styles on the figure's clip (docs/music.md): their pulse is an arpeggio
     # (ambient) or a broken-chord figure (solo piano) under accents out of a shallow breath
     ("ambient", 3), ("piano", 3),
+    # cinematic over six fast-cut clips: its pulse (cellos and a pizzicato tick, parts.pulse)
+    # gives the accents enough smaller onsets to stand over (docs/music.md)
+    *[("cinematic", clip_seed) for clip_seed in range(1, 7)],
 ])
 def test_strongest_cuts_are_answered_by_accents(style: str, clip_seed: int) -> None:
     cuts, strengths = m.irregular_cuts(20.0, seed=clip_seed)
