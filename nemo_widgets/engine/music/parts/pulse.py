@@ -50,8 +50,10 @@ class Figure:
 
 
 FIGURES: dict[str, Figure] = {
-    # eighths on the beat, accented 3+3+2 when the bar drives; the tick on the off-beats
-    "drive": Figure(2, "xoooxooo", "xooxooxo", "-o-o-o-o", "-o-o-o-o",
+    # eighths on the beat, accented 3+3+2 when the bar drives; the tick on one and three and
+    # the off-beats (every eighth when the bar drives: off-beats alone were tracked at
+    # double tempo)
+    "drive": Figure(2, "xoooxooo", "xooxooxo", "xo-oxo-o", "oooooooo",
                     cell=(0, 0, 0, 7, 0, 0, 12, 7)),
     # the gallop: an eighth and two sixteenths; the tick on every eighth, leaning on the beat
     "gallop": Figure(4, "x-oox-oox-oox-oo", "xoooxooox-ooxooo",
