@@ -97,8 +97,8 @@ ORCHESTRATION: dict[str, Orchestra] = {
     ),
     "cinematic": Orchestra(
         # the pulse (``parts.pulse``): cellos, whose samples carry a bowed attack (the
-        # ensemble's swell for 0.3–1 s), and a pizzicato tick; the MTT tagger then hears
-        # violin and strings in every groove, "synth" no higher than 4th
+        # ensemble's swell for 0.3–1 s), and a pizzicato tick; musicnn's MTT model hears
+        # violin and strings in seeds 0–5 (a violin tick: "classical" too, but few onsets)
         voices={"bass": "s:strings_ensemble", "chords": "s:cello", "chords2": "s:pizzicato",
                 "bed": "s:strings_slow", "melody": "s:violin"},
         kit={"kick": "orchestra/kick", "snare": "orchestra/snare", "tom": "power/tom_low",
