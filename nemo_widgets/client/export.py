@@ -123,7 +123,7 @@ async def follow(transport: Transport, render_id: str, *,
     settings = transport.settings
     wait = settings.render_poll_s
     deadline = time.monotonic() + settings.render_timeout_s
-    path = protocol.PATH_RENDER_POLL.format(render_id=render_id)
+    path = protocol.path(protocol.PATH_RENDER_POLL, render_id=render_id)
     if settings.render_hold_s > 0:
         path += f"?wait={settings.render_hold_s:g}"
     held: list[bool] = []
@@ -179,7 +179,7 @@ async def download(transport: Transport, job: RenderJob, output: Path, *,
             return await save_url(transport, job.url, output, on_progress=on_progress)
         except NemoError as exc:
             log.info("render URL failed (%s); using the download fallback", exc.message)
-    fallback = protocol.PATH_RENDER_DOWNLOAD.format(render_id=job.id)
+    fallback = protocol.path(protocol.PATH_RENDER_DOWNLOAD, render_id=job.id)
     stream = transport.stream("GET", fallback,
                               timeout=httpx.Timeout(transport.settings.timeout_s))
     return await _save_to(stream, output, transport.settings.chunk_bytes, on_progress)

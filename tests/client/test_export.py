@@ -147,3 +147,33 @@ def test_a_poll_the_backend_held_is_followed_by_the_next_at_once(tmp_path):
     assert result.path.read_bytes() == b"MP4" and len(polls) == 4
     gaps = [b - a for a, b in itertools.pairwise(times)]
     assert max(gaps) < 0.19, f"no back-off sleep after a held poll: {gaps}"
+
+
+def test_a_render_id_is_one_path_segment_whatever_it_holds(tmp_path):
+    """A render id with path characters in the backend's answer stays inside the download
+    route instead of reaching another route (the poll uses the id the client made)."""
+    hostile = "../../api/credits?user=all"
+    paths: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        path = request.url.raw_path.decode()
+        paths.append(path)
+        if request.url.path == protocol.PATH_ANONYMOUS_TOKEN:
+            return token_answer()
+        if request.url.path == protocol.PATH_RENDER_SUBMIT:
+            return httpx.Response(200, json={"id": hostile, "status": "pending"})
+        if path.startswith("/api/render/proxy/lambda/"):
+            return httpx.Response(200, json={"id": hostile, "status": "completed",
+                                             "progress": 100})
+        if path.endswith("/download"):
+            return httpx.Response(200, content=b"MP4" * 10)
+        raise AssertionError(path)
+
+    client = AsyncNemoClient("http://fake.test", settings=ClientSettings(
+        config_dir=tmp_path, render_poll_s=0.01), http_transport=httpx.MockTransport(handler))
+    result = asyncio.run(client.export("s1", tmp_path / "x.mp4", draft=DRAFT))
+    assert result.path.read_bytes() == b"MP4" * 10
+    quoted = "..%2F..%2Fapi%2Fcredits%3Fuser%3Dall"
+    assert any(p.startswith("/api/render/proxy/lambda/render_") for p in paths), paths
+    assert f"/api/render/proxy/{quoted}/download" in paths, paths
+    assert not any(p.startswith("/api/credits") for p in paths)

@@ -160,3 +160,14 @@ def grid_catch(beats: list[float], cuts: list[float], tolerance_s: float = 0.045
     if not cuts or not len(b):
         return 0.0
     return float(np.mean([np.min(np.abs(b - c)) <= tolerance_s for c in cuts]))
+
+
+def beat_f_measure(mix: Audio, planned_beats: list[float]) -> float:
+    """mir_eval's F-measure of librosa's beat tracker against the planned grid (both trimmed
+    of their first 5 s, mir_eval's convention, so the tracker's start-up is not counted)."""
+    import librosa
+    import mir_eval
+
+    _tempo, tracked = librosa.beat.beat_track(y=mono(mix), sr=SR, units="time")
+    return float(mir_eval.beat.f_measure(mir_eval.beat.trim_beats(np.asarray(planned_beats)),
+                                         mir_eval.beat.trim_beats(np.asarray(tracked))))
