@@ -62,18 +62,18 @@ GROOVES: dict[str, tuple[Groove, ...]] = {
             "snare": ((0.5, "--------x-------"), (0.85, "o-o-o-o-x-o-o-o-")),
             "hat": ((0.35, "x-o-x-o-x-o-x-o-"),),
             "tom": ((0.85, "---o---o---o---o"),),
-        }, comping="pad", swing=0.67, swing_unit=8),
+        }, comping="pulse_swung", swing=0.67, swing_unit=8),
         Groove("straight trailer", drums={
             "kick": ((0.0, "x-------x-------"), (0.6, "x---o---x---o---"),
                      (0.85, "x---o---x---o-o-")),
             "snare": ((0.5, "----o-------o---"), (0.85, "o-o-o-o-x-o-o-o-")),
             "tom": ((0.85, "---o---o---o---o"),),
-        }, comping="triplets"),
+        }, comping="pulse_gallop"),
         Groove("triplet march", drums={
             "kick": ((0.0, "x---x---x---x---"),),
             "snare": ((0.5, "----x-------x---"),),
             "tom": ((0.6, "o---o---o---o---"),),
-        }, bass_line="eighths", swing=0.67, swing_unit=8),
+        }, comping="pulse_triplet", bass_line="eighths", swing=0.67, swing_unit=8),
     ),
     "corporate": (
         Groove("half-time", drums={

@@ -13,6 +13,7 @@ import numpy as np
 
 from nemo_widgets.engine.music.harmony import bass_pitch, nearest_pitch
 from nemo_widgets.engine.music.parts.base import Bar, Piece
+from nemo_widgets.engine.music.parts.pulse import PULSES
 
 BarComp = Callable[[Piece, Bar, np.random.Generator], None]
 
@@ -313,6 +314,7 @@ COMPING: dict[str, Callable[[Piece], None]] = {
     "pad_triplets": pad_arpeggio(3, 3, 3),
     "pad_lilt": pad_lilt,
     "pad_pulse": pad_pulse,
+    **PULSES,  # cinematic's marcato ostinato and ticking figure (``parts.pulse``)
 }
 
 
