@@ -40,10 +40,12 @@ class Groove:
 
 GROOVES: dict[str, tuple[Groove, ...]] = {
     "lofi": (
+        # the hat's off-beats ghosted: played straight (grooves_of), even eighths were
+        # tracked at twice the tempo
         Groove("half-time", drums={
             "kick": ((0.0, "x-----o---x-----"), (0.55, "x-----o---x---o-")),
             "snare": ((0.0, "--------x-------"),),
-            "hat": ((0.0, "x-o-x-o-x-o-x-o-"),),
+            "hat": ((0.0, "x-.-x-.-x-.-x-.-"),),
         }, comping="hiphop_keys", swing=0.67, swing_unit=8),
         Groove("shuffle", drums={
             "kick": ((0.0, "x-----x---x-----"), (0.55, "x-----x---x---o-")),
@@ -52,8 +54,9 @@ GROOVES: dict[str, tuple[Groove, ...]] = {
         }, comping="broken", swing=0.67, swing_unit=8),
     ),
     "ambient": (
-        Groove("slow bells", comping="pad_triplets", melody_density=0.3),
-        Groove("drift", comping="pad", melody_density=0.15),
+        Groove("slow bells", comping="pad_lilt", melody_density=0.3),
+        Groove("drift", comping="pad_pulse", melody_density=0.35),
+        Groove("shimmer", comping="pad_triplets", melody_density=0.25),
     ),
     "cinematic": (
         Groove("half-time trailer", drums={
@@ -62,18 +65,18 @@ GROOVES: dict[str, tuple[Groove, ...]] = {
             "snare": ((0.5, "--------x-------"), (0.85, "o-o-o-o-x-o-o-o-")),
             "hat": ((0.35, "x-o-x-o-x-o-x-o-"),),
             "tom": ((0.85, "---o---o---o---o"),),
-        }, comping="pad", swing=0.67, swing_unit=8),
+        }, comping="pulse_swung", swing=0.67, swing_unit=8),
         Groove("straight trailer", drums={
             "kick": ((0.0, "x-------x-------"), (0.6, "x---o---x---o---"),
                      (0.85, "x---o---x---o-o-")),
             "snare": ((0.5, "----o-------o---"), (0.85, "o-o-o-o-x-o-o-o-")),
             "tom": ((0.85, "---o---o---o---o"),),
-        }, comping="triplets"),
+        }, comping="pulse_gallop"),
         Groove("triplet march", drums={
             "kick": ((0.0, "x---x---x---x---"),),
             "snare": ((0.5, "----x-------x---"),),
             "tom": ((0.6, "o---o---o---o---"),),
-        }, bass_line="eighths", swing=0.67, swing_unit=8),
+        }, comping="pulse_triplet", bass_line="eighths", swing=0.67, swing_unit=8),
     ),
     "corporate": (
         Groove("half-time", drums={

@@ -69,17 +69,17 @@ def test_another_version_changes_groove_key_and_rhythm(clip: Any, style: str) ->
 def test_consecutive_seeds_play_different_grooves() -> None:
     from nemo_widgets.engine.music.grooves import pick_groove
 
-    for name in ("lofi", "hiphop", "rock", "corporate", "electronic", "acoustic", "jazz"):
+    for name in ("lofi", "hiphop", "rock", "corporate", "electronic", "acoustic", "jazz",
+                 "ambient"):
         style = get_style(name)
         assert len(grooves_of(style)) >= 3, name
         names = [pick_groove(style, seed).name for seed in range(6)]
         assert all(a != b for a, b in itertools.pairwise(names)), name
 
 
-# seeds 1–4 play every groove of these styles (four grooves each, rotated by seed); lo-fi's
-# straight half-time and ambient's drift are tracked at another level (docs/music.md)
+# seeds 1–4 play every groove of these styles (four grooves each, rotated by seed)
 @pytest.mark.parametrize("style", ["hiphop", "cinematic", "jazz", "rock", "corporate",
-                                   "electronic", "acoustic", "piano"])
+                                   "electronic", "acoustic", "piano", "lofi", "ambient"])
 @pytest.mark.parametrize("seed", [1, 2, 3, 4])
 def test_every_groove_keeps_the_planned_beat(style: str, seed: int) -> None:
     librosa = pytest.importorskip("librosa")

@@ -18,9 +18,16 @@ from tests.engine.music import measures as m
 
 @pytest.mark.parametrize(("style", "clip_seed"), [
     ("corporate", 3), ("corporate", 5), ("electronic", 3), ("electronic", 5),
-    # the drumless ambient on the figure's clip (docs/music.md): its pulse is an arpeggio
-    # under accents out of a shallow breath
-    ("ambient", 3),
+    # ambient and lo-fi on every fast-cut clip of the figures (docs/music.md)
+    *[("ambient", clip_seed) for clip_seed in range(1, 5)],
+    pytest.param("ambient", 5, marks=pytest.mark.xfail(
+        reason="0.82 (9 of 11): at 62 BPM the hit on the cut 0.76 s after another, the same "
+               "chord struck again, stays under the top fifth (docs/music.md)", strict=False)),
+    ("ambient", 6),
+    *[("lofi", clip_seed) for clip_seed in range(1, 7)],
+    # cinematic over six fast-cut clips: its pulse (cellos and a pizzicato tick, parts.pulse)
+    # gives the accents enough smaller onsets to stand over (docs/music.md)
+    *[("cinematic", clip_seed) for clip_seed in range(1, 7)],
 ])
 def test_strongest_cuts_are_answered_by_accents(style: str, clip_seed: int) -> None:
     _assert_accents_answer_cuts(style, clip_seed)

@@ -1,7 +1,9 @@
 """How the harmony is played, one writer per manner, registered in ``COMPING`` (the styles'
 ``comping``): sustained pads, Rhodes, hip-hop keys, pop piano with an arpeggio, house stabs,
 guitar strums, broken chords, power chords (chugged or let ring), jazz comping, a string
-ostinato and a pianist's figures (``parts.piano``); plus the quiet sustained bed under it all.
+ostinato and a pianist's figures (``parts.piano``); ambient's figures over its pad (an
+arpeggio, a lilting triplet figure, a heartbeat pulse); plus the quiet sustained bed under it
+all.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import numpy as np
 from nemo_widgets.engine.music.harmony import bass_pitch, nearest_pitch
 from nemo_widgets.engine.music.parts.base import Bar, Piece
 from nemo_widgets.engine.music.parts.piano import ballad, flowing
+from nemo_widgets.engine.music.parts.pulse import PULSES
 
 BarComp = Callable[[Piece, Bar, np.random.Generator], None]
 
@@ -140,19 +143,102 @@ def eighths(piece: Piece, bar: Bar, rng: np.random.Generator) -> None:
     arpeggio(piece, bar, rng, per_beat, hold=1.5, lean=-0.1)
 
 
-def pad_arpeggio(per_beat_full: int) -> Callable[[Piece], None]:
-    """Held chords with a bright arpeggio over them on ``chords2`` (ambient's pulse): one note
-    a beat in a quiet bar, two in a fuller one, ``per_beat_full`` when the bar drives."""
+def settle(piece: Piece, role: str = "chords2", beats: float = 2.0) -> None:
+    """The figure on ``role`` stops ``beats`` before the final hit, and the pad alone carries
+    into the final chord: thinning there, the figure's last notes stood out over the fading
+    pad more than the hits on the cuts did."""
+    cut = piece.final_time - beats * piece.grid.period
+    piece.notes = [n for n in piece.notes if n.role != role or n.start < cut]
+
+
+def pad_arpeggio(quiet: int, full: int, drive: int, lean: float = -0.22
+                 ) -> Callable[[Piece], None]:
+    """Held chords with a bright arpeggio over them on ``chords2`` (ambient's pulse): ``quiet``
+    notes a beat in a quiet bar (0: two a bar, on its first and third beats), ``full`` in a
+    fuller one, ``drive`` when the bar drives. The note on the beat is the loudest, so the
+    beat is heard through the long reverb (leaning on the off-beats, a beat tracker heard
+    twice the tempo)."""
     def write(piece: Piece) -> None:
         pad(piece)
         rng = piece.rng("arpeggio")
         for bar in piece.bars:
-            per_beat = (per_beat_full if bar.energy >= 0.8 else 2 if bar.energy >= 0.5
-                        else 1)
-            arpeggio(piece, bar, rng, per_beat, role="chords2", vel=0.45, hold=1.5,
-                     octave=1)
+            per_beat = drive if bar.energy >= 0.8 else full if bar.energy >= 0.5 else quiet
+            if per_beat == 0:
+                for step in range(0, bar.beats * 4, 8):
+                    ev = piece.chord_at(piece.step_time(bar, step) + 1e-4)
+                    pitch = sorted(ev.voicing)[(step // 8) % 2 * 2 % len(ev.voicing)] + 12
+                    piece.chord_hit("chords2", bar, step, 8, 0.5, rng, pitches=[pitch])
+                continue
+            # driving (the picture cuts fast): even, so the hits on the cuts stand over it
+            arpeggio(piece, bar, rng, per_beat, role="chords2", vel=0.42, hold=1.5,
+                     octave=1, lean=0.0 if bar.energy >= 0.8 else lean)
+        settle(piece)
     write.__doc__ = pad_arpeggio.__doc__
     return write
+
+
+def pad_lilt(piece: Piece) -> None:
+    """Held chords with a lilting triplet figure over them on ``chords2``: a long note on the
+    beat and a short one on its last triplet (a rocking, shuffled bell figure); the full
+    triplets when the bar drives or the beat is slow."""
+    pad(piece)
+    rng = piece.rng("arpeggio")
+    for bar in piece.bars:
+        drive = bar.energy >= 0.8
+        slow = piece.grid.period > 0.9  # under 66 BPM the beat is subdivided fully
+        cells = (0.0, 1 / 3, 2 / 3) if drive or slow else (0.0, 2 / 3)
+        k = 0
+        for beat in range(bar.beats):
+            for off in cells:
+                pos = beat + off
+                t = piece.grid.time(bar.beat + pos)
+                ev = piece.chord_at(t + 1e-4)
+                v = sorted(ev.voicing)[:3]
+                tones = [p + 12 for p in (*v, v[0] + 12)]
+                cycle = tones + tones[-2:0:-1]
+                pitch = cycle[k % len(cycle)]
+                k += 1
+                end = piece.grid.time(bar.beat + min(pos + 0.5, bar.beats))
+                # driving (the picture cuts fast): even triplets, so the accents on the
+                # cuts stand over the figure
+                vel = (0.46 if drive else 0.56 if off == 0.0 else 0.46 if slow else 0.4) * (
+                    0.9 + 0.1 * bar.energy)
+                jitter = float(np.clip(rng.normal(0, 0.003), -0.008, 0.008))
+                piece.add("chords2", t + jitter, max(end - t, 0.06), pitch, vel)
+    settle(piece)
+
+
+HEARTBEAT = ((0.0, 0.46), (0.25, 0.3), (1.0, 0.34), (2.0, 0.42), (2.25, 0.28), (3.0, 0.34))
+HEARTBEAT_SLOW = ((0.0, 0.46), (0.25, 0.3), (1.0, 0.36), (1.25, 0.26), (2.0, 0.42),
+                  (2.25, 0.28), (3.0, 0.36), (3.25, 0.26))
+
+
+def pad_pulse(piece: Piece) -> None:
+    """Held chords over a soft pulse on ``chords2``, the chord's root and fifth an octave up:
+    a slow heartbeat — a pair of notes a sixteenth apart on one and three, a single one on two
+    and four (the pair on every beat under 66 BPM, even triplets when the bar drives) — so
+    that a drifting ambient piece still has a tempo, in a rhythm no other groove of it
+    plays."""
+    pad(piece)
+    rng = piece.rng("pulse")
+    for bar in piece.bars:
+        if bar.energy >= 0.8:  # driving: the heartbeat quickens to even triplets
+            cells = [(k / 3, 0.42) for k in range(bar.beats * 3)]
+        else:
+            slow = piece.grid.period > 0.9  # under 66 BPM: the pair on every beat
+            beat_pairs = HEARTBEAT_SLOW if slow else HEARTBEAT
+            cells = [(pos, vel) for pos, vel in beat_pairs if pos < bar.beats]
+        for k, (pos, vel) in enumerate(cells):
+            t = piece.grid.time(bar.beat + pos)
+            ev = piece.chord_at(t + 1e-4)
+            root = nearest_pitch(ev.chord.root, 62, 57, 68)
+            pitch = root + 7 if pos % 2 >= 1 else root
+            nxt = cells[k + 1][0] if k + 1 < len(cells) else bar.beats
+            end = piece.grid.time(bar.beat + min(nxt, bar.beats)) - 0.05
+            jitter = float(np.clip(rng.normal(0, 0.003), -0.008, 0.008))
+            piece.add("chords2", t + jitter, max(end - t, 0.06), pitch,
+                      vel * (0.8 + 0.25 * bar.energy))
+    settle(piece)
 
 
 def power(piece: Piece, bar: Bar, rng: np.random.Generator) -> None:
@@ -243,8 +329,11 @@ COMPING: dict[str, Callable[[Piece], None]] = {
     "eighths": bar_by_bar(eighths),
     "pianist": flowing,
     "ballad": ballad,
-    "pad_arp": pad_arpeggio(4),
-    "pad_triplets": pad_arpeggio(3),
+    "pad_arp": pad_arpeggio(0, 2, 4),
+    "pad_triplets": pad_arpeggio(3, 3, 3),
+    "pad_lilt": pad_lilt,
+    "pad_pulse": pad_pulse,
+    **PULSES,  # cinematic's marcato ostinato and ticking figure (``parts.pulse``)
 }
 
 

@@ -9,6 +9,10 @@ take chord tones; quiet bars thin the rhythm; a later chorus lifts the tune a th
 ``motif`` (the earlier manner): a seeded one-bar motif and a contrasting one, laid out
 A A' A B over 4-bar phrases, re-fitted to each chord (chord tones on strong steps), thinned in
 quiet bars, lifted a third in later choruses.
+
+``bells`` (ambient's): a few ringing notes over two bars in rhythms the seed draws. At a few
+notes a phrase, ``phrases`` keeps little more than its cadence, the same in time for every
+seed; these rhythms make another seed's tune fall elsewhere.
 """
 
 from __future__ import annotations
@@ -237,8 +241,72 @@ def motif_melody(piece: Piece) -> None:
     piece.last_melody = current
 
 
+def _bell_cell(rng: np.random.Generator, density: float) -> list[int]:
+    """One two-bar rhythm of a bell tune: eighth-note positions (0–15), most on beats, the
+    number from the density (notes a beat)."""
+    weights = np.array([1.0 if s % 2 == 0 else 0.15 for s in range(16)])
+    weights[0] = 0.6  # the bar line is the pulse's; a bell there often hides it
+    count = int(np.clip(round(density * 8 * rng.uniform(0.75, 1.3)), 2, 6))
+    return sorted(int(s) for s in rng.choice(16, count, replace=False,
+                                             p=weights / weights.sum()))
+
+
+def bell_melody(piece: Piece) -> None:
+    """Ambient's tune: a few bell notes over two bars, on beats the seed chooses (a question
+    and an answer of two rhythms, so another seed's tune falls elsewhere in time), stepping
+    through the scale, chord tones on the beats, each ringing into the next; a section's last
+    bar comes home on the tonic or the chord's root."""
+    style = piece.style
+    rng = piece.rng("melody")
+    low, high = style.melody_range
+    scale_pcs = [(piece.tonic + s) % 12 for s in scale(piece.mode)]
+    cells = [_bell_cell(rng, piece.melody_density), _bell_cell(rng, piece.melody_density)]
+    current = (low + high) / 2.0 + rng.uniform(-3, 3)
+    phrase = 0
+    for bar in piece.bars:
+        if not melody_active(piece, bar):
+            continue
+        half = bar.pos % 2
+        if half == 0:
+            phrase += 1
+        cell = cells[phrase % 2]
+        steps = [2 * (s - 8 * half) for s in cell if 8 * half <= s < 8 * half + 8
+                 and 2 * (s - 8 * half) < bar.beats * 4]
+        if bar.last:
+            steps = [s for s in steps if s < 8] + [8] if bar.beats * 4 > 8 else [0]
+        if bar.energy >= 0.8:  # driving: between the figure's triplets, off the beat
+            steps = sorted({s + 2 if s % 4 == 0 and s + 2 < bar.beats * 4 else s
+                            for s in steps})
+        for k, step in enumerate(steps):
+            nxt = steps[k + 1] if k + 1 < len(steps) else bar.beats * 4
+            t = piece.step_time(bar, step)
+            if t > piece.final_time - 2.0 * piece.grid.period:
+                break  # the final chord's bell is the piece's cadence (``ending``)
+            if bar.last and k == len(steps) - 1:
+                pitch = _target(piece, t, True, current, low, high)
+            else:
+                pitch = step_scale(round(current), int(rng.choice([-2, -1, -1, 1, 1, 2])),
+                                   scale_pcs)
+                if step % 4 == 0:
+                    pitch = _nearest_in(_chord_tones(piece, t), pitch, pitch - 4, pitch + 4)
+            while pitch > high:
+                pitch -= 12
+            while pitch < low:
+                pitch += 12
+            current = float(pitch)
+            end = piece.step_time(bar, min(nxt, bar.beats * 4))
+            jitter = float(np.clip(rng.normal(0, 0.004), -0.01, 0.01))
+            # when the bar drives (the picture cuts fast) the tune steps back for the hits
+            # on the cuts, which are struck on the bells
+            vel = (0.3 if bar.energy >= 0.8 else 0.62 if step % 4 == 0 else 0.52) * (
+                0.8 + 0.2 * bar.energy)
+            piece.add("melody", t + jitter, max(end - t, 0.3), pitch, vel)
+    piece.last_melody = current
+
+
 MELODIES: dict[str, Callable[[Piece], None]] = {"phrases": phrase_melody,
-                                                 "motif": motif_melody}
+                                                 "motif": motif_melody,
+                                                 "bells": bell_melody}
 
 
 def write_melody(piece: Piece) -> None:
