@@ -189,15 +189,21 @@ def bandpass(x: AnyFloat, low: float, high: float, order: int = 2) -> Signal:
 def sweep(x: Signal, cutoff: Signal, bank: tuple[float, ...] = (250.0, 600.0, 1400.0,
                                                                    3200.0, 7500.0),
           sr: int = SR) -> Signal:
-    """Low-pass with a moving cutoff, as a log-frequency cross-fade across a filter bank."""
+    """Low-pass with a moving cutoff, as a log-frequency cross-fade across a filter bank.
+
+    A band is filtered only up to its last sample with any weight: the filter is causal, so
+    the samples it gives are the same, and a closing filter's upper bands are only heard in
+    the note's first moments."""
     logs = np.log(np.asarray(bank))
     pos = np.interp(np.log(np.clip(cutoff, bank[0], bank[-1])), logs, np.arange(len(bank)))
     out = np.zeros_like(x)
     for i, fc in enumerate(bank):
         weight = np.clip(1.0 - np.abs(pos - i), 0.0, 1.0)
-        if float(weight.max()) <= 0.0:
+        heard = np.flatnonzero(weight)
+        if len(heard) == 0:
             continue
-        out += weight * lowpass(x, fc, 2, sr)
+        end = int(heard[-1]) + 1
+        out[:end] += weight[:end] * lowpass(x[:end], fc, 2, sr)
     return out
 
 
