@@ -108,21 +108,6 @@ def walking(piece: Piece, bar: Bar, nxt: Bar | None, rng: np.random.Generator) -
         bass_note(piece, bar, beat * 4, 3.6, pitch, 0.8 if beat % 2 == 0 else 0.68)
 
 
-def two_feel(piece: Piece, bar: Bar, nxt: Bar | None, rng: np.random.Generator) -> None:
-    """A jazz two feel: half notes, the root on one and on three the fifth or a half step
-    into the next bar's root (a walking line's approach, at half the pace)."""
-    chord = piece.chord_at(piece.step_time(bar, 0) + 1e-4).chord
-    first = bass_pitch(chord.root, 36, 48)
-    bass_note(piece, bar, 0, 7.6, first, 0.8)
-    if bar.beats < 4:
-        return
-    target = bass_pitch(nxt.chords[0][1].root, 36, 48) if nxt else first
-    third = root(piece, bar, 8)
-    fifth = third + 7 if third + 7 <= 50 else third - 5
-    pitch = target + (1 if rng.uniform() < 0.5 else -1) if rng.uniform() < 0.4 else fifth
-    bass_note(piece, bar, 8, 7.6, pitch, 0.7)
-
-
 def left_hand(piece: Piece, bar: Bar, nxt: Bar | None, rng: np.random.Generator) -> None:
     """The piano's left hand: each chord's root, held to the bar's end and a little past."""
     for off, chord in bar.chords:
@@ -158,7 +143,6 @@ BASS_LINES: dict[str, Callable[[Piece], None]] = {
     "eighths": bar_by_bar(eighths),
     "picked_eighths": bar_by_bar(picked_eighths),
     "walking": bar_by_bar(walking),
-    "two_feel": bar_by_bar(two_feel),
     "piano": bar_by_bar(left_hand),
 }
 

@@ -281,18 +281,6 @@ def jazz(piece: Piece, bar: Bar, rng: np.random.Generator) -> None:
             piece.chord_hit("chords", bar, s, length, 0.5, rng, 0.004)
 
 
-def ostinato(piece: Piece, bar: Bar, rng: np.random.Generator) -> None:
-    every = 1 if bar.energy >= 0.8 else 2 if bar.energy >= 0.4 else 4
-    for s in range(0, bar.beats * 4, every):
-        ev = piece.chord_at(piece.step_time(bar, s) + 1e-4)
-        low = nearest_pitch(ev.chord.root, 50, 45, 57)
-        third = ev.chord.intervals[1] if len(ev.chord.intervals) > 2 else 7
-        cells = [low, low + 7, low + 12, low + 7, low + 12 + third, low + 7, low + 12, low + 7]
-        pitch = cells[(s // every) % len(cells)]
-        piece.chord_hit("chords", bar, s, every * 0.8, 0.75 if s % 4 == 0 else 0.55, rng,
-                        pitches=[pitch])
-
-
 def block(piece: Piece, bar: Bar, rng: np.random.Generator) -> None:
     """Block chords, a hymn's: struck on the first and third beats (the whole bar when
     quiet), slightly rolled."""
@@ -323,7 +311,6 @@ COMPING: dict[str, Callable[[Piece], None]] = {
     "power": bar_by_bar(power),
     "power_ring": bar_by_bar(power_ring),
     "jazz": bar_by_bar(jazz),
-    "ostinato": bar_by_bar(ostinato),
     "block": bar_by_bar(block),
     "triplets": bar_by_bar(triplets),
     "eighths": bar_by_bar(eighths),
