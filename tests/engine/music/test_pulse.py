@@ -1,10 +1,7 @@
-"""Another version of a film cue changes its rhythm (issue 11: onset-envelope correlation
-≤ 0.7 between seeds), and its pulse is one a film composer would write.
-
-Cinematic's grooves each play their own pulse figure (``parts.pulse``): consecutive seeds
-0–5 must then differ in rhythm as librosa hears it, on the 30 s piece of the arrangement
-figures, while every figure is written for the strings (cellos and a pizzicato tick) and
-marks the beat.
+"""Cinematic's pulse is one a film composer would write (``parts.pulse``): each groove plays
+its own figure, so another version changes its rhythm (the correlation itself is asserted for
+every style in ``test_seed_variety.py``), and every figure is written for the strings (cellos
+and a pizzicato tick) and marks the beat.
 """
 
 from __future__ import annotations
@@ -29,12 +26,6 @@ def mixes() -> list[Any]:
     cuts, strengths = m.regular_cuts(30.0, pace=2.0, seed=1)
     clip = m.clip(30.0, cuts=cuts, strengths=strengths)
     return [generate(clip, "cinematic", seed=seed) for seed in range(6)]
-
-
-def test_consecutive_seeds_differ_in_rhythm(mixes: list[Any]) -> None:
-    for (a, first), (b, second) in itertools.pairwise(enumerate(mixes)):
-        corr = m.onset_correlation(first.mix, second.mix)
-        assert corr <= 0.7, (a, b, corr)
 
 
 def test_consecutive_seeds_play_different_pulse_figures() -> None:
