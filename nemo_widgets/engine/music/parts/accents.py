@@ -112,7 +112,8 @@ def push_accent(piece: Piece, t: float, strength: float) -> None:
 def _kit_hit(piece: Piece, t: float, vel: float) -> None:
     """Kick, the two biggest cymbals the kit has, backbeat, a chord stab and the bass."""
     parts = piece.style.parts
-    piece.add("kick", t, 0.1, 0, 1.0, force=True)
+    # a style with a "boom" (cinematic's concert bass drum) strikes it for a hit, not its kick
+    piece.add("boom" if "boom" in parts else "kick", t, 0.1, 0, 1.0, force=True)
     if "kick" in parts:
         piece.kicks.append(t)
     for cymbal in [c for c in ("crash", "ohat", "ride", "hat", "shaker") if c in parts][:2]:

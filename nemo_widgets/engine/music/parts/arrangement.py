@@ -14,8 +14,8 @@ Fills, accents on cuts and the ending are transitions and play wherever they fal
 from __future__ import annotations
 
 ROLE_GROUPS: dict[str, str] = {
-    "kick": "kick", "snare": "backbeat", "clap": "backbeat", "tom": "toms", "hat": "cymbals",
-    "ohat": "cymbals", "shaker": "cymbals", "ride": "cymbals", "crash": "crash",
+    "kick": "kick", "boom": "kick", "snare": "backbeat", "clap": "backbeat", "tom": "toms",
+    "hat": "cymbals", "ohat": "cymbals", "shaker": "cymbals", "ride": "cymbals", "crash": "crash",
     "riser": "fx", "bass": "bass", "chords": "keys", "chords2": "keys", "final": "keys",
     "arp": "arp", "bed": "bed", "melody": "melody",
 }
