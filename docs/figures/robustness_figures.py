@@ -42,8 +42,7 @@ def style_row(style: str) -> dict[str, list[float]]:
         cuts, strengths = m.irregular_cuts(20.0, seed=clip_seed)
         result = generate(m.clip(20.0, cuts=cuts, strengths=strengths), style, seed=1)
         accents.append(round(m.cut_accents(result.mix, cuts, strengths), 3))
-    cuts, strengths = m.regular_cuts(30.0, pace=2.0, seed=1)
-    long_clip = m.clip(30.0, cuts=cuts, strengths=strengths)
+    long_clip = m.figures_clip()
     mixes = [generate(long_clip, style, seed=seed).mix for seed in SEEDS]
     correlations = [round(m.onset_correlation(a, b), 3) for a, b in itertools.pairwise(mixes)]
     cuts, strengths = m.regular_cuts(20.0, pace=2.3, seed=1)

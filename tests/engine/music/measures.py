@@ -46,6 +46,12 @@ def regular_cuts(duration: float, pace: float = 2.0, jitter: float = 0.02, seed:
     return cuts, [1.0 if i % 4 == 3 else 0.6 for i in range(len(cuts))]
 
 
+def figures_clip(duration: float = 30.0) -> VideoFeatures:
+    """The figures' clip (``docs/figures``): cut every 2 s, every fourth cut strong."""
+    cuts, strengths = regular_cuts(duration, pace=2.0, seed=1)
+    return clip(duration, cuts=cuts, strengths=strengths)
+
+
 def irregular_cuts(duration: float, seed: int = 0) -> tuple[list[float], list[float]]:
     """Cuts 0.6–1.1 s apart at random, with random strengths (the fast, free cutting that no
     steady tempo catches)."""

@@ -41,21 +41,18 @@ def test_level_arc_spreads_at_least_9_db(clip: Any, style: str) -> None:
 @pytest.fixture(scope="module")
 def long_clip() -> Any:
     """The figure's clip (docs/figures/arrangement_figures.py): 30 s cut every 2 s."""
-    cuts, strengths = m.regular_cuts(30.0, pace=2.0, seed=1)
-    return m.clip(30.0, cuts=cuts, strengths=strengths)
+    return m.figures_clip()
 
 
 @pytest.mark.parametrize("style", STYLES)
-def test_30_s_pieces_breathe_and_seeds_differ_in_rhythm(long_clip: Any, style: str) -> None:
-    """Issue 11's figures on the 30 s piece of every style: a level spread of at least 9 dB
-    and an onset-envelope correlation of at most 0.7 between seeds 1 and 2."""
-    first = generate(long_clip, style, seed=1)
-    second = generate(long_clip, style, seed=2)
-    assert m.level_spread(first.mix) >= 9.0
-    assert m.onset_correlation(first.mix, second.mix) <= 0.7
+def test_30_s_pieces_breathe(long_clip: Any, style: str) -> None:
+    """Issue 11's figure on the 30 s piece of every style: a level spread of at least 9 dB
+    (that seeds differ in rhythm is ``test_seed_variety.py``'s)."""
+    assert m.level_spread(generate(long_clip, style, seed=1).mix) >= 9.0
 
 
-@pytest.mark.parametrize("style", ["lofi", "corporate", "hiphop", "rock", "electronic"])
+@pytest.mark.parametrize("style", ["lofi", "corporate", "hiphop", "rock", "electronic",
+                                   "ambient"])
 def test_another_version_changes_groove_key_and_rhythm(clip: Any, style: str) -> None:
     first = generate(clip, style, seed=1)
     # the engine's music tool passes a new seed of its own for "another version"

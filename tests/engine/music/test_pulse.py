@@ -23,8 +23,7 @@ from tests.engine.music import measures as m
 @pytest.fixture(scope="module")
 def mixes() -> list[Any]:
     """Seeds 0–5 of cinematic on the figure's clip (30 s, cut every 2 s)."""
-    cuts, strengths = m.regular_cuts(30.0, pace=2.0, seed=1)
-    clip = m.clip(30.0, cuts=cuts, strengths=strengths)
+    clip = m.figures_clip()
     return [generate(clip, "cinematic", seed=seed) for seed in range(6)]
 
 
